@@ -1,0 +1,15 @@
+import { defineConfig, type Options } from "tsup";
+
+export function packageConfig(overrides: Options = {}) {
+  return defineConfig({
+    entry: ["src/index.ts"],
+    format: ["esm"],
+    platform: "node",
+    target: "node20",
+    dts: true,
+    sourcemap: true,
+    clean: true,
+    treeshake: true,
+    ...overrides,
+  });
+}

@@ -1,0 +1,4 @@
+export const sharedTest = {
+  include: ["test/**/*.test.ts"],
+  restoreMocks: true,
+};
