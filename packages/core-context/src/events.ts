@@ -1,0 +1,437 @@
+/**
+ * The streaming tail-event model, as workerd delivers it to `tailStream()` handlers
+ * (`TailStream` in workerd's `trace.d.ts`). Property order of every object built by this
+ * package is the delivered order.
+ */
+
+/**
+ * How an invocation or span ended.
+ * @public
+ */
+export type EventOutcome =
+  | "ok"
+  | "canceled"
+  | "exception"
+  | "unknown"
+  | "killSwitch"
+  | "daemonDown"
+  | "exceededCpu"
+  | "exceededMemory"
+  | "loadShed"
+  | "responseStreamDisconnected"
+  | "scriptNotFound"
+  | "internalError"
+  | "exceededWallTime"
+  | "aborted";
+
+/**
+ * The trace position an event belongs to.
+ * @public
+ */
+export interface SpanContext {
+  /** 32 lowercase hex digits. */
+  readonly traceId: string;
+  /** 16 lowercase hex digits; absent only on the onset of an invocation without a parent. */
+  readonly spanId?: string;
+  /** Present only when an upstream sampling decision exists (never in workerd). */
+  readonly traceFlags?: number;
+}
+
+/**
+ * An attribute value; runtime spans use `bigint` for integers.
+ * @public
+ */
+export type AttributeValue =
+  | string
+  | number
+  | boolean
+  | bigint
+  | readonly string[]
+  | readonly number[]
+  | readonly boolean[]
+  | readonly bigint[];
+
+/**
+ * One named attribute of a span or invocation.
+ * @public
+ */
+export interface Attribute {
+  /** The attribute key. */
+  readonly name: string;
+  /** The attribute value. */
+  readonly value: AttributeValue;
+}
+
+/**
+ * One request header of a fetch onset, with a lower-cased name.
+ * @public
+ */
+export interface FetchHeader {
+  /** Lower-cased header name. */
+  readonly name: string;
+  /** Header value; repeated headers joined with `", "`. */
+  readonly value: string;
+}
+
+/**
+ * Onset info of an HTTP request.
+ * @public
+ */
+export interface FetchEventInfo {
+  /** Discriminant. */
+  readonly type: "fetch";
+  /** Request method, e.g. `"GET"`. */
+  readonly method: string;
+  /** Request URL. */
+  readonly url: string;
+  /** Headers, sorted by name. */
+  readonly headers: readonly FetchHeader[];
+  /** The request's `cf` object, when it has one. */
+  readonly cfJson?: object;
+}
+
+/**
+ * Onset info of a cron (`scheduled`) event.
+ * @public
+ */
+export interface ScheduledEventInfo {
+  /** Discriminant. */
+  readonly type: "scheduled";
+  /** When the event was scheduled. */
+  readonly scheduledTime: Date;
+  /** The cron expression, `""` when none. */
+  readonly cron: string;
+}
+
+/**
+ * Onset info of a Durable Object alarm.
+ * @public
+ */
+export interface AlarmEventInfo {
+  /** Discriminant. */
+  readonly type: "alarm";
+  /** When the alarm was scheduled. */
+  readonly scheduledTime: Date;
+}
+
+/**
+ * Onset info of a queue batch.
+ * @public
+ */
+export interface QueueEventInfo {
+  /** Discriminant. */
+  readonly type: "queue";
+  /** The queue's name. */
+  readonly queueName: string;
+  /** Number of messages in the batch. */
+  readonly batchSize: number;
+}
+
+/**
+ * Onset info of a custom event, such as a `test()` call.
+ * @public
+ */
+export interface CustomEventInfo {
+  /** Discriminant. */
+  readonly type: "custom";
+}
+
+/**
+ * Onset info of a JS-RPC session; the method name follows as a `jsrpc.method` attribute.
+ * @public
+ */
+export interface JsRpcEventInfo {
+  /** Discriminant. */
+  readonly type: "jsrpc";
+}
+
+/**
+ * Onset info of a socket (`connect`) handler.
+ * @public
+ */
+export interface ConnectEventInfo {
+  /** Discriminant. */
+  readonly type: "connect";
+}
+
+/**
+ * Onset info of a hibernatable WebSocket event.
+ * @public
+ */
+export interface HibernatableWebSocketEventInfo {
+  /** Discriminant. */
+  readonly type: "hibernatableWebSocket";
+  /** Which WebSocket event was delivered. */
+  readonly info:
+    | { readonly type: "message" }
+    | { readonly type: "error" }
+    | { readonly type: "close"; readonly code: number; readonly wasClean: boolean };
+}
+
+/**
+ * Onset info of a tail worker's own invocation.
+ * @public
+ */
+export interface TraceEventInfo {
+  /** Discriminant. */
+  readonly type: "trace";
+  /** One script name per buffered trace handled. */
+  readonly traces: readonly (string | null)[];
+}
+
+/**
+ * Onset info of an email event.
+ * @public
+ */
+export interface EmailEventInfo {
+  /** Discriminant. */
+  readonly type: "email";
+  /** Envelope sender. */
+  readonly mailFrom: string;
+  /** Envelope recipient. */
+  readonly rcptTo: string;
+  /** Raw message size in bytes. */
+  readonly rawSize: number;
+}
+
+/**
+ * What caused an invocation, carried by its onset.
+ * @public
+ */
+export type EventInfo =
+  | FetchEventInfo
+  | ScheduledEventInfo
+  | AlarmEventInfo
+  | QueueEventInfo
+  | CustomEventInfo
+  | JsRpcEventInfo
+  | ConnectEventInfo
+  | HibernatableWebSocketEventInfo
+  | TraceEventInfo
+  | EmailEventInfo;
+
+/**
+ * The execution model of the worker that handled an invocation.
+ * @public
+ */
+export type ExecutionModel = "stateless" | "durableObject" | "workflow";
+
+/**
+ * The first event of every invocation.
+ * @public
+ */
+export interface Onset {
+  /** Discriminant. */
+  readonly type: "onset";
+  /** Stateless worker or actor. */
+  readonly executionModel: ExecutionModel;
+  /** The invocation (onset) span id: parent of all top-level spans. */
+  readonly spanId: string;
+  /** The named export or actor class that handled the event; absent for the default export. */
+  readonly entrypoint?: string;
+  /** Hex id of the Durable Object, on actor invocations. */
+  readonly durableObjectId?: string;
+  /** Script tags (an empty array locally). */
+  readonly scriptTags?: readonly string[];
+  /** What caused the invocation. */
+  readonly info: EventInfo;
+  /** Worker-level attributes, present only when non-empty. */
+  readonly attributes?: readonly Attribute[];
+}
+
+/**
+ * A span was opened; emitted synchronously when the span is created.
+ * @public
+ */
+export interface SpanOpen {
+  /** Discriminant. */
+  readonly type: "spanOpen";
+  /** The span name (user span names are cut at 64 UTF-8 bytes). */
+  readonly name: string;
+  /** The new span's id. */
+  readonly spanId: string;
+}
+
+/**
+ * All attributes of one span, emitted right before its `spanClose`.
+ * @public
+ */
+export interface Attributes {
+  /** Discriminant. */
+  readonly type: "attributes";
+  /** Attributes in first-insertion order. */
+  readonly info: readonly Attribute[];
+}
+
+/**
+ * A span ended.
+ * @public
+ */
+export interface SpanClose {
+  /** Discriminant. */
+  readonly type: "spanClose";
+  /** Always `"ok"` for user spans. */
+  readonly outcome: EventOutcome;
+}
+
+/**
+ * A `console` method level.
+ * @public
+ */
+export type LogLevel = "debug" | "info" | "log" | "warn" | "error";
+
+/**
+ * Name, message and stack of one `Error` argument of a log call.
+ * @public
+ */
+export interface LogErrorInfo {
+  /** The error's `name`. */
+  readonly name: string;
+  /** The error's `message`. */
+  readonly message: string;
+  /** The error's stack frames, when it has any. */
+  readonly stack?: string;
+}
+
+/**
+ * A `console.*` call.
+ * @public
+ */
+export interface Log {
+  /** Discriminant. */
+  readonly type: "log";
+  /** The console method. */
+  readonly level: LogLevel;
+  /** The serialised arguments, or the raw cut JSON text when `truncated` is set. */
+  readonly message: unknown;
+  /** Set when the serialised message exceeded 256 KiB and was cut. */
+  readonly truncated?: boolean;
+  /** One slot per argument when at least one argument is an `Error`. */
+  readonly errorInfo?: readonly (LogErrorInfo | null)[];
+}
+
+/**
+ * An uncaught error.
+ * @public
+ */
+export interface Exception {
+  /** Discriminant. */
+  readonly type: "exception";
+  /** The error's name. */
+  readonly name: string;
+  /** The error's message. */
+  readonly message: string;
+  /** Frame lines only (no leading `Name: message` line); absent without frames. */
+  readonly stack?: string;
+}
+
+/**
+ * A `diagnostics_channel` publish that had a subscriber.
+ * @public
+ */
+export interface DiagnosticChannelEvent {
+  /** Discriminant. */
+  readonly type: "diagnosticChannel";
+  /** The channel name. */
+  readonly channel: string;
+  /** A structured clone of the published value. */
+  readonly message: unknown;
+}
+
+/**
+ * The `info` of a fetch `return` event.
+ * @public
+ */
+export interface FetchResponseInfo {
+  /** Discriminant. */
+  readonly type: "fetch";
+  /** The response status. */
+  readonly statusCode: number;
+}
+
+/**
+ * The handler produced its result.
+ * @public
+ */
+export interface Return {
+  /** Discriminant. */
+  readonly type: "return";
+  /** Present for fetch handlers (except 101 upgrades). */
+  readonly info?: FetchResponseInfo;
+}
+
+/**
+ * The last event of every invocation.
+ * @public
+ */
+export interface Outcome {
+  /** Discriminant. */
+  readonly type: "outcome";
+  /** How the invocation ended. */
+  readonly outcome: EventOutcome;
+  /** CPU time in milliseconds (`0` locally, as in workerd). */
+  readonly cpuTime: number;
+  /** Wall time in milliseconds (`0` locally, as in workerd). */
+  readonly wallTime: number;
+}
+
+/**
+ * Events were dropped for one tail session because its queue was full.
+ * @public
+ */
+export interface StreamDiagnostic {
+  /** Discriminant. */
+  readonly type: "streamDiagnostic";
+  /** The diagnostic. */
+  readonly diagnostic: { readonly diagnosticsType: "droppedEvents"; readonly count: number };
+}
+
+/**
+ * A span's status or name changed (workerd builds after 2026-08).
+ * @public
+ */
+export interface SpanUpdate {
+  /** Discriminant. */
+  readonly type: "spanUpdate";
+  /** What changed. */
+  readonly info:
+    | {
+        readonly type: "status";
+        readonly status: { readonly code: "unset" | "ok" | "error"; readonly message?: string };
+      }
+    | { readonly type: "name"; readonly name: string };
+}
+
+/**
+ * Any event payload.
+ * @public
+ */
+export type TailEventPayload =
+  | Onset
+  | SpanOpen
+  | Attributes
+  | SpanClose
+  | Log
+  | Exception
+  | DiagnosticChannelEvent
+  | Return
+  | Outcome
+  | StreamDiagnostic
+  | SpanUpdate;
+
+/**
+ * The envelope of every streaming tail event.
+ * @public
+ */
+export interface TailEvent<E extends TailEventPayload = TailEventPayload> {
+  /** Which trace and span the event belongs to (spec §4.3). */
+  readonly spanContext: SpanContext;
+  /** 32 lowercase hex digits, new for every invocation. */
+  readonly invocationId: string;
+  /** When the event happened. */
+  readonly timestamp: Date;
+  /** 0 for the onset, then +1 for every reported event of the invocation. */
+  readonly sequence: number;
+  /** The payload. */
+  readonly event: E;
+}

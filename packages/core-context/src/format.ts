@@ -1,0 +1,449 @@
+import type {
+  AttributeValue,
+  EventInfo,
+  EventOutcome,
+  Log,
+  Onset,
+  SpanUpdate,
+  TailEvent,
+  TailEventPayload,
+} from "./events";
+
+/**
+ * Options of {@link formatEventTree}.
+ * @public
+ */
+export interface FormatEventTreeOptions {
+  /** Colour the output with ANSI escapes (for a terminal); `false` by default. */
+  readonly color?: boolean;
+}
+
+interface Palette {
+  readonly dim: (text: string) => string;
+  readonly bold: (text: string) => string;
+  readonly red: (text: string) => string;
+  readonly green: (text: string) => string;
+  readonly yellow: (text: string) => string;
+  readonly blue: (text: string) => string;
+  readonly magenta: (text: string) => string;
+  readonly cyan: (text: string) => string;
+}
+
+const plain = (text: string): string => text;
+const PLAIN: Palette = { dim: plain, bold: plain, red: plain, green: plain, yellow: plain, blue: plain, magenta: plain, cyan: plain };
+const ansi =
+  (open: number, close: number) =>
+  (text: string): string =>
+    `\u001b[${open}m${text}\u001b[${close}m`;
+const ANSI: Palette = {
+  dim: ansi(2, 22),
+  bold: ansi(1, 22),
+  red: ansi(31, 39),
+  green: ansi(32, 39),
+  yellow: ansi(33, 39),
+  blue: ansi(34, 39),
+  magenta: ansi(35, 39),
+  cyan: ansi(36, 39),
+};
+
+type Item =
+  | { readonly kind: "span"; readonly time: number; readonly span: SpanModel; readonly parent?: string }
+  | { readonly kind: "line"; readonly time: number; readonly render: (c: Palette) => string }
+  | { readonly kind: "invocation"; readonly time: number; readonly invocation: InvocationModel };
+
+interface SpanModel {
+  name: string;
+  readonly openTime: number;
+  closeTime: number | undefined;
+  outcome: EventOutcome | undefined;
+  status: { readonly code: string; readonly message?: string } | undefined;
+  readonly attributes: Map<string, AttributeValue>;
+  readonly children: Item[];
+}
+
+interface InvocationModel {
+  readonly invocationId: string;
+  readonly traceId: string;
+  onset: Onset | undefined;
+  parentSpanId: string | undefined;
+  readonly attributes: Map<string, AttributeValue>;
+  readonly children: Item[];
+  readonly spans: Map<string, SpanModel>;
+  outcome: EventOutcome | undefined;
+  nested: boolean;
+  firstTime: number;
+  lastTime: number;
+}
+
+interface TreeNode {
+  readonly label: string;
+  readonly children: TreeNode[];
+}
+
+/**
+ * Renders the tail events of one or more invocations as an indented tree: one header per
+ * invocation (its cause, outcome, duration, entrypoint and attributes), spans nested by parent
+ * with their durations and attributes, and logs, exceptions and `return` under the span they
+ * are attributed to.
+ *
+ * @remarks Events are grouped by `invocationId` and ordered by `sequence`. An invocation whose
+ * onset names a span of another invocation in `events` (a traced call, spec §3.9) is nested
+ * under that span. Spans never closed show `(open)`; BigInt attribute values show with an `n`.
+ * The result has no trailing newline.
+ * @throws TypeError if `events` is not an array of tail events.
+ * @example
+ * ```ts
+ * const events: TailEvent[] = [];
+ * await traceInvocation({ tail: events }, () => tracing.enterSpan("work", () => compute()));
+ * console.log(formatEventTree(events, { color: process.stdout.isTTY }));
+ * // custom  ok  1ms
+ * // ├─ work  1ms
+ * // └─ return
+ * ```
+ * @public
+ */
+export function formatEventTree(events: readonly TailEvent[], options: FormatEventTreeOptions = {}): string {
+  if (!Array.isArray(events)) {
+    throw new TypeError(`core-context: formatEventTree() expects an array of tail events, received ${describe(events)}.`);
+  }
+  const c = options.color === true ? ANSI : PLAIN;
+  const invocations = buildInvocations(events);
+  const roots = nestInvocations(invocations);
+  const lines: string[] = [];
+  for (const invocation of roots) printNode(invocationNode(invocation, c), lines, "", "", c);
+  return lines.join("\n");
+}
+
+function buildInvocations(events: readonly TailEvent[]): InvocationModel[] {
+  const groups = new Map<string, TailEvent[]>();
+  for (let i = 0; i < events.length; i++) {
+    const event = events[i];
+    if (!isTailEvent(event)) {
+      throw new TypeError(`core-context: formatEventTree() expects tail events, received ${describe(event)} at index ${i}.`);
+    }
+    let group = groups.get(event.invocationId);
+    if (group === undefined) groups.set(event.invocationId, (group = []));
+    group.push(event);
+  }
+  const result: InvocationModel[] = [];
+  for (const [invocationId, group] of groups) {
+    // A stable sort: events of equal sequence keep their delivery order.
+    group.sort((a, b) => a.sequence - b.sequence);
+    result.push(buildInvocation(invocationId, group));
+  }
+  return result;
+}
+
+function buildInvocation(invocationId: string, events: readonly TailEvent[]): InvocationModel {
+  const first = events[0]!;
+  const model: InvocationModel = {
+    invocationId,
+    traceId: first.spanContext.traceId,
+    onset: undefined,
+    parentSpanId: undefined,
+    attributes: new Map(),
+    children: [],
+    spans: new Map(),
+    outcome: undefined,
+    nested: false,
+    firstTime: Infinity,
+    lastTime: -Infinity,
+  };
+  for (const envelope of events) {
+    const time = timeOf(envelope);
+    if (time < model.firstTime) model.firstTime = time;
+    if (time > model.lastTime) model.lastTime = time;
+    const spanId = envelope.spanContext.spanId;
+    const event = envelope.event;
+    const owner = spanId === undefined ? undefined : model.spans.get(spanId);
+    // Events on an id this invocation never opened (the onset span, or a span of another
+    // invocation on the same actor, spec §3.7) go to the invocation root.
+    const onsetSpanId = model.onset?.spanId;
+    const foreign =
+      onsetSpanId !== undefined && spanId !== undefined && owner === undefined && spanId !== onsetSpanId ? spanId : undefined;
+    const children = owner?.children ?? model.children;
+    switch (event.type) {
+      case "onset":
+        model.onset = event;
+        model.parentSpanId = spanId;
+        for (const attribute of event.attributes ?? []) model.attributes.set(attribute.name, attribute.value);
+        break;
+      case "spanOpen": {
+        const span: SpanModel = {
+          name: event.name,
+          openTime: time,
+          closeTime: undefined,
+          outcome: undefined,
+          status: undefined,
+          attributes: new Map(),
+          children: [],
+        };
+        model.spans.set(event.spanId, span);
+        children.push({ kind: "span", time, span, ...(foreign === undefined ? {} : { parent: foreign }) });
+        break;
+      }
+      case "attributes":
+        if (foreign !== undefined) {
+          const text = event.info.map((a) => `${clean(a.name)}=${formatValue(a.value)}`).join("  ");
+          children.push({ kind: "line", time, render: (c) => `${c.dim(`attributes @${foreign}`)}  ${text}` });
+        } else {
+          const target = owner?.attributes ?? model.attributes;
+          for (const attribute of event.info) target.set(attribute.name, attribute.value);
+        }
+        break;
+      case "spanClose":
+        if (owner === undefined) {
+          children.push({ kind: "line", time, render: (c) => c.dim(`spanClose of unknown span ${spanId ?? "?"}`) });
+        } else {
+          owner.closeTime = time;
+          owner.outcome = event.outcome;
+        }
+        break;
+      case "spanUpdate":
+        applyUpdate(owner, event, children, time);
+        break;
+      case "outcome":
+        model.outcome = event.outcome;
+        break;
+      default:
+        children.push({ kind: "line", time, render: (c) => eventLine(event, c) + (foreign === undefined ? "" : c.dim(`  @${foreign}`)) });
+    }
+  }
+  return model;
+}
+
+function applyUpdate(owner: SpanModel | undefined, event: SpanUpdate, children: Item[], time: number): void {
+  const info = event.info;
+  if (owner === undefined) {
+    const text = info.type === "name" ? `name=${quote(info.name)}` : `status=${statusText(info.status)}`;
+    children.push({ kind: "line", time, render: (c) => c.dim(`spanUpdate ${text}`) });
+  } else if (info.type === "name") {
+    owner.name = info.name;
+  } else {
+    owner.status = info.status;
+  }
+}
+
+function eventLine(event: TailEventPayload, c: Palette): string {
+  switch (event.type) {
+    case "log":
+      return `${c.dim("log:")} ${levelColor(event.level, c)(`[${event.level}]`)} ${logText(event)}`;
+    case "exception":
+      return c.red(`exception: ${clean(event.name)}: ${clean(event.message)}`);
+    case "return":
+      return event.info === undefined ? c.dim("return") : `${c.dim("return")} ${event.info.statusCode}`;
+    case "diagnosticChannel":
+      return `${c.dim("diagnosticChannel:")} ${clean(event.channel)} ${json(event.message)}`;
+    case "streamDiagnostic":
+      return c.yellow(`dropped ${event.diagnostic.count} events`);
+    default:
+      return c.dim(clean(String((event as { type: unknown }).type)));
+  }
+}
+
+function levelColor(level: Log["level"], c: Palette): (text: string) => string {
+  if (level === "error") return c.red;
+  if (level === "warn") return c.yellow;
+  if (level === "debug") return c.dim;
+  return c.blue;
+}
+
+function logText(event: Log): string {
+  const message = event.message;
+  if (event.truncated === true) return `${clean(String(message))}… (truncated)`;
+  if (!Array.isArray(message)) return json(message);
+  return message.map((part: unknown) => (typeof part === "string" ? clean(part) : json(part))).join(" ");
+}
+
+/** Attaches every invocation whose caller span is known to that span; returns the rest. */
+function nestInvocations(invocations: readonly InvocationModel[]): InvocationModel[] {
+  const hostOf = new Map<InvocationModel, InvocationModel>();
+  const roots: InvocationModel[] = [];
+  for (const invocation of invocations) {
+    const parent = invocation.parentSpanId;
+    const host = parent === undefined ? undefined : findHost(invocations, invocation, parent, hostOf);
+    if (host === undefined) {
+      roots.push(invocation);
+      continue;
+    }
+    hostOf.set(invocation, host.invocation);
+    invocation.nested = true;
+    const children = host.children;
+    const time = invocation.firstTime;
+    // Place the callee among the caller's items by time; the caller's own order is kept.
+    let index = children.findIndex((item) => item.time > time);
+    if (index === -1) index = children.length;
+    children.splice(index, 0, { kind: "invocation", time, invocation });
+  }
+  return roots;
+}
+
+function findHost(
+  invocations: readonly InvocationModel[],
+  callee: InvocationModel,
+  spanId: string,
+  hostOf: ReadonlyMap<InvocationModel, InvocationModel>,
+): { invocation: InvocationModel; children: Item[] } | undefined {
+  for (const candidate of invocations) {
+    if (candidate === callee || candidate.traceId !== callee.traceId) continue;
+    let children: Item[] | undefined;
+    if (candidate.onset?.spanId === spanId) children = candidate.children;
+    else children = candidate.spans.get(spanId)?.children;
+    if (children === undefined) continue;
+    // Never nest a caller under its own callee.
+    let up: InvocationModel | undefined = candidate;
+    while (up !== undefined && up !== callee) up = hostOf.get(up);
+    if (up === callee) continue;
+    return { invocation: candidate, children };
+  }
+  return undefined;
+}
+
+function invocationNode(invocation: InvocationModel, c: Palette): TreeNode {
+  const onset = invocation.onset;
+  const parts: string[] = [];
+  const attributes = new Map(invocation.attributes);
+  if (onset === undefined) {
+    parts.push(c.bold(c.magenta(`invocation ${invocation.invocationId}`)) + c.dim(" (no onset)"));
+  } else {
+    let description = describeInfo(onset.info);
+    const method = attributes.get("jsrpc.method");
+    if (onset.info.type === "jsrpc" && typeof method === "string") {
+      description += ` ${clean(method)}`;
+      attributes.delete("jsrpc.method");
+    }
+    parts.push(c.bold(c.magenta(description)));
+  }
+  const outcome = invocation.outcome;
+  parts.push(outcome === undefined ? c.yellow("(no outcome)") : outcome === "ok" ? c.green(outcome) : c.red(outcome));
+  parts.push(c.dim(duration(invocation.lastTime - invocation.firstTime)));
+  if (onset?.entrypoint !== undefined) parts.push(`${c.cyan("entrypoint")}=${quote(onset.entrypoint)}`);
+  if (onset?.durableObjectId !== undefined) parts.push(`${c.cyan("durableObjectId")}=${quote(onset.durableObjectId)}`);
+  if (invocation.parentSpanId !== undefined && onset !== undefined && !invocation.nested) {
+    parts.push(`${c.cyan("parent")}=${invocation.parentSpanId}`);
+  }
+  for (const [name, value] of attributes) parts.push(`${c.cyan(clean(name))}=${formatValue(value)}`);
+  return { label: parts.join("  "), children: invocation.children.map((item) => itemNode(item, c)) };
+}
+
+function spanNode(span: SpanModel, c: Palette): TreeNode {
+  const parts = [c.bold(clean(span.name))];
+  parts.push(span.closeTime === undefined ? c.yellow("(open)") : c.dim(duration(span.closeTime - span.openTime)));
+  if (span.outcome !== undefined && span.outcome !== "ok") parts.push(c.red(`outcome=${span.outcome}`));
+  if (span.status !== undefined) {
+    const text = `status=${statusText(span.status)}`;
+    parts.push(span.status.code === "error" ? c.red(text) : text);
+  }
+  for (const [name, value] of span.attributes) parts.push(`${c.cyan(clean(name))}=${formatValue(value)}`);
+  return { label: parts.join("  "), children: span.children.map((item) => itemNode(item, c)) };
+}
+
+function itemNode(item: Item, c: Palette): TreeNode {
+  switch (item.kind) {
+    case "span": {
+      const node = spanNode(item.span, c);
+      return item.parent === undefined ? node : { label: node.label + c.dim(`  @${item.parent}`), children: node.children };
+    }
+    case "invocation":
+      return invocationNode(item.invocation, c);
+    default:
+      return { label: item.render(c), children: [] };
+  }
+}
+
+function printNode(node: TreeNode, lines: string[], head: string, rest: string, c: Palette): void {
+  lines.push(head + node.label);
+  const last = node.children.length - 1;
+  node.children.forEach((child, i) => {
+    printNode(child, lines, rest + c.dim(i === last ? "└─ " : "├─ "), rest + c.dim(i === last ? "   " : "│  "), c);
+  });
+}
+
+function describeInfo(info: EventInfo): string {
+  switch (info.type) {
+    case "fetch":
+      return `fetch ${clean(info.method)} ${clean(info.url)}`;
+    case "scheduled":
+      return info.cron === "" ? "scheduled" : `scheduled ${quote(info.cron)}`;
+    case "queue":
+      return `queue ${clean(info.queueName)} (${info.batchSize} ${info.batchSize === 1 ? "message" : "messages"})`;
+    case "hibernatableWebSocket": {
+      const ws = info.info;
+      return ws.type === "close"
+        ? `hibernatableWebSocket close ${ws.code}${ws.wasClean ? " clean" : ""}`
+        : `hibernatableWebSocket ${ws.type}`;
+    }
+    case "trace":
+      return `trace (${info.traces.length} ${info.traces.length === 1 ? "trace" : "traces"})`;
+    case "email":
+      return `email ${clean(info.mailFrom)} → ${clean(info.rcptTo)} (${info.rawSize} bytes)`;
+    default:
+      return clean(String((info as { type: unknown }).type));
+  }
+}
+
+function statusText(status: { readonly code: string; readonly message?: string }): string {
+  return status.message === undefined ? status.code : `${status.code}(${quote(status.message)})`;
+}
+
+function formatValue(value: AttributeValue): string {
+  if (Array.isArray(value)) return `[${(value as readonly AttributeValue[]).map(formatValue).join(", ")}]`;
+  switch (typeof value) {
+    case "string":
+      return quote(value);
+    case "bigint":
+      return `${value}n`;
+    default:
+      return String(value);
+  }
+}
+
+function duration(ms: number): string {
+  return Number.isFinite(ms) ? `${ms}ms` : "?ms";
+}
+
+function timeOf(event: TailEvent): number {
+  return new Date(event.timestamp as Date | string | number).getTime();
+}
+
+/** JSON text of a value, never throwing and never spanning lines. */
+function json(value: unknown): string {
+  try {
+    const text = JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? `${v}n` : v));
+    return text === undefined ? String(value) : text;
+  } catch {
+    return String(value);
+  }
+}
+
+function quote(text: string): string {
+  return JSON.stringify(text);
+}
+
+/** Escapes line breaks and other control characters so every item stays on one line. */
+function clean(text: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is escaped
+  return text.replace(/[\u0000-\u001f\u007f]/g, (ch) => JSON.stringify(ch).slice(1, -1));
+}
+
+function isTailEvent(value: unknown): value is TailEvent {
+  if (value === null || typeof value !== "object") return false;
+  const event = value as Partial<TailEvent>;
+  return (
+    typeof event.invocationId === "string" &&
+    typeof event.sequence === "number" &&
+    event.spanContext !== null &&
+    typeof event.spanContext === "object" &&
+    event.event !== null &&
+    typeof event.event === "object" &&
+    typeof (event.event as { type?: unknown }).type === "string"
+  );
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "object") return `an object with keys [${Object.keys(value).slice(0, 5).join(", ")}]`;
+  if (typeof value === "string") return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  return `${typeof value} ${String(value).slice(0, 40)}`;
+}

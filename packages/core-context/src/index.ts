@@ -1,0 +1,56 @@
+export { StorageKey, createStorageKey } from "./storage";
+export { RANDOM_IDS, createSequentialIds } from "./ids";
+export type { IdGenerator } from "./ids";
+export { ExecutionContext, DEFAULT_ROOT_FRAME_KINDS } from "./execution-context";
+export type { ExecutionContextOptions, HandlerKind } from "./execution-context";
+export { Invocation } from "./invocation";
+export type { InvocationOptions } from "./invocation";
+export { SpanRecord, ATTRIBUTE_BUDGET_BYTES } from "./span-record";
+export { USER_SPAN, currentExecutionContext, currentInvocation, currentUserSpan, reportLog } from "./current";
+export { MAX_LOG_MESSAGE_BYTES, describeException, serializeLogArguments } from "./serialize";
+export {
+  TAIL_QUEUE_LIMIT_BYTES,
+  createTailStreamSink,
+  estimateEventSize,
+  toTailSink,
+} from "./sinks";
+export type { TailSink, TailStreamHandler, TailStreamSinkOptions, TailTarget } from "./sinks";
+export { traceInvocation } from "./trace";
+export type { TraceInvocationOptions } from "./trace";
+export type {
+  AlarmEventInfo,
+  Attribute,
+  AttributeValue,
+  Attributes,
+  ConnectEventInfo,
+  CustomEventInfo,
+  DiagnosticChannelEvent,
+  EmailEventInfo,
+  EventInfo,
+  EventOutcome,
+  Exception,
+  ExecutionModel,
+  FetchEventInfo,
+  FetchHeader,
+  FetchResponseInfo,
+  HibernatableWebSocketEventInfo,
+  JsRpcEventInfo,
+  Log,
+  LogErrorInfo,
+  LogLevel,
+  Onset,
+  Outcome,
+  QueueEventInfo,
+  Return,
+  ScheduledEventInfo,
+  SpanClose,
+  SpanContext,
+  SpanOpen,
+  SpanUpdate,
+  StreamDiagnostic,
+  TailEvent,
+  TailEventPayload,
+  TraceEventInfo,
+} from "./events";
+export { formatEventTree } from "./format";
+export type { FormatEventTreeOptions } from "./format";

@@ -1,0 +1,81 @@
+import type { EventInfo, EventOutcome, FetchResponseInfo, SpanContext, Attribute } from "./events";
+import { ExecutionContext, type HandlerKind } from "./execution-context";
+import type { IdGenerator } from "./ids";
+import type { Invocation } from "./invocation";
+import { toTailSink, type TailSink, type TailTarget } from "./sinks";
+
+/**
+ * Options of {@link traceInvocation}.
+ * @public
+ */
+export interface TraceInvocationOptions<R = unknown> {
+  /** Where the events go; without a tail the invocation runs untraced (all spans are no-ops). */
+  readonly tail?: TailTarget | readonly TailTarget[] | undefined;
+  /** The handler kind; `"custom"` by default. */
+  readonly kind?: HandlerKind;
+  /** Onset info; `{ type: "custom" }` by default. */
+  readonly info?: EventInfo;
+  /** Deliver to this context (an actor, say) instead of a fresh stateless one. */
+  readonly context?: ExecutionContext;
+  /** Id source for the fresh stateless context. */
+  readonly ids?: IdGenerator;
+  /** The caller's span, to continue its trace (spec §3.9). */
+  readonly parent?: SpanContext;
+  /** Entrypoint name for the onset. */
+  readonly entrypoint?: string;
+  /** Worker-level attributes for the onset. */
+  readonly attributes?: readonly Attribute[];
+  /**
+   * Decides the `return` event from the handler's result: `false` for none, `undefined` for
+   * one without info, or fetch info. By default every kind but `"test"` reports a bare `return`.
+   */
+  readonly returnInfo?: (result: R) => FetchResponseInfo | undefined | false;
+  /** The outcome when `fn` throws or rejects; `"exception"` by default (`"ok"` for `"test"`). */
+  readonly failureOutcome?: EventOutcome;
+}
+
+/**
+ * Runs `fn` as one traced invocation: reports its onset, makes its root span current for `fn`
+ * and everything it starts, reports `return` (or `exception`) and finally `outcome`.
+ *
+ * @remarks The returned promise settles with `fn`'s result once the outcome was reported. Work
+ * `fn` left pending (an abandoned promise, an unended span) never delays it: on a stateless
+ * context the open spans are closed, newest first, before the outcome.
+ *
+ * @example
+ * ```ts
+ * const events: TailEvent[] = [];
+ * await traceInvocation({ tail: events }, async () => {
+ *   tracing.enterSpan("work", () => compute());
+ * });
+ * ```
+ * @public
+ */
+export async function traceInvocation<R>(
+  options: TraceInvocationOptions<Awaited<R>>,
+  fn: (invocation: Invocation) => R,
+): Promise<Awaited<R>> {
+  const kind = options.kind ?? "custom";
+  const context = options.context ?? new ExecutionContext(options.ids === undefined ? {} : { ids: options.ids });
+  const sink: TailSink | undefined = options.tail === undefined ? undefined : toTailSink(options.tail);
+  const invocation = context.startInvocation({
+    kind,
+    info: options.info ?? { type: "custom" },
+    sink,
+    parent: options.parent,
+    entrypoint: options.entrypoint,
+    attributes: options.attributes,
+  });
+  let result: Awaited<R>;
+  try {
+    result = await invocation.run(fn, invocation);
+  } catch (error) {
+    invocation.reportException(error);
+    invocation.finish(options.failureOutcome ?? (kind === "test" ? "ok" : "exception"));
+    throw error;
+  }
+  const info = options.returnInfo === undefined ? (kind === "test" ? false : undefined) : options.returnInfo(result);
+  if (info !== false) invocation.reportReturn(info);
+  invocation.finish("ok");
+  return result;
+}

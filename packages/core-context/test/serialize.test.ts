@@ -1,0 +1,149 @@
+import { describe, expect, it } from "vitest";
+import { MAX_LOG_MESSAGE_BYTES, describeException, serializeLogArguments } from "../src/index";
+
+function namedFunction(a: number): number {
+  return a + 1;
+}
+
+/** Compares long strings without printing them when they differ. */
+function expectSameText(actual: unknown, expected: string): void {
+  const text = typeof actual === "string" ? actual : "";
+  expect({ type: typeof actual, length: text.length, equal: text === expected }).toEqual({
+    type: "string",
+    length: expected.length,
+    equal: true,
+  });
+}
+
+const circular: Record<string, unknown> = { name: "loop" };
+circular["self"] = circular;
+
+describe(serializeLogArguments.name, () => {
+  // Spec §4.4, one row per line of the table.
+  it.for<[string, unknown, unknown]>([
+    ["a string as is", "hello", "hello"],
+    ["an empty string as is", "", ""],
+    ["a finite number as is", 42.5, 42.5],
+    ["a boolean as is", false, false],
+    ["null as is", null, null],
+    ["undefined as null", undefined, null],
+    ["NaN as null", Number.NaN, null],
+    ["Infinity as null", Number.POSITIVE_INFINITY, null],
+    ["-Infinity as null", Number.NEGATIVE_INFINITY, null],
+    ["a plain object as its JSON value, dropping undefined members", { a: 1, b: undefined, c: "x" }, { a: 1, c: "x" }],
+    ["an array as its JSON value, undefined as null", [1, undefined, "x"], [1, null, "x"]],
+    ["an object with toJSON as toJSON's value", { toJSON: () => ({ replaced: true }) }, { replaced: true }],
+    ["a Date as its ISO string", new Date(0), "1970-01-01T00:00:00.000Z"],
+    ["a BigInt as its decimal string", 1n, "1"],
+    ["a function as its source text", namedFunction, namedFunction.toString()],
+    ["a Map as [object Map]", new Map([["k", 1]]), "[object Map]"],
+    ["a Set as [object Set]", new Set([1]), "[object Set]"],
+    ["an Error as Name: message", new TypeError("bad input"), "TypeError: bad input"],
+    ["a Symbol as {}", Symbol("s"), {}],
+    ["a circular object as {}", circular, {}],
+  ])("serialises %s", ([, argument, expected]) => {
+    expect(serializeLogArguments([argument]).message).toStrictEqual([expected]);
+  });
+
+  it("serialises no arguments as an empty array", () => {
+    expect(serializeLogArguments([])).toStrictEqual({ message: [] });
+  });
+
+  it("keeps the argument order", () => {
+    expect(serializeLogArguments(["n", 1n, undefined, { x: [1, 2] }])).toStrictEqual({
+      message: ["n", "1", null, { x: [1, 2] }],
+    });
+  });
+
+  it("adds errorInfo with one slot per argument when an argument is an Error", () => {
+    const error = new RangeError("out of range");
+    const result = serializeLogArguments(["before", error, 3]);
+    expect(result.message).toEqual(["before", "RangeError: out of range", 3]);
+    expect(result.errorInfo).toHaveLength(3);
+    expect(result.errorInfo![0]).toBeNull();
+    expect(result.errorInfo![2]).toBeNull();
+    const info = result.errorInfo![1]!;
+    expect(Object.keys(info)).toEqual(["name", "message", "stack"]);
+    expect(info.name).toBe("RangeError");
+    expect(info.message).toBe("out of range");
+    // Only the frame lines, without the leading "Name: message" line.
+    expect(info.stack).toMatch(/^ {4}at /);
+    expect(info.stack).not.toContain("out of range");
+    expect(info.stack!.split("\n").every((line) => /^\s+at /.test(line))).toBe(true);
+  });
+
+  it("leaves out the stack of an Error that has no frames", () => {
+    const error = new Error("no frames");
+    error.stack = "Error: no frames";
+    expect(serializeLogArguments([error])).toStrictEqual({
+      message: ["Error: no frames"],
+      errorInfo: [{ name: "Error", message: "no frames" }],
+    });
+  });
+
+  it("has no errorInfo when no argument is an Error", () => {
+    expect(serializeLogArguments(["x", { message: "not an error" }])).not.toHaveProperty("errorInfo");
+  });
+
+  it("keeps a message of exactly 262144 serialised bytes whole", () => {
+    // JSON: ["<text>"] adds 4 bytes.
+    const text = "x".repeat(MAX_LOG_MESSAGE_BYTES - 4);
+    const result = serializeLogArguments([text]);
+    expect(Object.keys(result)).toEqual(["message"]);
+    expect(Array.isArray(result.message)).toBe(true);
+    expectSameText((result.message as string[])[0], text);
+  });
+
+  it("cuts a larger message to the raw first 262144 bytes of its JSON text", () => {
+    const text = "x".repeat(MAX_LOG_MESSAGE_BYTES - 3);
+    const result = serializeLogArguments([text]);
+    expect(MAX_LOG_MESSAGE_BYTES).toBe(262144);
+    expect(Object.keys(result)).toEqual(["message", "truncated"]);
+    expect(result.truncated).toBe(true);
+    // The cut keeps the closing quote but not the closing bracket.
+    expectSameText(result.message, `["${text}"`);
+  });
+
+  it("cuts a message made of many small arguments", () => {
+    const args = Array.from({ length: 30000 }, (_, i) => `item-${i}`);
+    const json = JSON.stringify(args);
+    const result = serializeLogArguments(args);
+    expect(result.truncated).toBe(true);
+    expectSameText(result.message, json.slice(0, MAX_LOG_MESSAGE_BYTES));
+  });
+
+  it("cuts a message whose JSON escapes make it larger than its text", () => {
+    // Each control character becomes a 6-byte \u00XX escape in the JSON text.
+    const text = "\u0001".repeat(50000);
+    const result = serializeLogArguments([text]);
+    expect(result.truncated).toBe(true);
+    expectSameText(result.message, JSON.stringify([text]).slice(0, MAX_LOG_MESSAGE_BYTES));
+  });
+
+  it("cuts a message whose large part is deeply nested", () => {
+    let nested: unknown = "y".repeat(MAX_LOG_MESSAGE_BYTES);
+    for (let i = 0; i < 12; i++) nested = [nested];
+    const result = serializeLogArguments([nested]);
+    expect(result.truncated).toBe(true);
+    expectSameText(result.message, JSON.stringify([nested]).slice(0, MAX_LOG_MESSAGE_BYTES));
+  });
+
+  it("keeps errorInfo on a cut message", () => {
+    const result = serializeLogArguments(["z".repeat(MAX_LOG_MESSAGE_BYTES), new Error("e")]);
+    expect(result.truncated).toBe(true);
+    expect(result.errorInfo).toEqual([null, expect.objectContaining({ name: "Error", message: "e" })]);
+  });
+});
+
+describe(describeException.name, () => {
+  it("describes an Error by name, message and frame lines", () => {
+    const event = describeException(new TypeError("broken"));
+    expect(Object.keys(event)).toEqual(["type", "name", "message", "stack"]);
+    expect(event).toMatchObject({ type: "exception", name: "TypeError", message: "broken" });
+    expect(event.stack).toMatch(/^ {4}at /);
+  });
+
+  it("describes a thrown non-Error value by its string form", () => {
+    expect(describeException("plain")).toStrictEqual({ type: "exception", name: "Error", message: "plain" });
+  });
+});

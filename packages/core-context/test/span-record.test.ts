@@ -1,0 +1,179 @@
+import { describe, expect, it } from "vitest";
+import {
+  ATTRIBUTE_BUDGET_BYTES,
+  ExecutionContext,
+  Invocation,
+  SpanRecord,
+  createSequentialIds,
+  currentUserSpan,
+  toTailSink,
+  type TailEvent,
+} from "../src/index";
+import { S, compact, okOutcome, testOnset, trace } from "./helpers";
+
+function traced(): { invocation: Invocation; events: TailEvent[] } {
+  const events: TailEvent[] = [];
+  const invocation = new ExecutionContext({ ids: createSequentialIds() }).startInvocation({
+    kind: "test",
+    sink: toTailSink(events),
+  });
+  return { invocation, events };
+}
+
+describe(SpanRecord.name, () => {
+  it("reports spanOpen on the parent at once and buffers attributes until the end", async () => {
+    const { events } = await trace(() => {
+      const span = currentUserSpan()!.startChild("runtime");
+      expect(span.isOpen).toBe(true);
+      expect(currentUserSpan()!.isRoot).toBe(true);
+      span.setAttribute("http.response.status_code", 200n);
+      span.setAttribute("url.full", "http://x/");
+      span.setAttribute("http.response.status_code", 404n);
+      span.end();
+      expect(span.isOpen).toBe(false);
+    });
+    expect(events).toStrictEqual([
+      testOnset(),
+      { sequence: 1, spanId: S(1), event: { type: "spanOpen", name: "runtime", spanId: S(2) } },
+      {
+        sequence: 2,
+        spanId: S(2),
+        event: {
+          type: "attributes",
+          info: [
+            { name: "http.response.status_code", value: 404n },
+            { name: "url.full", value: "http://x/" },
+          ],
+        },
+      },
+      { sequence: 3, spanId: S(2), event: { type: "spanClose", outcome: "ok" } },
+      okOutcome(4),
+    ]);
+  });
+
+  it("reports no attributes event for a span without attributes", async () => {
+    const { events } = await trace(() => currentUserSpan()!.startChild("bare").end());
+    expect(events.map((e) => e.event.type)).toEqual(["onset", "spanOpen", "spanClose", "outcome"]);
+  });
+
+  it("ends once; later ends and attributes do nothing", async () => {
+    const { events } = await trace(() => {
+      const span = currentUserSpan()!.startChild("once");
+      span.end();
+      span.end();
+      span.setAttribute("late", 1);
+      span.setBudgetedAttribute("late", 2);
+      span.reportEvent({ type: "spanUpdate", info: { type: "name", name: "late" } });
+    });
+    expect(events.map((e) => e.event.type)).toEqual(["onset", "spanOpen", "spanClose", "outcome"]);
+  });
+
+  it("starts children of an ended span with the ended span as parent", async () => {
+    const { events } = await trace(() => {
+      const parent = currentUserSpan()!.startChild("parent");
+      parent.end();
+      parent.startChild("late child").end();
+    });
+    expect(events.slice(1, -1)).toStrictEqual([
+      { sequence: 1, spanId: S(1), event: { type: "spanOpen", name: "parent", spanId: S(2) } },
+      { sequence: 2, spanId: S(2), event: { type: "spanClose", outcome: "ok" } },
+      { sequence: 3, spanId: S(2), event: { type: "spanOpen", name: "late child", spanId: S(3) } },
+      { sequence: 4, spanId: S(3), event: { type: "spanClose", outcome: "ok" } },
+    ]);
+  });
+
+  it("reports the root's attributes at once on the onset span and never ends the root", () => {
+    const { invocation, events } = traced();
+    const root = invocation.root;
+    expect(root.isRoot).toBe(true);
+    expect(root.spanId).toBe(invocation.onsetSpanId);
+    root.setAttribute("a", 1);
+    root.setBudgetedAttribute("b", "x");
+    root.end();
+    invocation.reportAttributes([{ name: "jsrpc.method", value: "ping" }]);
+    expect(compact(events).slice(1)).toStrictEqual([
+      { sequence: 1, spanId: S(1), event: { type: "attributes", info: [{ name: "a", value: 1 }] } },
+      { sequence: 2, spanId: S(1), event: { type: "attributes", info: [{ name: "b", value: "x" }] } },
+      { sequence: 3, spanId: S(1), event: { type: "attributes", info: [{ name: "jsrpc.method", value: "ping" }] } },
+    ]);
+  });
+
+  it("reports span updates at once while the span is open", () => {
+    const { invocation, events } = traced();
+    const span = invocation.run(() => currentUserSpan()!.startChild("s"));
+    span.reportEvent({ type: "spanUpdate", info: { type: "name", name: "renamed" } });
+    expect(compact(events)[2]).toStrictEqual({
+      sequence: 2,
+      spanId: S(2),
+      event: { type: "spanUpdate", info: { type: "name", name: "renamed" } },
+    });
+  });
+
+  it("stores a budgeted attribute that reaches the 64 KiB budget exactly", () => {
+    const { invocation, events } = traced();
+    const span = invocation.run(() => currentUserSpan()!.startChild("budget"));
+    expect(ATTRIBUTE_BUDGET_BYTES).toBe(65536);
+    span.setBudgetedAttribute("k", "v".repeat(65535));
+    span.setBudgetedAttribute("after", "x");
+    span.setBudgetedAttribute("ignored", "y");
+    span.end();
+    const attributes = events.find((e) => e.event.type === "attributes")!.event;
+    expect(attributes.type === "attributes" && attributes.info.map((a) => a.name)).toEqual([
+      "k",
+      "cloudflare.warning.type",
+      "cloudflare.warning.message",
+    ]);
+  });
+
+  it("counts the invocation's open spans", () => {
+    const { invocation } = traced();
+    const [a, b] = invocation.run(() => [currentUserSpan()!.startChild("a"), currentUserSpan()!.startChild("b")]);
+    expect(invocation.openSpanCount).toBe(2);
+    a!.end();
+    a!.end();
+    expect(invocation.openSpanCount).toBe(1);
+    b!.end();
+    expect(invocation.openSpanCount).toBe(0);
+  });
+});
+
+describe(Invocation.name, () => {
+  it("finishes once and leaves its context", () => {
+    const { invocation, events } = traced();
+    expect(invocation.isLive).toBe(true);
+    expect(invocation.context.newestLive).toBe(invocation);
+    invocation.finish();
+    invocation.finish("exception");
+    invocation.reportReturn();
+    expect(invocation.isLive).toBe(false);
+    expect(invocation.context.newestLive).toBeUndefined();
+    expect(compact(events)).toStrictEqual([testOnset(), okOutcome(1)]);
+  });
+});
+
+describe(ExecutionContext.name, () => {
+  it("keeps live invocations in delivery order, the newest one last", () => {
+    const context = new ExecutionContext({ executionModel: "durableObject" });
+    const first = context.startInvocation({ kind: "fetch" });
+    const second = context.startInvocation({ kind: "fetch" });
+    const third = context.startInvocation({ kind: "alarm" });
+    expect(context.liveInvocations).toEqual([first, second, third]);
+    third.finish();
+    expect(context.newestLive).toBe(second);
+    first.finish();
+    expect(context.liveInvocations).toEqual([second]);
+    expect(context.newestLive).toBe(second);
+    second.finish();
+    expect(context.newestLive).toBeUndefined();
+  });
+
+  it("is stateless with random ids by default", () => {
+    const context = new ExecutionContext();
+    const invocation = context.startInvocation({ kind: "test", sink: toTailSink([]) });
+    expect(context.executionModel).toBe("stateless");
+    expect(invocation.traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(invocation.invocationId).toMatch(/^[0-9a-f]{32}$/);
+    expect(invocation.onsetSpanId).toMatch(/^[0-9a-f]{16}$/);
+    expect(invocation.onsetSpanId).not.toBe("0000000000000000");
+  });
+});
