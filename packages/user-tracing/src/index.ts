@@ -1,0 +1,3 @@
+export { Tracing, createTracing, tracing } from "./tracing";
+export { Span, NOOP_SPAN } from "./span";
+export type { SpanAttributeValue, SpanIdentity, SpanStatus } from "./span";

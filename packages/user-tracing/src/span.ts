@@ -1,0 +1,200 @@
+import { USER_SPAN, type SpanRecord } from "@workers-tracing/core-context";
+import { argumentError, toAttributeValue, toStringValue, toWire } from "./internal/convert";
+
+const CONSTRUCT = Symbol("Span.construct");
+
+const DIFFERENT_REQUEST =
+  "Cannot perform I/O on behalf of a different request. I/O objects (such as streams, request/response bodies, and others) created in the context of one request handler cannot be accessed from a different request's handler. This is a limitation of Cloudflare Workers which allows us to improve overall performance.";
+
+/**
+ * The value of a span attribute as the types allow it; at runtime any value is converted as
+ * spec §2.6 describes (objects become strings, `undefined` is ignored).
+ * @public
+ */
+export type SpanAttributeValue = boolean | number | string;
+
+/**
+ * A span status for {@link Span.setStatus}.
+ * @public
+ */
+export interface SpanStatus {
+  /** `"unset"`, `"ok"` or `"error"`. */
+  readonly code: "unset" | "ok" | "error";
+  /** An optional description. */
+  readonly message?: string;
+}
+
+/**
+ * The identity of a span, as {@link Span.spanContext} returns it.
+ * @public
+ */
+export interface SpanIdentity {
+  /** 32 lowercase hex digits. */
+  readonly traceId: string;
+  /** 16 lowercase hex digits. */
+  readonly spanId: string;
+  /** Always `0`. */
+  readonly traceFlags: number;
+}
+
+function assertSameRequest(record: SpanRecord): void {
+  const context = record.invocation.context;
+  if (context.executionModel !== "stateless") return;
+  const frame = USER_SPAN.get();
+  if (frame !== undefined && frame.invocation.context !== context) throw new Error(DIFFERENT_REQUEST);
+}
+
+/**
+ * A user span, as Workers code sees it: handed to `enterSpan` / `startActiveSpan` callbacks and
+ * returned by `startSpan`.
+ *
+ * @remarks Spans outside a traced invocation are the shared no-op span: `isTraced` is `false`
+ * and every method does nothing (argument conversion errors are still thrown). Attributes are
+ * buffered and reported together, right before `spanClose`.
+ * @example
+ * ```ts
+ * tracing.enterSpan("load", (span) => {
+ *   span.setAttribute("user.id", 42).setAttributes({ cached: false });
+ * }); // ended for you when the callback returns
+ * ```
+ * @public
+ */
+export class Span {
+  readonly #record: SpanRecord | null;
+
+  private constructor(token: symbol, record: SpanRecord | null) {
+    if (token !== CONSTRUCT) throw new TypeError("Illegal constructor");
+    this.#record = record;
+  }
+
+  /**
+   * Wraps a span record (or `null` for the no-op span) in a user-facing `Span`.
+   * @internal
+   */
+  static _wrap(record: SpanRecord | null): Span {
+    return new Span(CONSTRUCT, record);
+  }
+
+  /**
+   * Returns the record behind a `Span`, or `undefined` when the value is not a `Span`.
+   * @internal
+   */
+  static _recordOf(span: unknown): SpanRecord | null | undefined {
+    return span !== null && typeof span === "object" && #record in span ? (span as Span).#record : undefined;
+  }
+
+  /** `true` while the span records: inside a traced invocation and not yet ended. */
+  get isTraced(): boolean {
+    const record = this.#record;
+    if (record === null) return false;
+    assertSameRequest(record);
+    return record.isOpen || record.isRoot;
+  }
+
+  /**
+   * Sets one attribute, replacing an earlier value of the same key in place; returns the span.
+   * @remarks `undefined` is ignored; non-primitive values are stored as strings; past the 64 KiB
+   * budget the attribute is replaced by warning attributes. Does nothing on ended spans.
+   * @throws TypeError if `key` is missing, or `value` is a BigInt or a Symbol.
+   */
+  setAttribute(key: string, value: SpanAttributeValue): this {
+    if (arguments.length < 1) throw argumentError("setAttribute", "Span", 1, "string");
+    const name = toStringValue(key);
+    const converted = toAttributeValue(value);
+    const record = this.#record;
+    if (record === null) return this;
+    assertSameRequest(record);
+    if (converted !== undefined) record.setBudgetedAttribute(name, converted);
+    return this;
+  }
+
+  /**
+   * Sets every own enumerable string-keyed property of `attributes` as an attribute; returns the
+   * span.
+   * @remarks All values are converted first: if one fails, none is set.
+   * @throws TypeError if `attributes` is not a non-array object, or a value is a BigInt or a Symbol.
+   */
+  setAttributes(attributes: Record<string, SpanAttributeValue | undefined>): this {
+    if (attributes === null || typeof attributes !== "object" || Array.isArray(attributes)) {
+      throw argumentError("setAttributes", "Span", 1, "object");
+    }
+    const keys = Object.keys(attributes);
+    const values: (string | number | boolean | undefined)[] = [];
+    for (const key of keys) values.push(toAttributeValue(attributes[key]));
+    const record = this.#record;
+    if (record === null) return this;
+    assertSameRequest(record);
+    for (let i = 0; i < keys.length; i++) {
+      const value = values[i];
+      if (value !== undefined) record.setBudgetedAttribute(keys[i]!, value);
+    }
+    return this;
+  }
+
+  /** Ends the span: its attributes and `spanClose` are reported; later calls do nothing. */
+  end(): void {
+    const record = this.#record;
+    if (record === null) return;
+    assertSameRequest(record);
+    record.end();
+  }
+
+  /** Returns the span's trace id and span id (all zeros for the no-op span). */
+  spanContext(): SpanIdentity {
+    const record = this.#record;
+    if (record === null) return { traceId: "0".repeat(32), spanId: "0".repeat(16), traceFlags: 0 };
+    return { traceId: record.invocation.traceId, spanId: record.spanId, traceFlags: 0 };
+  }
+
+  /**
+   * Reports a status change at once as a `spanUpdate` event; returns the span.
+   * @throws TypeError if the code is not `"unset"`, `"ok"` or `"error"`.
+   */
+  setStatus(status: SpanStatus): this {
+    const code = (status as Partial<SpanStatus> | null | undefined)?.code;
+    if (code !== "unset" && code !== "ok" && code !== "error") {
+      throw new TypeError("Span status code must be 'unset', 'ok', or 'error'.");
+    }
+    const message = status.message;
+    const record = this.#record;
+    if (record === null) return this;
+    assertSameRequest(record);
+    record.reportEvent({
+      type: "spanUpdate",
+      info: { type: "status", status: message === undefined ? { code } : { code, message: toWire(toStringValue(message)) } },
+    });
+    return this;
+  }
+
+  /** Reports a new name at once as a `spanUpdate` event; returns the span. */
+  updateName(name: string): this {
+    if (arguments.length < 1) throw argumentError("updateName", "Span", 1, "string");
+    const converted = toWire(toStringValue(name));
+    const record = this.#record;
+    if (record === null) return this;
+    assertSameRequest(record);
+    record.reportEvent({ type: "spanUpdate", info: { type: "name", name: converted } });
+    return this;
+  }
+
+  /** Reports `exception` as an `exception` event attributed to this span. */
+  recordException(exception: unknown): void {
+    const record = this.#record;
+    if (record === null) return;
+    assertSameRequest(record);
+    if (typeof exception === "string") {
+      record.reportEvent({ type: "exception", name: "", message: toWire(exception) });
+      return;
+    }
+    const error = exception as { name?: unknown; message?: unknown; stack?: unknown } | null;
+    const name = error !== null && typeof error === "object" ? toStringValue(error.name ?? "Error") : "Error";
+    const message = error !== null && typeof error === "object" ? toStringValue(error.message ?? "") : toStringValue(exception);
+    record.reportEvent({ type: "exception", name: toWire(name), message: toWire(message) });
+  }
+}
+
+/**
+ * The span handed out when nothing is traced: frozen, shared, `isTraced === false`.
+ * @public
+ */
+export const NOOP_SPAN: Span = Object.freeze(Span._wrap(null)) as Span;

@@ -1,0 +1,221 @@
+import { types } from "node:util";
+import { USER_SPAN, currentUserSpan, type SpanRecord } from "@workers-tracing/core-context";
+import { argumentError, toSpanName, toStringValue } from "./internal/convert";
+import { NOOP_SPAN, Span } from "./span";
+
+const CONSTRUCT = Symbol("Tracing.construct");
+const isPromise = types.isPromise;
+const promiseThen = Promise.prototype.then;
+
+function illegalInvocation(): TypeError {
+  return new TypeError("Illegal invocation: function called with incorrect `this` reference.");
+}
+
+function callWithSpan<T>(callback: (span: Span) => T, span: Span): T {
+  return callback.call(globalThis, span);
+}
+
+function applyWithSpan<T>(callback: (...args: unknown[]) => T, args: unknown[]): T {
+  return Reflect.apply(callback, globalThis, args);
+}
+
+/** Copies `args[from..]` after `first`, without touching `arguments` in the caller's frame. */
+function withLeading(first: unknown, args: IArguments, from: number): unknown[] {
+  const list = [first];
+  for (let i = from; i < args.length; i++) list.push(args[i]);
+  return list;
+}
+
+function wrap(record: SpanRecord): Span {
+  const span = Span._wrap(record);
+  record.owner = span;
+  return span;
+}
+
+function facade(record: SpanRecord): Span {
+  return (record.owner as Span | undefined) ?? wrap(record);
+}
+
+/** The recording parent for a new span, or `undefined` when the new span must be a no-op. */
+function recordingParent(): SpanRecord | undefined {
+  const parent = currentUserSpan();
+  return parent !== undefined && parent.invocation.traced ? parent : undefined;
+}
+
+function endOnSettle(record: SpanRecord, result: Promise<unknown>): Promise<unknown> {
+  return promiseThen.call(
+    result,
+    (value: unknown) => {
+      record.end();
+      return value;
+    },
+    (error: unknown) => {
+      record.end();
+      throw error;
+    },
+  );
+}
+
+/**
+ * The Workers user tracing API (`ctx.tracing`, or `tracing` from `cloudflare:workers`): opens
+ * spans as children of the current span, tracked through the async context.
+ *
+ * @remarks The object is stateless: every method looks up the current span at call time, so all
+ * `Tracing` instances behave identically. Outside a traced invocation every method still runs
+ * callbacks, with the shared no-op span, and enters no async context.
+ * @example
+ * ```ts
+ * const total = await tracing.enterSpan("checkout", async (span) => {
+ *   span.setAttribute("items", 3);
+ *   return await charge();
+ * }); // the span ends when the promise settles
+ * ```
+ * @public
+ */
+export class Tracing {
+  /** The span class; spans handed to callbacks are instances of it. It cannot be constructed. */
+  declare readonly Span: typeof Span;
+
+  private constructor(token: symbol) {
+    if (token !== CONSTRUCT) throw new TypeError("Illegal constructor");
+  }
+
+  /**
+   * Creates a `Tracing` object; the constructor is not public.
+   * @internal
+   */
+  static _create(): Tracing {
+    return new Tracing(CONSTRUCT);
+  }
+
+  /**
+   * Runs `callback(span, ...args)` with a new child of the current span made current, and ends
+   * the span when the callback returns, throws, or — for a native promise — settles.
+   * @remarks For a promise result a new promise is returned that settles after the span ended;
+   * any other value (thenables included) is returned as is, after the span ended.
+   * @throws TypeError if `name` is missing or a Symbol, or `callback` is not a function.
+   */
+  enterSpan<T, A extends unknown[]>(name: string, callback: (span: Span, ...args: A) => T, ...args: A): T;
+  enterSpan(name: unknown, callback: unknown): unknown {
+    if (!(this instanceof Tracing)) throw illegalInvocation();
+    const argc = arguments.length;
+    if (argc === 0) throw argumentError("enterSpan", "Tracing", 1, "string");
+    if (typeof name !== "string") name = toStringValue(name);
+    if (typeof callback !== "function") throw argumentError("enterSpan", "Tracing", 2, "Function");
+    const parent = recordingParent();
+    if (parent === undefined) {
+      return argc <= 2 ? callback.call(globalThis, NOOP_SPAN) : applyWithSpan(callback as (...a: unknown[]) => unknown, withLeading(NOOP_SPAN, arguments, 2));
+    }
+    const record = parent.startChild(toSpanName(name));
+    const span = wrap(record);
+    let result: unknown;
+    try {
+      result =
+        argc <= 2
+          ? USER_SPAN.run(record, callWithSpan, callback as (span: Span) => unknown, span)
+          : USER_SPAN.run(record, applyWithSpan, callback as (...a: unknown[]) => unknown, withLeading(span, arguments, 2));
+    } catch (error) {
+      record.end();
+      throw error;
+    }
+    if (typeof result === "object" && result !== null && isPromise(result)) return endOnSettle(record, result);
+    record.end();
+    return result;
+  }
+
+  /**
+   * Like {@link Tracing.enterSpan}, but the span is never ended for you: call `span.end()`.
+   * @remarks The callback's result (a promise too) is returned unchanged; a throw leaves the
+   * span open.
+   * @throws TypeError if `name` is missing or a Symbol, or `callback` is not a function.
+   */
+  startActiveSpan<T, A extends unknown[]>(name: string, callback: (span: Span, ...args: A) => T, ...args: A): T;
+  startActiveSpan(name: unknown, callback: unknown): unknown {
+    if (!(this instanceof Tracing)) throw illegalInvocation();
+    const argc = arguments.length;
+    if (argc === 0) throw argumentError("startActiveSpan", "Tracing", 1, "string");
+    if (typeof name !== "string") name = toStringValue(name);
+    if (typeof callback !== "function") throw argumentError("startActiveSpan", "Tracing", 2, "Function");
+    const parent = recordingParent();
+    if (parent === undefined) {
+      return argc <= 2 ? callback.call(globalThis, NOOP_SPAN) : applyWithSpan(callback as (...a: unknown[]) => unknown, withLeading(NOOP_SPAN, arguments, 2));
+    }
+    const record = parent.startChild(toSpanName(name));
+    const span = wrap(record);
+    return argc <= 2
+      ? USER_SPAN.run(record, callWithSpan, callback as (span: Span) => unknown, span)
+      : USER_SPAN.run(record, applyWithSpan, callback as (...a: unknown[]) => unknown, withLeading(span, arguments, 2));
+  }
+
+  /**
+   * Starts a child of the current span without making it current; end it with `span.end()`.
+   * @throws TypeError if `name` is missing or a Symbol.
+   */
+  startSpan(name: string): Span {
+    if (!(this instanceof Tracing)) throw illegalInvocation();
+    if (arguments.length === 0) throw argumentError("startSpan", "Tracing", 1, "string");
+    if (typeof name !== "string") name = toStringValue(name);
+    const parent = recordingParent();
+    return parent === undefined ? NOOP_SPAN : wrap(parent.startChild(toSpanName(name)));
+  }
+
+  /**
+   * Returns the current span: the span of the innermost `enterSpan` / `startActiveSpan` /
+   * `withActiveSpan`, or a span standing for the invocation itself at its top level (its
+   * attributes are reported at once); `undefined` outside any invocation.
+   */
+  getActiveSpan(): Span | undefined {
+    if (!(this instanceof Tracing)) throw illegalInvocation();
+    const current = currentUserSpan();
+    if (current === undefined) return undefined;
+    if (!current.invocation.traced) return NOOP_SPAN;
+    return facade(current);
+  }
+
+  /**
+   * Runs `callback(...args)` with `span` current, without ending it, and returns its result.
+   * @throws TypeError if `span` is not a {@link Span} or `callback` is not a function.
+   */
+  withActiveSpan<T, A extends unknown[]>(span: Span, callback: (...args: A) => T, ...args: A): T;
+  withActiveSpan(span: unknown, callback: unknown): unknown {
+    if (!(this instanceof Tracing)) throw illegalInvocation();
+    const record = Span._recordOf(span);
+    if (record === undefined) throw argumentError("withActiveSpan", "Tracing", 1, "Span");
+    if (typeof callback !== "function") throw argumentError("withActiveSpan", "Tracing", 2, "Function");
+    const args: unknown[] = [];
+    for (let i = 2; i < arguments.length; i++) args.push(arguments[i]);
+    if (record === null) return Reflect.apply(callback, globalThis, args);
+    return USER_SPAN.run(record, applyWithSpan, callback as (...a: unknown[]) => unknown, args);
+  }
+}
+
+Object.defineProperty(Tracing.prototype, "Span", { value: Span, writable: true, configurable: true });
+Object.defineProperty(Tracing.prototype, Symbol.toStringTag, { value: "Tracing", configurable: true });
+Object.defineProperty(Span.prototype, Symbol.toStringTag, { value: "Span", configurable: true });
+// Bundlers may rename a class that refers to itself (`var Span = class _Span`); workerd's
+// classes are named `Tracing` and `Span` (spec §2.1).
+Object.defineProperty(Tracing, "name", { value: "Tracing", configurable: true });
+Object.defineProperty(Span, "name", { value: "Span", configurable: true });
+
+/**
+ * Creates a new {@link Tracing} object, as a runtime does for each `ctx.tracing`.
+ * @example
+ * ```ts
+ * const ctxTracing = createTracing();
+ * ctxTracing.startSpan("x").end();
+ * ```
+ * @public
+ */
+export function createTracing(): Tracing {
+  return Tracing._create();
+}
+
+/**
+ * The shared {@link Tracing} object (what `import { tracing } from "cloudflare:workers"` gives).
+ * @example
+ * ```ts
+ * tracing.enterSpan("parse", (span) => parse(input));
+ * ```
+ * @public
+ */
+export const tracing: Tracing = Tracing._create();
