@@ -1,0 +1,2 @@
+export { withSpan } from "./with-span";
+export { startActiveSpan } from "./start-active-span";
