@@ -1,0 +1,165 @@
+import type { SpanContext } from "@workers-tracing/core-context";
+import { type QueueMessageInput, type QueueResult, type ScheduledResult } from "../event-objects";
+import { forwardRequest, knownBodyLength, setRequestAttributes, setResponseAttributes, toRequest } from "../http";
+import { asError, endLater, nextTurn, spanContextOf, startRuntimeSpan } from "../runtime-spans";
+import { callRpc, withRpcMembers, type RpcRequest } from "./rpc";
+
+/** The service a binding points at, as the binding needs it. */
+export interface BindingTarget {
+  deliverFetch(request: Request, entrypoint: string | undefined, parent: SpanContext | undefined): Promise<Response>;
+  deliverScheduled(
+    entrypoint: string | undefined,
+    cron: string,
+    scheduledTime: number,
+    parent: SpanContext | undefined,
+  ): Promise<ScheduledResult>;
+  deliverQueue(
+    entrypoint: string | undefined,
+    queueName: string,
+    messages: readonly QueueMessageInput[],
+    parent: SpanContext | undefined,
+  ): Promise<QueueResult>;
+  deliverRpc(entrypoint: string | undefined, request: RpcRequest): Promise<unknown>;
+}
+
+/** Options of `binding.scheduled()`. */
+interface ScheduledOptions {
+  readonly cron?: unknown;
+  readonly scheduledTime?: unknown;
+}
+
+function scheduledTimeOf(value: unknown): number {
+  if (value === undefined) return Date.now();
+  if (value instanceof Date && !Number.isNaN(value.getTime())) return value.getTime();
+  if (typeof value === "number" && Number.isFinite(value)) return value;
+  throw new TypeError(
+    `Fetcher.scheduled() expects options.scheduledTime to be a Date or a number of milliseconds, received ${describeValue(value)}.`,
+  );
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (value instanceof Date) return "an invalid Date";
+  if (typeof value === "string") return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  if (typeof value === "object") return "an object";
+  return `${typeof value} ${String(value)}`;
+}
+
+/**
+ * A service binding (workerd's `Fetcher`): `fetch()` to the bound service's entrypoint, with
+ * `service_binding_extra_handlers` also `scheduled()` and `queue()`, and every other member an
+ * RPC method or property.
+ */
+class Fetcher {
+  readonly #target: () => BindingTarget;
+  readonly #entrypoint: string | undefined;
+
+  constructor(target: () => BindingTarget, entrypoint: string | undefined) {
+    this.#target = target;
+    this.#entrypoint = entrypoint;
+  }
+
+  /** Sends an HTTP request to the bound entrypoint's `fetch()` handler. */
+  fetch(input: unknown, init?: unknown): Promise<Response> {
+    let request: Request;
+    try {
+      request = toRequest(input, init);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const span = startRuntimeSpan("fetch");
+    if (span !== undefined) setRequestAttributes(span, request, knownBodyLength(request));
+    const parent = spanContextOf(span);
+    return nextTurn()
+      .then(() => this.#target().deliverFetch(forwardRequest(request), this.#entrypoint, parent))
+      .then(
+        (response) => {
+          if (span !== undefined) {
+            setResponseAttributes(span, response, knownBodyLength(response));
+            span.end();
+          }
+          return response;
+        },
+        (error: unknown) => {
+          endLater(span);
+          throw asError(error);
+        },
+      );
+  }
+
+  /** Delivers a `scheduled()` event to the bound entrypoint. */
+  scheduled(options?: unknown): Promise<ScheduledResult> {
+    let cron: string;
+    let scheduledTime: number;
+    try {
+      if (options !== undefined && (options === null || typeof options !== "object")) {
+        throw new TypeError(`Fetcher.scheduled() expects an options object {cron, scheduledTime}, received ${describeValue(options)}.`);
+      }
+      const { cron: rawCron, scheduledTime: rawTime } = (options ?? {}) as ScheduledOptions;
+      if (rawCron !== undefined && typeof rawCron !== "string") {
+        throw new TypeError(`Fetcher.scheduled() expects options.cron to be a string, received ${describeValue(rawCron)}.`);
+      }
+      cron = rawCron ?? "";
+      scheduledTime = scheduledTimeOf(rawTime);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const span = startRuntimeSpan("scheduled");
+    const parent = spanContextOf(span);
+    return nextTurn()
+      .then(() => this.#target().deliverScheduled(this.#entrypoint, cron, scheduledTime, parent))
+      .finally(() => span?.end());
+  }
+
+  /** Delivers a batch of messages to the bound entrypoint's `queue()` handler. */
+  queue(queueName: unknown, messages: unknown): Promise<QueueResult> {
+    if (typeof queueName !== "string") {
+      return Promise.reject(new TypeError(`Fetcher.queue() expects a queue name string, received ${describeValue(queueName)}.`));
+    }
+    if (!Array.isArray(messages) || messages.some((m) => m === null || typeof m !== "object")) {
+      return Promise.reject(
+        new TypeError(`Fetcher.queue() expects an array of message objects {id, timestamp, body, attempts}, received ${describeValue(messages)}.`),
+      );
+    }
+    const list = messages as QueueMessageInput[];
+    const span = startRuntimeSpan("queue");
+    const parent = spanContextOf(span);
+    return nextTurn()
+      .then(() => this.#target().deliverQueue(this.#entrypoint, queueName, list, parent))
+      .finally(() => span?.end());
+  }
+
+  /** Raw TCP sockets are not available in the shim. */
+  connect(): never {
+    throw new Error("workers-shim: connect() on a service binding is not supported.");
+  }
+}
+
+const EXTRA_HANDLERS = new Set(["scheduled", "queue"]);
+const NO_EXTRA_HANDLERS = new Set<string>();
+
+/**
+ * Creates the `env` value of a service binding.
+ * @param extraHandlers - whether the binding's worker has `service_binding_extra_handlers`;
+ * without it `scheduled` and `queue` are ordinary RPC members, as in workerd
+ */
+export function createServiceBinding(
+  target: () => BindingTarget,
+  entrypoint: string | undefined,
+  extraHandlers: boolean,
+): object {
+  const fetcher = new Fetcher(target, entrypoint);
+  return withRpcMembers(
+    fetcher,
+    (method, operation, args) =>
+      callRpc(
+        () => ({ session: startRuntimeSpan("jsRpcSession") }),
+        method,
+        operation,
+        args,
+        (request) => target().deliverRpc(entrypoint, request),
+      ),
+    extraHandlers ? NO_EXTRA_HANDLERS : EXTRA_HANDLERS,
+  );
+}

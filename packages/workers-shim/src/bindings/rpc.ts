@@ -1,0 +1,141 @@
+import { USER_SPAN, type Invocation, type SpanContext, type SpanRecord } from "@workers-tracing/core-context";
+import { endLater, nextTurn, spanContextOf } from "../runtime-spans";
+
+/** How an RPC member is used: called, or read (`await stub.prop`). */
+export type RpcOperation = "call" | "getProperty";
+
+/** One JS-RPC call as it travels from a stub to its receiver. */
+export interface RpcRequest {
+  /** The member name. */
+  readonly method: string;
+  /** Call or property read. */
+  readonly operation: RpcOperation;
+  /** The call's arguments (empty for a property read). */
+  readonly args: readonly unknown[];
+  /** The caller's `jsRpcCall` span, parent of the callee's invocation. */
+  readonly parent: SpanContext | undefined;
+  /** The caller's `jsRpcCall` span id (`jsrpc.caller_span_id`). */
+  readonly callerSpanId: string | undefined;
+}
+
+/** Sends an RPC request to its receiver and settles with the result. */
+export type RpcSender = (request: RpcRequest) => Promise<unknown>;
+
+/**
+ * The value of `stub.name`: callable (`stub.name(...args)`, operation "call") and awaitable
+ * (`await stub.name`, operation "getProperty"), as workerd's RPC properties are.
+ */
+export function rpcProperty(
+  name: string,
+  invoke: (operation: RpcOperation, args: readonly unknown[]) => Promise<unknown>,
+): (...args: unknown[]) => Promise<unknown> {
+  const property = (...args: unknown[]): Promise<unknown> => invoke("call", args);
+  Object.defineProperty(property, "name", { value: name });
+  Object.defineProperty(property, "then", {
+    value: (onFulfilled?: (value: unknown) => unknown, onRejected?: (reason: unknown) => unknown) =>
+      invoke("getProperty", []).then(onFulfilled, onRejected),
+  });
+  return property;
+}
+
+/**
+ * Caller side of an RPC call: opens `jsRpcSession` and its `jsRpcCall` child (with workerd's
+ * attributes), sends the request, and closes both spans shortly after the result arrived.
+ * @param openSession - opens the `jsRpcSession` span (`undefined` when untraced) and, for an
+ * actor stub, the `durable_object_subrequest` span around it (`outer`)
+ */
+export function callRpc(
+  openSession: () => { readonly session: SpanRecord | undefined; readonly outer?: SpanRecord | undefined },
+  method: string,
+  operation: RpcOperation,
+  args: readonly unknown[],
+  send: RpcSender,
+): Promise<unknown> {
+  const { session, outer } = openSession();
+  const call = session?.startChild("jsRpcCall");
+  if (call !== undefined) {
+    call.setAttribute("jsrpc.target_kind", "fetcher");
+    call.setAttribute("jsrpc.operation", operation);
+    call.setAttribute("jsrpc.method", method);
+  }
+  const request: RpcRequest = { method, operation, args, parent: spanContextOf(call), callerSpanId: call?.spanId };
+  const result = nextTurn().then(() => send(request));
+  // workerd releases the session (and an enclosing Durable Object subrequest) a turn of the
+  // event loop after the result was delivered.
+  const release = (): void => endLater(call, session, outer);
+  void result.then(release, release);
+  return result;
+}
+
+const NOT_RPC = new Set(["constructor", "then"]);
+
+function notImplemented(method: string): TypeError {
+  return new TypeError(`The RPC receiver does not implement the method "${method}".`);
+}
+
+function member(receiver: unknown, method: string): unknown {
+  if (receiver === null || (typeof receiver !== "object" && typeof receiver !== "function")) return undefined;
+  if (NOT_RPC.has(method) || method in Object.prototype) return undefined;
+  return Reflect.get(receiver, method);
+}
+
+/**
+ * Callee side of an RPC call, run inside its `jsrpc` invocation: reports `jsrpc.method` on the
+ * onset span, opens the callee's `jsRpcCall` span and makes it current while the method runs
+ * (workerd 2026-11-17, Appendix A), and ends it when the method's result settles.
+ */
+export async function runRpcMethod(invocation: Invocation, request: RpcRequest, receiver: () => unknown): Promise<unknown> {
+  const span = invocation.traced ? invocation.root.startChild("jsRpcCall") : undefined;
+  invocation.reportAttributes([{ name: "jsrpc.method", value: request.method }]);
+  if (span !== undefined) {
+    span.setAttribute("jsrpc.method", request.method);
+    span.setAttribute("jsrpc.target_kind", "entrypoint");
+    span.setAttribute("jsrpc.operation", request.operation);
+    if (request.callerSpanId !== undefined) span.setAttribute("jsrpc.caller_span_id", request.callerSpanId);
+  }
+  const run = (): unknown => {
+    const target = receiver();
+    const value = member(target, request.method);
+    if (request.operation === "getProperty") return value;
+    if (typeof value !== "function") throw notImplemented(request.method);
+    return Reflect.apply(value, target, request.args);
+  };
+  try {
+    return await (span === undefined ? run() : USER_SPAN.run(span, run));
+  } finally {
+    span?.end();
+  }
+}
+
+/**
+ * Wraps a binding object in a proxy that turns unknown string members into RPC properties;
+ * `then` is never an RPC member (a stub is not a thenable).
+ * @param rpcOnly - names that are RPC members even though the object has them
+ */
+export function withRpcMembers<T extends object>(
+  target: T,
+  invoke: (method: string, operation: RpcOperation, args: readonly unknown[]) => Promise<unknown>,
+  rpcOnly: ReadonlySet<string> = new Set(),
+): T {
+  const cache = new Map<string, unknown>();
+  return new Proxy(target, {
+    get(object, property) {
+      if (typeof property === "symbol") return Reflect.get(object, property, object);
+      if (property === "then") return undefined;
+      const cached = cache.get(property);
+      if (cached !== undefined) return cached;
+      let value: unknown;
+      if (property in object && !rpcOnly.has(property)) {
+        value = Reflect.get(object, property, object);
+        if (typeof value === "function") value = (value as (...a: unknown[]) => unknown).bind(object);
+      } else {
+        value = rpcProperty(property, (operation, args) => invoke(property, operation, args));
+      }
+      cache.set(property, value);
+      return value;
+    },
+    set() {
+      return false;
+    },
+  });
+}

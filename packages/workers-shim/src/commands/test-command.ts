@@ -1,0 +1,53 @@
+import { loadConfig } from "../config/index";
+import { describeError } from "../errors";
+import { createRuntime } from "../runtime";
+import { CommandError, type CommandIo } from "./command";
+
+/** `workers-shim test --help`. */
+export const TEST_USAGE = `usage: workers-shim test [--experimental] <config.json>
+
+Loads every service of <config.json> and runs their test() handlers one at a time, as
+\`workerd test\` does: services in config order; in each, the default export first, then named
+exports with a test() method in alphabetical order. A failing test does not stop the run.
+Streaming tail workers receive every traced invocation's events; the run ends when the tests are
+done, without waiting for tail sessions.
+
+options:
+  --experimental   allow experimental compatibility flags (like workerd --experimental)
+  -h, --help       show this help`;
+
+/** Runs `workers-shim test`; resolves the exit status. */
+export async function testCommand(args: readonly string[], io: CommandIo): Promise<number> {
+  let experimental = false;
+  let configPath: string | undefined;
+  for (const arg of args) {
+    if (arg === "--help" || arg === "-h") {
+      io.stdout(TEST_USAGE);
+      return 0;
+    }
+    if (arg === "--experimental") experimental = true;
+    else if (arg.startsWith("-")) throw new CommandError(`unknown option "${arg}" for "test". Run "workers-shim test --help".`);
+    else if (configPath !== undefined) {
+      throw new CommandError(`"test" takes one config file, received "${configPath}" and "${arg}". Run "workers-shim test --help".`);
+    } else configPath = arg;
+  }
+  if (configPath === undefined) throw new CommandError(`"test" needs a config file. Run "workers-shim test --help".`);
+
+  const config = loadConfig(configPath, { experimental });
+  for (const warning of config.warnings) io.stderr(`workers-shim: warning: ${warning}`);
+  const runtime = await createRuntime(config, { onWarning: (message) => io.stderr(`workers-shim: ${message}`) });
+  try {
+    const summary = await runtime.runTests({
+      onTestEnd: (result) => {
+        io.stderr(result.passed ? `[ PASS ] ${result.name}` : `[ FAIL ] ${result.name}: ${describeError(result.error)}`);
+      },
+    });
+    const total = summary.results.length;
+    io.stderr(
+      `workers-shim: ${total} ${total === 1 ? "test" : "tests"}: ${summary.passed} passed, ${summary.failed} failed`,
+    );
+    return summary.failed === 0 ? 0 : 1;
+  } finally {
+    await runtime.close();
+  }
+}

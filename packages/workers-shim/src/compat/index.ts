@@ -1,0 +1,8 @@
+// Public surface of the compatibility-flag registry (spec §6). Each declaration carries its own
+// TSDoc summary and release tag; the package entry re-exports these names.
+export { COMPAT_FLAG_REGISTRY } from "./registry";
+export type { CompatFlagDefinition, CompatFlagField } from "./registry";
+export { SUPPORTED_COMPATIBILITY_DATE, resolveCompatibilityFlags } from "./resolve";
+export { isTracingEnabled } from "./tracing-gate";
+export type { CompatFlags, CompatibilityInput, ResolvedCompatibilityFlags } from "./resolve";
+export { formatFlagTable } from "./format";

@@ -1,0 +1,38 @@
+/**
+ * Codes carried by {@link WorkersShimError}.
+ * @remarks `ERR_CONFIG`: the config file or object is invalid. `ERR_COMPAT_FLAGS`: a worker's
+ * compatibility date or flags are invalid (the message is workerd's text).
+ * @public
+ */
+export type WorkersShimErrorCode = "ERR_CONFIG" | "ERR_COMPAT_FLAGS";
+
+/**
+ * Reports a problem the shim found in its input, with a stable `code` and a one-line message.
+ * @example
+ * ```ts
+ * try {
+ *   loadConfig("config.json");
+ * } catch (error) {
+ *   if (error instanceof WorkersShimError && error.code === "ERR_CONFIG") console.error(error.message);
+ * }
+ * ```
+ * @public
+ */
+export class WorkersShimError extends Error {
+  /** Identifies the kind of problem; see {@link WorkersShimErrorCode}. */
+  readonly code: WorkersShimErrorCode;
+
+  /**
+   * Creates the error; line breaks in `message` are escaped so the message stays on one line.
+   * @param options - `cause`: the underlying error, kept as `error.cause` and never copied into the message
+   */
+  constructor(code: WorkersShimErrorCode, message: string, options?: { cause?: unknown }) {
+    super(toOneLine(message), options);
+    this.name = "WorkersShimError";
+    this.code = code;
+  }
+}
+
+function toOneLine(text: string): string {
+  return text.replace(/\r\n|\r|\n/g, "\\n");
+}

@@ -1,0 +1,175 @@
+import type { CompatFlags } from "../compat/resolve";
+
+/**
+ * Validated, normalised and frozen form of a `config.json` (conformance README, "config.json format").
+ * @remarks Produced by {@link loadConfig} or {@link validateConfig}; every nested object and
+ * array is frozen.
+ * @public
+ */
+export interface ShimConfig {
+  /** Absolute path of the config file; absent when the config was validated from an object. */
+  readonly configPath?: string;
+  /** Absolute folder that relative module paths were resolved from. */
+  readonly baseDir: string;
+  /** The services in config order, which is also the order their `test()` handlers run in. */
+  readonly services: readonly ServiceConfig[];
+  /** Compatibility warnings of all workers, each prefixed `service <name>: ` as workerd does. */
+  readonly warnings: readonly string[];
+}
+
+/**
+ * One service of a {@link ShimConfig}; only worker services are supported.
+ * @public
+ */
+export interface ServiceConfig {
+  /** The service name, unique within the config. */
+  readonly name: string;
+  /** The worker that implements the service. */
+  readonly worker: WorkerConfig;
+}
+
+/**
+ * One worker: its modules, compatibility settings, bindings, Durable Objects and tails.
+ * @public
+ */
+export interface WorkerConfig {
+  /** The ES modules of the worker; the first one is the main module. Never empty. */
+  readonly modules: readonly ModuleConfig[];
+  /** The compatibility date as written in the config. */
+  readonly compatibilityDate: string;
+  /** The compatibility flags as written in the config (empty when absent). */
+  readonly compatibilityFlags: readonly string[];
+  /** The resolved compatibility flags (see `resolveCompatibilityFlags`). */
+  readonly flags: CompatFlags;
+  /** The bindings, in config order (empty when absent). */
+  readonly bindings: readonly BindingConfig[];
+  /** The Durable Object classes this worker exports (empty when absent). */
+  readonly durableObjectNamespaces: readonly DurableObjectNamespaceConfig[];
+  /** Where Durable Object data lives; only in-memory storage is supported. */
+  readonly durableObjectStorage?: { readonly inMemory: true };
+  /** Names of the services that receive this worker's streaming tail events (empty when absent). */
+  readonly streamingTails: readonly string[];
+}
+
+/**
+ * One ES module of a worker.
+ * @public
+ */
+export interface ModuleConfig {
+  /** The module name (`Worker.Module.name`). */
+  readonly name: string;
+  /** Absolute path of the module file; the file existed when the config was validated. */
+  readonly path: string;
+}
+
+/**
+ * Any binding of a worker, discriminated on `type`.
+ * @public
+ */
+export type BindingConfig =
+  | ServiceBindingConfig
+  | DurableObjectNamespaceBindingConfig
+  | JsonBindingConfig
+  | TextBindingConfig;
+
+/**
+ * A service binding: a Fetcher for a service's default export or for one of its named entrypoints.
+ * @public
+ */
+export interface ServiceBindingConfig {
+  /** Discriminant. */
+  readonly type: "service";
+  /** The name of the binding in `env`. */
+  readonly name: string;
+  /** The bound service, which exists in the config. */
+  readonly service: string;
+  /** The named `WorkerEntrypoint` export; absent for the default export. */
+  readonly entrypoint?: string;
+}
+
+/**
+ * A Durable Object namespace binding for a class exported by the same worker.
+ * @public
+ */
+export interface DurableObjectNamespaceBindingConfig {
+  /** Discriminant. */
+  readonly type: "durableObjectNamespace";
+  /** The name of the binding in `env`. */
+  readonly name: string;
+  /** The class name, which is listed in the worker's `durableObjectNamespaces`. */
+  readonly className: string;
+}
+
+/**
+ * A plain JSON value binding (a shim extension to the conformance contract).
+ * @remarks The stored value is a frozen copy; give the worker a fresh copy if it may mutate it.
+ * @public
+ */
+export interface JsonBindingConfig {
+  /** Discriminant. */
+  readonly type: "json";
+  /** The name of the binding in `env`. */
+  readonly name: string;
+  /** The JSON value (frozen). */
+  readonly value: unknown;
+}
+
+/**
+ * A plain text binding (a shim extension to the conformance contract).
+ * @public
+ */
+export interface TextBindingConfig {
+  /** Discriminant. */
+  readonly type: "text";
+  /** The name of the binding in `env`. */
+  readonly name: string;
+  /** The text. */
+  readonly value: string;
+}
+
+/**
+ * A Durable Object class exported by a worker.
+ * @public
+ */
+export interface DurableObjectNamespaceConfig {
+  /** The exported class name. */
+  readonly className: string;
+  /** The key that identifies the namespace's storage. */
+  readonly uniqueKey: string;
+}
+
+/** Keys accepted at each level of `config.json`, in the order the error messages list them. */
+export const ROOT_KEYS = ["services"] as const;
+export const SERVICE_KEYS = ["name", "worker"] as const;
+export const WORKER_KEYS = [
+  "modules",
+  "compatibilityDate",
+  "compatibilityFlags",
+  "bindings",
+  "durableObjectNamespaces",
+  "durableObjectStorage",
+  "streamingTails",
+] as const;
+export const MODULE_KEYS = ["name", "esModule"] as const;
+export const BINDING_KINDS = ["service", "durableObjectNamespace", "json", "text"] as const;
+export const BINDING_KEYS = ["name", ...BINDING_KINDS] as const;
+export const SERVICE_DESIGNATOR_KEYS = ["name", "entrypoint"] as const;
+export const DURABLE_OBJECT_NAMESPACE_KEYS = ["className", "uniqueKey"] as const;
+export const DURABLE_OBJECT_STORAGE_KEYS = ["inMemory"] as const;
+
+/** workerd service kinds other than `worker`, rejected with a dedicated message. */
+export const OTHER_SERVICE_KINDS = ["network", "external", "disk"] as const;
+/** workerd module kinds other than `esModule`, rejected with a dedicated message. */
+export const OTHER_MODULE_KINDS = [
+  "commonJsModule",
+  "text",
+  "data",
+  "wasm",
+  "json",
+  "nodeJsCompatModule",
+  "pythonModule",
+  "pythonRequirement",
+  "obsolete",
+] as const;
+/** File extensions accepted for `esModule` (Node.js treats `.cjs` and the rest as something else). */
+export const ES_MODULE_EXTENSIONS = [".js", ".mjs"] as const;

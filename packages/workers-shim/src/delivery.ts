@@ -1,0 +1,142 @@
+import {
+  ExecutionContext,
+  USER_SPAN,
+  type EventInfo,
+  type EventOutcome,
+  type FetchResponseInfo,
+  type HandlerKind,
+  type IdGenerator,
+  type Invocation,
+  type SpanContext,
+  type TailSink,
+} from "@workers-tracing/core-context";
+
+/** What a delivery needs from the service that receives it. */
+export interface DeliveryReceiver {
+  /** Where the ids of fresh stateless contexts come from. */
+  readonly ids: IdGenerator;
+  /** A new tail sink for one invocation, or `undefined` when the service is not traced. */
+  openTailSink(): TailSink | undefined;
+}
+
+/** How one event is delivered and reported. */
+export interface DeliveryOptions<R> {
+  /** The handler kind (decides the root frame, spec §3.3). */
+  readonly kind: HandlerKind;
+  /** Onset info. */
+  readonly info: EventInfo;
+  /** The caller's runtime span, when a traced invocation caused this one. */
+  readonly parent?: SpanContext | undefined;
+  /** The named export or Durable Object class; absent for the default export. */
+  readonly entrypoint?: string | undefined;
+  /** The actor's context; a fresh stateless context when absent. */
+  readonly context?: ExecutionContext | undefined;
+  /** The `return` event for a result: `false` for none, `undefined` for one without info. */
+  readonly returnInfo: (result: R) => FetchResponseInfo | undefined | false;
+  /** The outcome when the handler throws or rejects. */
+  readonly failureOutcome: EventOutcome;
+  /** Whether a failing handler is reported as an `exception` event (not for JS RPC). */
+  readonly reportFailure: boolean;
+}
+
+/** A delivered invocation: its result (when the handler finished) and its end (after `outcome`). */
+export interface Delivery<R> {
+  /** The invocation. */
+  readonly invocation: Invocation;
+  /** Settles with the handler's result (after the `return` event) or its error. */
+  readonly result: Promise<R>;
+  /** Resolves once `outcome` was reported: handler finished and `waitUntil` work settled. */
+  readonly done: Promise<void>;
+  /** Whether the handler failed; meaningful once `result` settled. */
+  readonly failed: () => boolean;
+}
+
+const scopes = new WeakMap<Invocation, InvocationScope>();
+
+/** The per-invocation state the runtime keeps besides the core-context invocation. */
+export class InvocationScope {
+  readonly invocation: Invocation;
+  #pending: Promise<unknown>[] = [];
+
+  constructor(invocation: Invocation) {
+    this.invocation = invocation;
+    scopes.set(invocation, this);
+  }
+
+  /** Adds work the invocation's `outcome` waits for; a rejection is reported as an exception. */
+  waitUntil(value: unknown): void {
+    const invocation = this.invocation;
+    this.#pending.push(
+      Promise.resolve(value).then(undefined, (error: unknown) => {
+        invocation.reportException(error);
+      }),
+    );
+  }
+
+  /** Resolves once every `waitUntil` promise (also ones added meanwhile) settled. */
+  async settle(): Promise<void> {
+    while (this.#pending.length > 0) {
+      const batch = this.#pending.splice(0);
+      await Promise.all(batch);
+    }
+  }
+}
+
+/** The runtime state of an invocation started by {@link deliver}. */
+export function scopeOf(invocation: Invocation): InvocationScope | undefined {
+  return scopes.get(invocation);
+}
+
+const noop = (): void => {};
+
+/**
+ * Delivers one event as an invocation: reports its onset, runs `body` inside it, reports
+ * `return` or `exception`, waits for `waitUntil` work and reports `outcome`.
+ * @remarks Nothing here awaits a tail worker; the tail sinks never block.
+ */
+export function deliver<R>(
+  receiver: DeliveryReceiver,
+  options: DeliveryOptions<Awaited<R>>,
+  body: (scope: InvocationScope) => R,
+): Delivery<Awaited<R>> {
+  const context = options.context ?? new ExecutionContext({ ids: receiver.ids });
+  const invocation = context.startInvocation({
+    kind: options.kind,
+    info: options.info,
+    sink: receiver.openTailSink(),
+    parent: options.parent,
+    entrypoint: options.entrypoint,
+  });
+  const scope = new InvocationScope(invocation);
+  let started: R | Promise<never>;
+  try {
+    started = invocation.run(body, scope);
+  } catch (error) {
+    started = Promise.reject(error);
+  }
+  let failed = false;
+  const result = Promise.resolve(started).then(
+    // The result reaches the caller a turn of the event loop later, as workerd's I/O does: work
+    // the handler left for the next turn (e.g. closing an RPC session's spans) comes first.
+    (value) =>
+      new Promise<Awaited<R>>((resolve) => {
+        USER_SPAN.exit(() =>
+          setImmediate(() => {
+            const info = options.returnInfo(value);
+            if (info !== false) invocation.reportReturn(info);
+            resolve(value);
+          }),
+        );
+      }),
+    (error: unknown) => {
+      failed = true;
+      if (options.reportFailure) invocation.reportException(error);
+      throw error;
+    },
+  );
+  const done = result
+    .then(noop, noop)
+    .then(() => scope.settle())
+    .then(() => invocation.finish(failed ? options.failureOutcome : "ok"));
+  return { invocation, result, done, failed: () => failed };
+}

@@ -1,0 +1,418 @@
+import { createHash, randomBytes } from "node:crypto";
+import { ExecutionContext, USER_SPAN, currentInvocation, type SpanContext } from "@workers-tracing/core-context";
+import { callRpc, runRpcMethod, withRpcMembers, type RpcRequest } from "./bindings/rpc";
+import { deliver, scopeOf, type DeliveryReceiver } from "./delivery";
+import { DurableObjectStorage, type AlarmScheduler } from "./durable-object-storage";
+import { describeError } from "./errors";
+import {
+  fetchEventInfo,
+  forwardRequest,
+  knownBodyLength,
+  onBodyDone,
+  setRequestAttributes,
+  setResponseAttributes,
+  toRequest,
+} from "./http";
+import { asError, endLater, nextTurn, spanContextOf, startRuntimeSpan } from "./runtime-spans";
+
+/** What an actor needs from the service that exports its class. */
+export interface ActorHost extends DeliveryReceiver {
+  /** The service name. */
+  readonly name: string;
+  /** The worker's bindings. */
+  readonly env: object;
+  /** The module export `name`. */
+  exportValue(name: string): unknown;
+  /** Prints a runtime warning. */
+  warn(message: string): void;
+}
+
+const HEX_ID = /^[0-9a-f]{64}$/;
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "object") return "an object";
+  if (typeof value === "string") return `the string ${JSON.stringify(value.length > 70 ? `${value.slice(0, 70)}…` : value)}`;
+  return `${typeof value} ${String(value)}`;
+}
+
+/** Identifies one Durable Object of a namespace: 64 lowercase hex digits. */
+export class DurableObjectId {
+  declare readonly name: string | undefined;
+  readonly #hex: string;
+  readonly #namespace: DurableObjectClass;
+
+  /** @internal */
+  constructor(namespace: DurableObjectClass, hex: string, name: string | undefined) {
+    this.#namespace = namespace;
+    this.#hex = hex;
+    Object.defineProperty(this, "name", { value: name, enumerable: true });
+  }
+
+  /** The id as 64 hex digits. */
+  toString(): string {
+    return this.#hex;
+  }
+
+  /** Whether `other` identifies the same object. */
+  equals(other: unknown): boolean {
+    return other instanceof DurableObjectId && other.#hex === this.#hex && other.#namespace === this.#namespace;
+  }
+
+  /** @internal */
+  static _parts(id: DurableObjectId): { namespace: DurableObjectClass; hex: string } {
+    return { namespace: id.#namespace, hex: id.#hex };
+  }
+}
+
+/**
+ * The state of one Durable Object (`this.ctx` of the class): `storage`, `id`, `waitUntil` and
+ * `blockConcurrencyWhile`. Unlike a handler's `ctx` it has no `tracing` (spec §2.1).
+ */
+export class DurableObjectState {
+  declare readonly storage: DurableObjectStorage;
+  declare readonly id: DurableObjectId;
+  readonly #actor: DurableObjectActor;
+
+  /** @internal */
+  constructor(actor: DurableObjectActor, storage: DurableObjectStorage, id: DurableObjectId) {
+    this.#actor = actor;
+    Object.defineProperty(this, "storage", { value: storage, enumerable: true });
+    Object.defineProperty(this, "id", { value: id, enumerable: true });
+  }
+
+  /** Adds work the current invocation's `outcome` waits for. */
+  waitUntil(promise: unknown): void {
+    const invocation = currentInvocation();
+    const scope = invocation === undefined || invocation.context !== this.#actor.context ? undefined : scopeOf(invocation);
+    if (scope !== undefined) scope.waitUntil(promise);
+    else void Promise.resolve(promise).catch(() => {});
+  }
+
+  /** Runs `callback` and holds back new events for the object until it settles. */
+  blockConcurrencyWhile<T>(callback: () => T | Promise<T>): Promise<T> {
+    return this.#actor.block(callback);
+  }
+}
+
+/** One live Durable Object: its actor context, storage, alarm and class instance. */
+export class DurableObjectActor implements AlarmScheduler {
+  readonly owner: DurableObjectClass;
+  readonly id: DurableObjectId;
+  readonly hex: string;
+  readonly context: ExecutionContext;
+  readonly state: DurableObjectState;
+  #instance: object | undefined = undefined;
+  #blocked: Promise<unknown> | undefined = undefined;
+  #alarm: { time: number; timer: NodeJS.Timeout } | undefined = undefined;
+  #closed = false;
+
+  constructor(owner: DurableObjectClass, id: DurableObjectId, hex: string) {
+    this.owner = owner;
+    this.id = id;
+    this.hex = hex;
+    this.context = new ExecutionContext({ executionModel: "durableObject", durableObjectId: hex, ids: owner.host.ids });
+    this.state = new DurableObjectState(this, new DurableObjectStorage(this), id);
+  }
+
+  /** The class instance, constructed on first use inside the running invocation. */
+  instance(): object {
+    if (this.#instance === undefined) {
+      const cls = this.owner.host.exportValue(this.owner.className);
+      if (typeof cls !== "function") {
+        throw new TypeError(
+          `workers-shim: Durable Object class "${this.owner.className}" is not exported by service "${this.owner.host.name}".`,
+        );
+      }
+      this.#instance = new (cls as new (state: DurableObjectState, env: object) => object)(this.state, this.owner.host.env);
+    }
+    return this.#instance;
+  }
+
+  /** The class instance once no `blockConcurrencyWhile()` holds the object back. */
+  async prepared(): Promise<object> {
+    const object = this.instance();
+    await this.#ready();
+    return object;
+  }
+
+  /** Runs `callback` at once; new events wait until its result settled. */
+  block<T>(callback: () => T | Promise<T>): Promise<T> {
+    let run: Promise<T>;
+    try {
+      run = Promise.resolve(callback());
+    } catch (error) {
+      run = Promise.reject(error);
+    }
+    const gate = run.then(
+      () => {},
+      () => {},
+    );
+    this.#blocked = gate;
+    void gate.then(() => {
+      if (this.#blocked === gate) this.#blocked = undefined;
+    });
+    return run;
+  }
+
+  async #ready(): Promise<void> {
+    while (this.#blocked !== undefined) await this.#blocked;
+  }
+
+  /** Delivers a `fetch` event to the object. */
+  async deliverFetch(request: Request, parent: SpanContext | undefined): Promise<Response> {
+    await this.#ready();
+    const delivery = deliver(
+      this.owner.host,
+      {
+        kind: "fetch",
+        info: fetchEventInfo(request),
+        parent,
+        entrypoint: this.owner.className,
+        context: this.context,
+        returnInfo: (response: Response) => ({ type: "fetch", statusCode: response.status }),
+        failureOutcome: "exception",
+        reportFailure: true,
+      },
+      async () => {
+        const object = (await this.prepared()) as { fetch?: unknown };
+        if (typeof object.fetch !== "function") throw new TypeError("Handler does not export a fetch() function.");
+        const response: unknown = await (object.fetch as (request: Request) => unknown).call(object, request);
+        if (!(response instanceof Response)) {
+          throw new TypeError("Incorrect type for Promise: the Promise did not resolve to 'Response'.");
+        }
+        return response;
+      },
+    );
+    return delivery.result;
+  }
+
+  /** Delivers a JS-RPC call to the object. */
+  async deliverRpc(request: RpcRequest): Promise<unknown> {
+    await this.#ready();
+    const delivery = deliver(
+      this.owner.host,
+      {
+        kind: "jsrpc",
+        info: { type: "jsrpc" },
+        parent: request.parent,
+        entrypoint: this.owner.className,
+        context: this.context,
+        returnInfo: () => undefined,
+        failureOutcome: "ok",
+        reportFailure: false,
+      },
+      async (scope) => {
+        const object = await this.prepared();
+        return runRpcMethod(scope.invocation, request, () => object);
+      },
+    );
+    return delivery.result;
+  }
+
+  alarmTime(): number | null {
+    return this.#alarm === undefined ? null : this.#alarm.time;
+  }
+
+  scheduleAlarm(time: number): void {
+    this.cancelAlarm();
+    if (this.#closed) return;
+    const delay = Math.max(0, time - Date.now());
+    // Outside any frame, so the alarm's delivery does not start in the setter's context.
+    const timer = USER_SPAN.exit(() => setTimeout(() => void this.#fireAlarm(time), delay));
+    this.#alarm = { time, timer };
+  }
+
+  cancelAlarm(): void {
+    if (this.#alarm !== undefined) clearTimeout(this.#alarm.timer);
+    this.#alarm = undefined;
+  }
+
+  async #fireAlarm(time: number): Promise<void> {
+    this.#alarm = undefined;
+    await this.#ready();
+    if (this.#closed) return;
+    const delivery = deliver(
+      this.owner.host,
+      {
+        kind: "alarm",
+        info: { type: "alarm", scheduledTime: new Date(time) },
+        entrypoint: this.owner.className,
+        context: this.context,
+        returnInfo: () => false,
+        failureOutcome: "exception",
+        reportFailure: true,
+      },
+      async () => {
+        const object = (await this.prepared()) as { alarm?: unknown };
+        if (typeof object.alarm !== "function") {
+          throw new TypeError(`Durable Object class "${this.owner.className}" has no alarm() handler.`);
+        }
+        return (object.alarm as (info: object) => unknown).call(object, { retryCount: 0, isRetry: false });
+      },
+    );
+    try {
+      await delivery.result;
+    } catch (error) {
+      this.owner.host.warn(`alarm() of Durable Object ${this.owner.className} ${this.hex} failed: ${describeError(error)}`);
+    }
+  }
+
+  /** Stops the alarm timer; no further events are delivered. */
+  close(): void {
+    this.#closed = true;
+    this.cancelAlarm();
+  }
+}
+
+/** The objects of one Durable Object class of a service. */
+export class DurableObjectClass {
+  readonly host: ActorHost;
+  readonly className: string;
+  readonly uniqueKey: string;
+  readonly #actors = new Map<string, DurableObjectActor>();
+
+  constructor(host: ActorHost, className: string, uniqueKey: string) {
+    this.host = host;
+    this.className = className;
+    this.uniqueKey = uniqueKey;
+  }
+
+  /** The actor for `id`, created on first use. */
+  actor(id: DurableObjectId): DurableObjectActor {
+    const { hex } = DurableObjectId._parts(id);
+    let actor = this.#actors.get(hex);
+    if (actor === undefined) {
+      actor = new DurableObjectActor(this, id, hex);
+      this.#actors.set(hex, actor);
+    }
+    return actor;
+  }
+
+  /** Stops every actor's alarm. */
+  close(): void {
+    for (const actor of this.#actors.values()) actor.close();
+  }
+}
+
+/** A Durable Object namespace binding (workerd's `DurableObjectNamespace`). */
+export class DurableObjectNamespace {
+  readonly #objects: DurableObjectClass;
+
+  constructor(objects: DurableObjectClass) {
+    this.#objects = objects;
+  }
+
+  /** Returns a new random id. */
+  newUniqueId(): DurableObjectId {
+    return new DurableObjectId(this.#objects, randomBytes(32).toString("hex"), undefined);
+  }
+
+  /** Returns the id derived from `name` (the same name always gives the same id). */
+  idFromName(name: string): DurableObjectId {
+    if (arguments.length === 0) {
+      throw new TypeError("Failed to execute 'idFromName' on 'DurableObjectNamespace': parameter 1 is not of type 'string'.");
+    }
+    const text = String(name);
+    const hex = createHash("sha256").update(`${this.#objects.uniqueKey}\u0000${text}`).digest("hex");
+    return new DurableObjectId(this.#objects, hex, text);
+  }
+
+  /** Parses an id from its 64 hex digits. */
+  idFromString(id: string): DurableObjectId {
+    if (typeof id !== "string" || !HEX_ID.test(id)) {
+      throw new TypeError(`Invalid Durable Object ID: expected 64 lowercase hex digits, received ${describe(id)}.`);
+    }
+    return new DurableObjectId(this.#objects, id, undefined);
+  }
+
+  /** Returns a stub for the object `id`. */
+  get(id: DurableObjectId): object {
+    if (!(id instanceof DurableObjectId)) {
+      throw new TypeError("Failed to execute 'get' on 'DurableObjectNamespace': parameter 1 is not of type 'DurableObjectId'.");
+    }
+    if (DurableObjectId._parts(id).namespace !== this.#objects) {
+      throw new TypeError(`DurableObjectNamespace.get(): the id ${id.toString()} belongs to another namespace.`);
+    }
+    return createStub(this.#objects, id);
+  }
+
+  /** Returns a stub for the object named `name`. */
+  getByName(name: string): object {
+    return this.get(this.idFromName(name));
+  }
+
+  /** Returns this namespace (jurisdictions do not apply locally). */
+  jurisdiction(): DurableObjectNamespace {
+    return this;
+  }
+}
+
+/** The stub of one object: `fetch()`, `id`, `name`, and RPC members. */
+class DurableObjectStub {
+  declare readonly id: DurableObjectId;
+  declare readonly name: string | undefined;
+  readonly #objects: DurableObjectClass;
+
+  constructor(objects: DurableObjectClass, id: DurableObjectId) {
+    this.#objects = objects;
+    Object.defineProperty(this, "id", { value: id, enumerable: true });
+    Object.defineProperty(this, "name", { value: id.name, enumerable: true });
+  }
+
+  /** Sends an HTTP request to the object's `fetch()` handler. */
+  fetch(input: unknown, init?: unknown): Promise<Response> {
+    let request: Request;
+    try {
+      request = toRequest(input, init);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const subrequest = openSubrequest(this.id);
+    const span = subrequest?.startChild("fetch");
+    if (span !== undefined) setRequestAttributes(span, request, knownBodyLength(request));
+    const parent = spanContextOf(span);
+    return nextTurn()
+      .then(() => this.#objects.actor(this.id).deliverFetch(forwardRequest(request), parent))
+      .then(
+        (response) => {
+          if (span !== undefined) {
+            setResponseAttributes(span, response, knownBodyLength(response));
+            span.end();
+          }
+          // The subrequest lasts until the response body has been consumed.
+          return subrequest === undefined ? response : onBodyDone(response, () => subrequest.end());
+        },
+        (error: unknown) => {
+          endLater(span, subrequest);
+          throw asError(error);
+        },
+      );
+  }
+
+  /** Raw TCP sockets are not available in the shim. */
+  connect(): never {
+    throw new Error("workers-shim: connect() on a Durable Object stub is not supported.");
+  }
+}
+
+function openSubrequest(id: DurableObjectId) {
+  const span = startRuntimeSpan("durable_object_subrequest");
+  span?.setAttribute("objectId", id.toString());
+  return span;
+}
+
+function createStub(objects: DurableObjectClass, id: DurableObjectId): object {
+  return withRpcMembers(new DurableObjectStub(objects, id), (method, operation, args) =>
+    callRpc(
+      () => {
+        const outer = openSubrequest(id);
+        return { session: outer?.startChild("jsRpcSession"), outer };
+      },
+      method,
+      operation,
+      args,
+      (request) => objects.actor(id).deliverRpc(request),
+    ),
+  );
+}

@@ -1,0 +1,40 @@
+// Public surface of @workers-tracing/workers-shim: the runtime, the config loader and the
+// compatibility-flag registry. Every name is listed explicitly (house style: no `export *`).
+export { Runtime, createRuntime } from "./runtime";
+export type {
+  RunTestsOptions,
+  RuntimeOptions,
+  TestCase,
+  TestResult,
+  TestRunSummary,
+} from "./runtime";
+export { WorkersShimError, loadConfig, validateConfig } from "./config/index";
+export type {
+  BindingConfig,
+  DurableObjectNamespaceBindingConfig,
+  DurableObjectNamespaceConfig,
+  JsonBindingConfig,
+  LoadConfigOptions,
+  ModuleConfig,
+  ServiceBindingConfig,
+  ServiceConfig,
+  ShimConfig,
+  TextBindingConfig,
+  ValidateConfigOptions,
+  WorkerConfig,
+  WorkersShimErrorCode,
+} from "./config/index";
+export {
+  COMPAT_FLAG_REGISTRY,
+  SUPPORTED_COMPATIBILITY_DATE,
+  formatFlagTable,
+  isTracingEnabled,
+  resolveCompatibilityFlags,
+} from "./compat/index";
+export type {
+  CompatFlagDefinition,
+  CompatFlagField,
+  CompatFlags,
+  CompatibilityInput,
+  ResolvedCompatibilityFlags,
+} from "./compat/index";

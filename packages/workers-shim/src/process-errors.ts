@@ -1,0 +1,47 @@
+import { USER_SPAN } from "@workers-tracing/core-context";
+import { describeErrorWithStack } from "./errors";
+
+type Printer = (message: string) => void;
+
+const printers = new Set<Printer>();
+
+function report(source: string, error: unknown): void {
+  // The async context of the failing code is still current here, so the error can be reported
+  // to the invocation it belongs to (routed like logs, spec §4.3).
+  const target = USER_SPAN.get()?.invocation.context.newestLive;
+  try {
+    target?.reportException(error);
+  } catch {
+    // Never let reporting turn into a second failure.
+  }
+  const message = `Uncaught ${source}: ${describeErrorWithStack(error)}`;
+  const printer = printers.values().next().value as Printer | undefined;
+  if (printer !== undefined) printer(message);
+}
+
+const onRejection = (reason: unknown): void => report("(in promise)", reason);
+const onException = (error: unknown): void => report("exception", error);
+
+/**
+ * Keeps worker code from crashing the process: unhandled rejections and uncaught exceptions are
+ * reported as `exception` events of the invocation they belong to (if any) and printed.
+ * @returns A function that undoes this installation; the handlers go with the last one.
+ */
+export function installProcessErrorHandlers(print: Printer): () => void {
+  const printer: Printer = (message) => print(message);
+  if (printers.size === 0) {
+    process.on("unhandledRejection", onRejection);
+    process.on("uncaughtException", onException);
+  }
+  printers.add(printer);
+  let active = true;
+  return () => {
+    if (!active) return;
+    active = false;
+    printers.delete(printer);
+    if (printers.size === 0) {
+      process.off("unhandledRejection", onRejection);
+      process.off("uncaughtException", onException);
+    }
+  };
+}

@@ -1,0 +1,45 @@
+import { USER_SPAN, currentUserSpan, type SpanContext, type SpanRecord } from "@workers-tracing/core-context";
+
+/**
+ * Opens a runtime span (`fetch`, `durable_object_storage_get`, ...) as a child of the current
+ * user span; `undefined` when the running code is not part of a traced invocation.
+ * @remarks Runtime spans are never made current (spec §3.6).
+ */
+export function startRuntimeSpan(name: string): SpanRecord | undefined {
+  const parent = currentUserSpan();
+  if (parent === undefined || !parent.invocation.traced) return undefined;
+  return parent.startChild(name);
+}
+
+/** The span context a callee inherits from a caller's runtime span (spec §3.9). */
+export function spanContextOf(span: SpanRecord | undefined): SpanContext | undefined {
+  return span === undefined ? undefined : { traceId: span.invocation.traceId, spanId: span.spanId };
+}
+
+/**
+ * Ends runtime spans a turn of the event loop later: workerd notices a failed subrequest only
+ * after the caller's next events (its `fetch` span closes late, without response attributes).
+ */
+export function endLater(...spans: (SpanRecord | undefined)[]): void {
+  USER_SPAN.exit(() =>
+    setImmediate(() => {
+      for (const span of spans) span?.end();
+    }),
+  );
+}
+
+/** What a failed subrequest rejects with: the thrown value, an `Error` for a non-object. */
+export function asError(value: unknown): unknown {
+  if (value !== null && (typeof value === "object" || typeof value === "function")) return value;
+  return new Error(String(value));
+}
+
+/**
+ * Resolves a turn of the event loop later. Subrequests are delivered this way, as workerd's
+ * I/O is: the caller's synchronous code and microtasks run before the callee starts.
+ */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => {
+    USER_SPAN.exit(() => setImmediate(resolve));
+  });
+}

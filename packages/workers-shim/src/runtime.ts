@@ -1,0 +1,244 @@
+import { RANDOM_IDS, USER_SPAN, type IdGenerator } from "@workers-tracing/core-context";
+import { WorkersShimError, type ShimConfig } from "./config/index";
+import { installConsoleCapture } from "./console";
+import { describeError } from "./errors";
+import { toRequest } from "./http";
+import { unregisterServiceEnv } from "./loader/cloudflare-workers";
+import { registerModuleHooks } from "./loader/register-hooks";
+import { installProcessErrorHandlers } from "./process-errors";
+import { ServiceInstance, hasTestHandler, type ServiceHost } from "./service";
+
+/**
+ * Options of {@link createRuntime}.
+ * @public
+ */
+export interface RuntimeOptions {
+  /** Where trace, invocation and span ids come from; random by default. */
+  readonly ids?: IdGenerator;
+  /**
+   * Receives the runtime's warnings and the errors worker code left uncaught, one line each
+   * (without a trailing newline); by default they are written to stderr prefixed with
+   * `workers-shim: `.
+   */
+  readonly onWarning?: (message: string) => void;
+}
+
+/**
+ * One `test()` handler of a loaded config, in the order `workerd test` runs them.
+ * @public
+ */
+export interface TestCase {
+  /** `service` for the default export, `service:Export` for a named export (workerd's label). */
+  readonly name: string;
+  /** The service that exports the handler. */
+  readonly service: string;
+  /** The named export; absent for the default export. */
+  readonly entrypoint?: string;
+}
+
+/**
+ * The result of one `test()` handler.
+ * @public
+ */
+export interface TestResult extends TestCase {
+  /** `true` unless the handler threw or rejected. */
+  readonly passed: boolean;
+  /** What the handler threw, when it failed. */
+  readonly error?: unknown;
+}
+
+/**
+ * Options of {@link Runtime.runTests}.
+ * @public
+ */
+export interface RunTestsOptions {
+  /** Called before each test starts. */
+  readonly onTestStart?: (test: TestCase) => void;
+  /** Called after each test finished (its invocation's `outcome` was reported). */
+  readonly onTestEnd?: (result: TestResult) => void;
+}
+
+/**
+ * What {@link Runtime.runTests} resolves to.
+ * @public
+ */
+export interface TestRunSummary {
+  /** Every test, in run order. */
+  readonly results: readonly TestResult[];
+  /** How many passed. */
+  readonly passed: number;
+  /** How many failed. */
+  readonly failed: number;
+}
+
+let runtimeCount = 0;
+
+/**
+ * A loaded config: every service's modules evaluated, its bindings, Durable Objects and
+ * streaming tails wired, ready to deliver events as `workerd` would.
+ * @remarks Create it with {@link createRuntime}; call {@link Runtime.close} when done (alarms
+ * stop, the console and process hooks are removed with the last open runtime). Each service gets
+ * its own module instances, even when two services share a file.
+ * @public
+ */
+export class Runtime {
+  /** The config this runtime runs. */
+  readonly config: ShimConfig;
+  readonly #services = new Map<string, ServiceInstance>();
+  readonly #warn: (message: string) => void;
+  readonly #cleanup: (() => void)[] = [];
+  #closed = false;
+
+  private constructor(config: ShimConfig, options: RuntimeOptions) {
+    this.config = config;
+    const warn = options.onWarning ?? ((message: string) => void process.stderr.write(`workers-shim: ${message}\n`));
+    this.#warn = warn;
+    const id = `r${++runtimeCount}`;
+    const ids = options.ids ?? RANDOM_IDS;
+    const host: ServiceHost = {
+      ids,
+      service: (name) => this.#service(name),
+      warn,
+    };
+    for (const service of config.services) {
+      this.#services.set(service.name, new ServiceInstance(host, service, `${id}/${service.name}`));
+    }
+  }
+
+  /**
+   * Creates a runtime and loads its services; use {@link createRuntime}.
+   * @internal
+   */
+  static async _create(config: ShimConfig, options: RuntimeOptions): Promise<Runtime> {
+    const runtime = new Runtime(config, options);
+    await runtime.#start();
+    return runtime;
+  }
+
+  async #start(): Promise<void> {
+    this.#cleanup.push(installConsoleCapture(), installProcessErrorHandlers(this.#warn));
+    const services: Record<string, Record<string, string>> = {};
+    for (const service of this.#services.values()) services[service.key] = service.moduleMap();
+    registerModuleHooks({ services });
+    for (const service of this.#services.values()) {
+      try {
+        // Module top-level code runs outside any invocation.
+        await USER_SPAN.exit(() => service.load());
+      } catch (error) {
+        this.close();
+        throw new WorkersShimError(
+          "ERR_CONFIG",
+          `workers-shim: service "${service.name}": cannot load module ${service.worker.modules[0]!.path}: ${describeError(error)}`,
+          { cause: error },
+        );
+      }
+    }
+  }
+
+  #service(name: string): ServiceInstance {
+    const service = this.#services.get(name);
+    if (service === undefined) throw new Error(`workers-shim: unknown service "${name}".`);
+    return service;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new Error("workers-shim: the runtime is closed.");
+  }
+
+  /**
+   * Lists the `test()` handlers in `workerd test` order: services in config order; in each, the
+   * default export first, then named exports with a `test` method, alphabetically (Durable
+   * Object classes excluded).
+   */
+  listTests(): TestCase[] {
+    const tests: TestCase[] = [];
+    for (const service of this.#services.values()) {
+      const namespace = service.namespace;
+      if (hasTestHandler(namespace["default"])) tests.push({ name: service.name, service: service.name });
+      const names = Object.keys(namespace)
+        .filter((name) => name !== "default" && !service.isDurableObjectClass(name) && hasTestHandler(namespace[name]))
+        .sort();
+      for (const entrypoint of names) tests.push({ name: `${service.name}:${entrypoint}`, service: service.name, entrypoint });
+    }
+    return tests;
+  }
+
+  /**
+   * Runs every `test()` handler, one at a time, as `workerd test` does; a failing test does not
+   * stop the run.
+   * @remarks Each test is awaited until its invocation reported `outcome` (its `waitUntil` work
+   * included); streaming tail sessions are never awaited.
+   * @example
+   * ```ts
+   * const runtime = await createRuntime(loadConfig("scenario/config.json"));
+   * const summary = await runtime.runTests();
+   * console.log(`${summary.passed} passed, ${summary.failed} failed`);
+   * await runtime.close();
+   * ```
+   */
+  async runTests(options: RunTestsOptions = {}): Promise<TestRunSummary> {
+    this.#assertOpen();
+    const results: TestResult[] = [];
+    for (const test of this.listTests()) {
+      options.onTestStart?.(test);
+      const outcome = await USER_SPAN.exit(() => this.#service(test.service).runTest(test.entrypoint));
+      const result: TestResult = outcome.passed ? { ...test, passed: true } : { ...test, passed: false, error: outcome.error };
+      results.push(result);
+      options.onTestEnd?.(result);
+    }
+    const passed = results.filter((result) => result.passed).length;
+    return { results, passed, failed: results.length - passed };
+  }
+
+  /**
+   * Delivers an HTTP request to a service's default export (or a named entrypoint) as an
+   * incoming request: a new trace, no parent span.
+   * @throws Error (rejects) for an unknown service; the handler's own error when it throws.
+   * @example
+   * ```ts
+   * const response = await runtime.dispatchFetch("main", "http://localhost/hello");
+   * console.log(response.status, await response.text());
+   * ```
+   */
+  async dispatchFetch(serviceName: string, input: Request | string | URL, init?: RequestInit, entrypoint?: string): Promise<Response> {
+    this.#assertOpen();
+    const service = this.#service(serviceName);
+    const request = toRequest(input, init);
+    return USER_SPAN.exit(() => service.deliverFetch(request, entrypoint, undefined));
+  }
+
+  /**
+   * Stops the runtime: Durable Object alarms are cancelled and, with the last open runtime, the
+   * console and process hooks are removed. Work still running is not awaited.
+   */
+  close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      for (const service of this.#services.values()) {
+        service.close();
+        unregisterServiceEnv(service.key);
+      }
+      for (const undo of this.#cleanup.splice(0)) undo();
+    }
+    return Promise.resolve();
+  }
+}
+
+/**
+ * Loads a config into a new {@link Runtime}: registers the module hooks, creates every service's
+ * `env`, and evaluates each service's modules in config order.
+ * @remarks `ctx.tracing` is a `Tracing` object in workers whose resolved compatibility flags
+ * enable it (date ≥ 2026-05-29, `user_tracing` or `experimental`), else `undefined`; the
+ * `cloudflare:workers` export is never gated.
+ * @throws {@link WorkersShimError} (rejects) with code `ERR_CONFIG` when a module cannot be loaded.
+ * @example
+ * ```ts
+ * const runtime = await createRuntime(loadConfig("config.json", { experimental: true }));
+ * const { failed } = await runtime.runTests();
+ * await runtime.close();
+ * ```
+ * @public
+ */
+export function createRuntime(config: ShimConfig, options: RuntimeOptions = {}): Promise<Runtime> {
+  return Runtime._create(config, options);
+}

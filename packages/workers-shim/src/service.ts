@@ -1,0 +1,357 @@
+import { pathToFileURL } from "node:url";
+import {
+  ExecutionContext,
+  type IdGenerator,
+  type Invocation,
+  type Onset,
+  type SpanContext,
+  type TailEvent,
+  type TailSink,
+} from "@workers-tracing/core-context";
+import { isTracingEnabled } from "./compat/index";
+import type { ServiceConfig, WorkerConfig } from "./config/index";
+import { createServiceBinding, type BindingTarget } from "./bindings/fetcher";
+import { runRpcMethod, type RpcRequest } from "./bindings/rpc";
+import { InvocationScope, deliver } from "./delivery";
+import { DurableObjectClass, DurableObjectNamespace, type ActorHost } from "./durable-objects";
+import {
+  MessageBatch,
+  ScheduledController,
+  TestController,
+  type QueueMessageInput,
+  type QueueResult,
+  type ScheduledResult,
+} from "./event-objects";
+import { fetchEventInfo } from "./http";
+import { registerServiceEnv } from "./loader/cloudflare-workers";
+import { SERVICE_QUERY } from "./loader/hooks-source";
+import { importWorkerModule } from "./loader/register-hooks";
+import { createTailSessionSink, fanOut, type TailWorker } from "./tails";
+import { WorkerExecutionContext } from "./worker-context";
+
+/** What a service needs from its runtime. */
+export interface ServiceHost {
+  /** Id source of every execution context. */
+  readonly ids: IdGenerator;
+  /** Looks up another service of the config. */
+  service(name: string): ServiceInstance;
+  /** Prints a runtime warning. */
+  warn(message: string): void;
+}
+
+/** The outcome of one `test()` handler. */
+export interface TestOutcome {
+  /** `true` unless the handler threw or rejected. */
+  readonly passed: boolean;
+  /** What the handler threw, when it failed. */
+  readonly error?: unknown;
+}
+
+type Handler = (...args: unknown[]) => unknown;
+
+function isClass(value: unknown): value is new (...args: unknown[]) => object {
+  return typeof value === "function" && typeof (value as { prototype?: unknown }).prototype === "object";
+}
+
+/** Whether an export has a `test()` handler (an object's method or a class's prototype method). */
+export function hasTestHandler(value: unknown): boolean {
+  if (isClass(value)) return typeof (value.prototype as { test?: unknown }).test === "function";
+  return value !== null && typeof value === "object" && typeof (value as { test?: unknown }).test === "function";
+}
+
+/**
+ * One service of the config, loaded: its module instances, `env`, Durable Object classes and
+ * tail workers, and the handlers that deliver events to it.
+ */
+export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
+  readonly name: string;
+  readonly worker: WorkerConfig;
+  /** Identifies the service's module instances (see `SERVICE_QUERY`). */
+  readonly key: string;
+  /** Whether `ctx.tracing` is a `Tracing` object for this worker. */
+  readonly tracingEnabled: boolean;
+  readonly env: Record<string, unknown>;
+  readonly #host: ServiceHost;
+  readonly #objects = new Map<string, DurableObjectClass>();
+  #namespace: Record<string, unknown> | undefined = undefined;
+
+  constructor(host: ServiceHost, config: ServiceConfig, key: string) {
+    this.#host = host;
+    this.name = config.name;
+    this.worker = config.worker;
+    this.key = key;
+    this.tracingEnabled = isTracingEnabled(config.worker.flags);
+    for (const { className, uniqueKey } of config.worker.durableObjectNamespaces) {
+      this.#objects.set(className, new DurableObjectClass(this, className, uniqueKey));
+    }
+    this.env = this.#createEnv();
+  }
+
+  get ids(): IdGenerator {
+    return this.#host.ids;
+  }
+
+  warn(message: string): void {
+    this.#host.warn(message);
+  }
+
+  #createEnv(): Record<string, unknown> {
+    const env: Record<string, unknown> = {};
+    const extraHandlers = this.worker.flags.serviceBindingExtraHandlers;
+    for (const binding of this.worker.bindings) {
+      switch (binding.type) {
+        case "service": {
+          const target = binding.service;
+          env[binding.name] = createServiceBinding(() => this.#host.service(target), binding.entrypoint, extraHandlers);
+          break;
+        }
+        case "durableObjectNamespace":
+          env[binding.name] = new DurableObjectNamespace(this.#objects.get(binding.className)!);
+          break;
+        case "json":
+          env[binding.name] = structuredClone(binding.value);
+          break;
+        case "text":
+          env[binding.name] = binding.value;
+          break;
+      }
+    }
+    return env;
+  }
+
+  /** The module-name → file URL map of the worker (for imports by module name). */
+  moduleMap(): Record<string, string> {
+    const map: Record<string, string> = {};
+    for (const module of this.worker.modules) map[module.name] = pathToFileURL(module.path).href;
+    return map;
+  }
+
+  /** Imports the main module (its imports follow); evaluates the worker's top-level code. */
+  async load(): Promise<void> {
+    registerServiceEnv(this.key, this.env);
+    const url = pathToFileURL(this.worker.modules[0]!.path);
+    url.searchParams.set(SERVICE_QUERY, this.key);
+    this.#namespace = await importWorkerModule(url.href);
+  }
+
+  /** The main module's namespace. */
+  get namespace(): Record<string, unknown> {
+    if (this.#namespace === undefined) throw new Error(`workers-shim: service "${this.name}" is not loaded yet.`);
+    return this.#namespace;
+  }
+
+  /** The named export (or `default`). */
+  exportValue(name: string): unknown {
+    return this.namespace[name];
+  }
+
+  #entrypoint(entrypoint: string | undefined): unknown {
+    const value = this.namespace[entrypoint ?? "default"];
+    if (value === undefined) {
+      throw new TypeError(
+        entrypoint === undefined
+          ? `workers-shim: service "${this.name}" has no default export.`
+          : `workers-shim: service "${this.name}" has no export named "${entrypoint}".`,
+      );
+    }
+    return value;
+  }
+
+  /**
+   * A new tail sink for one invocation, fanning out to one session per streaming tail;
+   * `undefined` when the worker has no streaming tail (the invocation is untraced).
+   * @param chain - services whose events led to this invocation (tail sessions only); they are
+   * left out, so that tails that tail each other cannot loop
+   */
+  openTailSink(chain: readonly string[] = []): TailSink | undefined {
+    const tails = this.worker.streamingTails.filter((name) => !chain.includes(name));
+    if (tails.length === 0) return undefined;
+    const warn = (message: string): void => this.#host.warn(message);
+    const next = [...chain, this.name];
+    return fanOut(tails.map((name) => createTailSessionSink(this.#host.service(name), warn, next)));
+  }
+
+  /** The `ctx` of one invocation. */
+  createContext(scope: InvocationScope): WorkerExecutionContext {
+    return new WorkerExecutionContext(this.tracingEnabled, (promise) => scope.waitUntil(promise));
+  }
+
+  /**
+   * Calls handler `method` of an export: on a class (a `WorkerEntrypoint`), a new instance is
+   * created with `(ctx, env)` and called with the event arguments; on an object the method is
+   * called with `(...event, env, ctx)`.
+   */
+  #callHandler(exported: unknown, method: string, event: readonly unknown[], scope: InvocationScope): unknown {
+    const ctx = this.createContext(scope);
+    if (isClass(exported)) {
+      const instance = new exported(ctx, this.env) as Record<string, unknown>;
+      const handler = instance[method];
+      if (typeof handler !== "function") throw new TypeError(`Handler does not export a ${method}() function.`);
+      return (handler as Handler).apply(instance, [...event]);
+    }
+    const handler = exported !== null && typeof exported === "object" ? (exported as Record<string, unknown>)[method] : undefined;
+    if (typeof handler !== "function") throw new TypeError(`Handler does not export a ${method}() function.`);
+    return (handler as Handler).call(exported, ...event, this.env, ctx);
+  }
+
+  deliverFetch(request: Request, entrypoint: string | undefined, parent: SpanContext | undefined): Promise<Response> {
+    const delivery = deliver(
+      this,
+      {
+        kind: "fetch",
+        info: fetchEventInfo(request),
+        parent,
+        entrypoint,
+        returnInfo: (response: Response) => ({ type: "fetch", statusCode: response.status }),
+        failureOutcome: "exception",
+        reportFailure: true,
+      },
+      async (scope) => {
+        const response: unknown = await this.#callHandler(this.#entrypoint(entrypoint), "fetch", [request], scope);
+        if (!(response instanceof Response)) {
+          throw new TypeError("Incorrect type for Promise: the Promise did not resolve to 'Response'.");
+        }
+        return response;
+      },
+    );
+    return delivery.result;
+  }
+
+  async deliverScheduled(
+    entrypoint: string | undefined,
+    cron: string,
+    scheduledTime: number,
+    parent: SpanContext | undefined,
+  ): Promise<ScheduledResult> {
+    const controller = new ScheduledController(cron, scheduledTime);
+    const delivery = deliver(
+      this,
+      {
+        kind: "scheduled",
+        info: { type: "scheduled", scheduledTime: new Date(scheduledTime), cron },
+        parent,
+        entrypoint,
+        returnInfo: () => undefined,
+        failureOutcome: "exception",
+        reportFailure: true,
+      },
+      (scope) => this.#callHandler(this.#entrypoint(entrypoint), "scheduled", [controller], scope),
+    );
+    await delivery.done;
+    return { outcome: delivery.failed() ? "exception" : "ok", noRetry: controller._noRetry };
+  }
+
+  async deliverQueue(
+    entrypoint: string | undefined,
+    queueName: string,
+    messages: readonly QueueMessageInput[],
+    parent: SpanContext | undefined,
+  ): Promise<QueueResult> {
+    const batch = new MessageBatch(queueName, messages);
+    const delivery = deliver(
+      this,
+      {
+        kind: "queue",
+        info: { type: "queue", queueName, batchSize: messages.length },
+        parent,
+        entrypoint,
+        returnInfo: () => undefined,
+        failureOutcome: "exception",
+        reportFailure: true,
+      },
+      (scope) => this.#callHandler(this.#entrypoint(entrypoint), "queue", [batch], scope),
+    );
+    await delivery.done;
+    return batch._result(delivery.failed() ? "exception" : "ok");
+  }
+
+  deliverRpc(entrypoint: string | undefined, request: RpcRequest): Promise<unknown> {
+    const delivery = deliver(
+      this,
+      {
+        kind: "jsrpc",
+        info: { type: "jsrpc" },
+        parent: request.parent,
+        entrypoint,
+        returnInfo: () => undefined,
+        failureOutcome: "ok",
+        reportFailure: false,
+      },
+      (scope) =>
+        runRpcMethod(scope.invocation, request, () => {
+          const exported = this.#entrypoint(entrypoint);
+          return isClass(exported) ? new exported(this.createContext(scope), this.env) : exported;
+        }),
+    );
+    return delivery.result;
+  }
+
+  /** Runs the `test()` handler of the default export (no `exportName`) or of a named export. */
+  async runTest(exportName: string | undefined): Promise<TestOutcome> {
+    const delivery = deliver(
+      this,
+      {
+        kind: "test",
+        info: { type: "custom" },
+        entrypoint: exportName,
+        returnInfo: () => false,
+        failureOutcome: "ok",
+        reportFailure: true,
+      },
+      (scope) => this.#callHandler(this.#entrypoint(exportName), "test", [new TestController()], scope),
+    );
+    let outcome: TestOutcome;
+    try {
+      await delivery.result;
+      outcome = { passed: true };
+    } catch (error) {
+      outcome = { passed: false, error };
+    }
+    await delivery.done;
+    return outcome;
+  }
+
+  startTailStream(
+    onset: TailEvent<Onset>,
+    chain: readonly string[],
+  ): { readonly invocation: Invocation; readonly returned: unknown } | undefined {
+    const exported = this.namespace["default"];
+    const handler = isClass(exported)
+      ? (exported.prototype as { tailStream?: unknown }).tailStream
+      : exported !== null && typeof exported === "object"
+        ? (exported as { tailStream?: unknown }).tailStream
+        : undefined;
+    if (typeof handler !== "function") return undefined;
+    const context = new ExecutionContext({ ids: this.ids });
+    const invocation = context.startInvocation({
+      kind: "tailStream",
+      info: { type: "trace", traces: [] },
+      sink: this.openTailSink(chain),
+    });
+    const scope = new InvocationScope(invocation);
+    let returned: unknown;
+    try {
+      returned = invocation.run(() => {
+        const ctx = this.createContext(scope);
+        if (isClass(exported)) {
+          const instance = new exported(ctx, this.env) as { tailStream: Handler };
+          return instance.tailStream(onset);
+        }
+        return (handler as Handler).call(exported, onset, this.env, ctx);
+      });
+    } catch (error) {
+      returned = Promise.reject(error);
+    }
+    return { invocation, returned };
+  }
+
+  /** Whether `name` is one of this worker's Durable Object classes. */
+  isDurableObjectClass(name: string): boolean {
+    return this.#objects.has(name);
+  }
+
+  /** Stops the service's Durable Object alarms. */
+  close(): void {
+    for (const objects of this.#objects.values()) objects.close();
+  }
+}

@@ -1,0 +1,95 @@
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { main } from "../src/commands/main";
+import { formatFlagTable } from "../src/index";
+
+const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+const FIXTURE_CONFIG = fileURLToPath(new URL("./fixtures/cli/config.json", import.meta.url));
+const REPO = fileURLToPath(new URL("../../../", import.meta.url));
+const RUN_ALL = fileURLToPath(new URL("../../../../shared/conformance/tools/run-all.mjs", import.meta.url));
+
+async function runMain(args: readonly string[]) {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const status = await main(args, { stdout: (line) => stdout.push(line), stderr: (line) => stderr.push(line) });
+  return { status, stdout, stderr };
+}
+
+describe(main.name, () => {
+  it.for([
+    { args: [], message: "usage: workers-shim <command> [options]" },
+    { args: ["serve-nothing"], message: 'workers-shim: unknown command "serve-nothing"; expected one of: test, flags. Run "workers-shim --help".' },
+    { args: ["test"], message: 'workers-shim: "test" needs a config file. Run "workers-shim test --help".' },
+    { args: ["test", "--verbose", "x.json"], message: 'workers-shim: unknown option "--verbose" for "test". Run "workers-shim test --help".' },
+    { args: ["test", "a.json", "b.json"], message: 'workers-shim: "test" takes one config file, received "a.json" and "b.json". Run "workers-shim test --help".' },
+    { args: ["flags", "extra"], message: 'workers-shim: "flags" takes no arguments, received "extra". Run "workers-shim flags --help".' },
+  ])("rejects $args with one line on stderr and status 1", async ({ args, message }) => {
+    const { status, stdout, stderr } = await runMain(args);
+    expect(status).toBe(1);
+    expect(stdout).toEqual([]);
+    expect(stderr[0]!.split("\n")[0]).toBe(message);
+  });
+
+  it("reports a config that cannot be read in one line", async () => {
+    const { status, stderr } = await runMain(["test", "/nonexistent/workers-shim/config.json"]);
+    expect(status).toBe(1);
+    expect(stderr).toMatchInlineSnapshot(`
+      [
+        "workers-shim: /nonexistent/workers-shim/config.json: cannot read file: no such file or directory (ENOENT)",
+      ]
+    `);
+  });
+
+  it.for([["--help"], ["test", "--help"], ["flags", "-h"]])("prints help for %j on stdout", async (args) => {
+    const { status, stdout, stderr } = await runMain(args);
+    expect(status).toBe(0);
+    expect(stderr).toEqual([]);
+    expect(stdout[0]).toMatch(/^usage: workers-shim/);
+  });
+
+  it("prints the compatibility flag table", async () => {
+    const { status, stdout } = await runMain(["flags"]);
+    expect(status).toBe(0);
+    expect(stdout).toEqual([formatFlagTable()]);
+  });
+});
+
+describe("workers-shim test", () => {
+  it("survives errors worker code leaves uncaught, reports them, and goes on after a failing test", () => {
+    const run = spawnSync(process.execPath, [CLI, "test", FIXTURE_CONFIG], { encoding: "utf8", timeout: 60000 });
+    expect(run.status).toBe(1);
+    const lines = run.stderr.split("\n");
+    expect(lines.filter((line) => line.startsWith("[ "))).toEqual(["[ PASS ] main", "[ FAIL ] main:failing: Error: this test fails"]);
+    expect(lines.at(-2)).toBe("workers-shim: 2 tests: 1 passed, 1 failed");
+    const events = run.stdout
+      .split("\n")
+      .filter((line) => line.startsWith("EV "))
+      .map((line) => JSON.parse(line.slice(3)) as { invocationId: string; sequence: number; event: Record<string, unknown> });
+    const first = events.filter((e) => e.invocationId === events[0]!.invocationId).sort((a, b) => a.sequence - b.sequence);
+    expect(first.map((e) => [e.event["type"], e.event["message"]])).toEqual([
+      ["onset", undefined],
+      ["exception", "never handled"],
+      ["exception", "thrown from a timer"],
+      ["log", ["still running"]],
+      ["outcome", undefined],
+    ]);
+    expect(run.stdout.split("\n").filter((line) => line !== "" && !line.startsWith("EV "))).toEqual(["still running"]);
+  });
+
+  // The shared conformance suite: every scenario recorded from workerd must match event for event.
+  it.for(existsSync(RUN_ALL) ? ["../shared/conformance"] : [])("matches every workerd golden of %s", { timeout: 300000 }, () => {
+    const candidate = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} test --experimental {config}`;
+    const run = spawnSync(process.execPath, [RUN_ALL, "--candidate", candidate, "--set", "everything", "--quiet"], {
+      cwd: REPO,
+      encoding: "utf8",
+      timeout: 300000,
+    });
+    const summary = run.stdout.trim().split("\n").at(-1) ?? "";
+    const match = /^conformance: (\d+)\/(\d+) scenarios match$/.exec(summary);
+    expect(summary).toMatch(/^conformance: \d+\/\d+ scenarios match$/);
+    expect(Number(match![2])).toBeGreaterThan(0);
+    expect(match![1]).toBe(match![2]);
+  });
+});

@@ -1,0 +1,134 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Runtime } from "../src/index";
+import { DurableObjectNamespace } from "../src/durable-objects";
+import { COLLECTOR, drainTails, fixtureConfig, invocations, resetRecords, results, service, start, summarize } from "./helpers";
+
+beforeEach(resetRecords);
+
+let runtime: Runtime | undefined;
+afterEach(async () => {
+  await runtime?.close();
+  runtime = undefined;
+});
+
+async function runStore() {
+  const config = fixtureConfig([
+    service("main", "durable-objects/worker.js", {
+      bindings: [
+        { name: "store", durableObjectNamespace: "Store" },
+        { name: "loader", durableObjectNamespace: "Loader" },
+      ],
+      durableObjectNamespaces: [
+        { className: "Store", uniqueKey: "store" },
+        { className: "Loader", uniqueKey: "loader" },
+      ],
+      durableObjectStorage: { inMemory: true },
+      streamingTails: ["tail"],
+    }),
+    COLLECTOR,
+  ]);
+  const started = await start(config);
+  runtime = started.runtime;
+  const summary = await runtime.runTests();
+  await drainTails();
+  return summary;
+}
+
+describe(DurableObjectNamespace.name, () => {
+  it("keeps storage in memory and reports each operation as a runtime span", async () => {
+    const summary = await runStore();
+    expect(summary.failed).toBe(0);
+    const [storage] = results() as { storage: Record<string, unknown>; id: string; sameId: boolean }[];
+    expect(storage!.sameId).toBe(true);
+    expect(storage!.id).toMatch(/^[0-9a-f]{64}$/);
+    expect(storage!.storage).toEqual({
+      stateKeys: ["storage", "id"],
+      hasTracing: false,
+      id: storage!.id,
+      one: 1,
+      many: [
+        ["a", 1],
+        ["c", 3],
+      ],
+      deleted: true,
+      listed: [["c", 3]],
+    });
+    const fetch = invocations()[1]!;
+    expect(fetch.onset.event).toMatchObject({
+      type: "onset",
+      executionModel: "durableObject",
+      entrypoint: "Store",
+      durableObjectId: storage!.id,
+      info: { type: "fetch", method: "GET", url: "http://store/storage" },
+    });
+    expect(summarize(fetch.events)).toEqual([
+      "onset fetch",
+      "spanOpen durable_object_storage_put",
+      "spanClose",
+      "spanOpen durable_object_storage_put",
+      "spanClose",
+      "spanOpen durable_object_storage_get",
+      "spanClose",
+      "spanOpen durable_object_storage_get",
+      "spanClose",
+      "spanOpen durable_object_storage_delete",
+      "spanClose",
+      "spanOpen durable_object_storage_list",
+      "spanClose",
+      "return",
+      "outcome ok",
+    ]);
+  });
+
+  it("fires alarm() on time as its own invocation of the object, in a new trace", async () => {
+    await runStore();
+    const [, alarm] = results() as { alarm?: Record<string, unknown> }[];
+    expect(alarm!.alarm).toEqual({ pendingIsNumber: true, info: { retryCount: 0, isRetry: false }, after: null });
+    const all = invocations();
+    const alarmInvocation = all.find((invocation) => (invocation.onset.event as { info: { type: string } }).info.type === "alarm")!;
+    const fetchInvocation = all.find((invocation) => (invocation.onset.event as { info: { url?: string } }).info.url === "http://store/alarm")!;
+    expect(alarmInvocation.onset.spanContext.spanId).toBeUndefined();
+    expect(alarmInvocation.onset.spanContext.traceId).not.toBe(fetchInvocation.onset.spanContext.traceId);
+    expect(alarmInvocation.onset.event).toMatchObject({
+      type: "onset",
+      executionModel: "durableObject",
+      entrypoint: "Store",
+      durableObjectId: (fetchInvocation.onset.event as { durableObjectId: string }).durableObjectId,
+      info: { type: "alarm", scheduledTime: expect.any(Date) },
+    });
+    expect(summarize(alarmInvocation.events)).toEqual(["onset alarm", "spanOpen in-alarm", "spanClose", "outcome ok"]);
+    expect(summarize(fetchInvocation.events)).toEqual([
+      "onset fetch",
+      "spanOpen durable_object_storage_setAlarm",
+      "attributes cloudflare.durable_object.alarm.scheduled_time",
+      "spanClose",
+      "spanOpen durable_object_storage_getAlarm",
+      "spanClose",
+      "spanOpen durable_object_storage_getAlarm",
+      "spanClose",
+      "return",
+      "outcome ok",
+    ]);
+  });
+
+  it("wraps each stub fetch in a durable_object_subrequest span holding the object id", async () => {
+    await runStore();
+    const caller = invocations()[0]!;
+    expect(summarize(caller.events).slice(0, 6)).toEqual([
+      "onset custom",
+      "spanOpen durable_object_subrequest",
+      "spanOpen fetch",
+      "attributes network.protocol.name,network.protocol.version,http.request.method,url.full,http.response.status_code,http.response.body.size",
+      "spanClose",
+      "attributes objectId",
+    ]);
+    const callee = invocations()[1]!;
+    const fetchSpan = caller.events[2]!.event as { spanId: string };
+    expect(callee.onset.spanContext).toEqual({ traceId: caller.onset.spanContext.traceId, spanId: fetchSpan.spanId });
+  });
+
+  it("holds events back while the constructor's blockConcurrencyWhile() runs", async () => {
+    await runStore();
+    expect(results()[2]).toEqual({ loader: "loaded before the first request: true" });
+  });
+});
