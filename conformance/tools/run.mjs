@@ -1,0 +1,367 @@
+#!/usr/bin/env node
+// Runs this suite's scenarios (../scenarios/<name>/) on real workerd or on a candidate runtime
+// and compares the normalised streaming tail events with ../goldens/<name>.json.
+//
+// The scenario format, the normalised form and the comparison are the shared conformance
+// suite's: its tools are imported from <repo>/../shared/conformance/tools/ (the `shared`
+// folder is cloned beside the repo), nothing of them is copied here.
+//
+// Usage (from anywhere):
+//   node conformance/tools/run.mjs --record  [options]   run workerd, write goldens
+//   node conformance/tools/run.mjs --check   [options]   run workerd, compare with goldens
+//   node conformance/tools/run.mjs --candidate '<cmd> {config}' [options]
+//
+//   --record      every scenario runs --repeat times (default 2) on workerd; the normalised
+//                 results must be identical, every test() must pass and the checks must be
+//                 empty, else no golden is written for it
+//   --check       the same runs, compared with the existing goldens; writes nothing
+//   --candidate   runs <cmd> through /bin/sh once per scenario; {config} becomes the absolute
+//                 path of the scenario's config.json ({dir}: its folder, {name}: its name);
+//                 the command must print the tail worker's `EV <json>` lines on stdout
+//
+// Options:
+//   --only a,b        just these scenarios
+//   --jobs N          scenarios run in parallel (default 1)
+//   --repeat N        workerd runs per scenario (--record / --check; default 2)
+//   --timeout-ms N    per run (default 30000)
+//   --bin <workerd>   workerd binary (default: $WORKERD_BIN, conformance/node_modules/.bin/workerd,
+//                     node_modules/.bin/workerd above the current directory, $PATH)
+//   --save <dir>      keep each run's raw output as <dir>/<name>.jsonl (the first run)
+//   --quiet           no divergence reports, only the PASS/FAIL lines
+//
+// Prints one PASS/FAIL line per scenario (a FAIL is followed by its first divergence) and,
+// last, `conformance: <n>/<total> scenarios match`. Exit status 0 only when every selected
+// scenario matches; 2 on usage errors or when the shared tools are missing.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn, execFileSync } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const TOOLS_DIR = path.dirname(fileURLToPath(import.meta.url));
+const SUITE_DIR = path.resolve(TOOLS_DIR, '..');
+const SCENARIOS_DIR = path.join(SUITE_DIR, 'scenarios');
+const GOLDENS_DIR = path.join(SUITE_DIR, 'goldens');
+const REPO_DIR = path.resolve(SUITE_DIR, '..');
+const SHARED_TOOLS_DIR = path.resolve(REPO_DIR, '..', 'shared', 'conformance', 'tools');
+
+const USAGE =
+  "usage: node conformance/tools/run.mjs (--record | --check | --candidate '<cmd> {config}') [--only a,b] [--jobs N] [--repeat N] [--timeout-ms N] [--bin workerd] [--save dir] [--quiet]";
+
+class UsageError extends Error {}
+
+function positiveInteger(flag, raw) {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} expects a positive integer, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+/** Parses the command line into options; throws UsageError with a one-line message. */
+export function parseArgs(argv) {
+  const options = {
+    mode: null,
+    candidate: null,
+    only: null,
+    jobs: 1,
+    repeat: 2,
+    timeoutMs: 30000,
+    bin: undefined,
+    save: null,
+    quiet: false,
+  };
+  const setMode = (mode) => {
+    if (options.mode && options.mode !== mode)
+      throw new UsageError(`--${mode} cannot be combined with --${options.mode}; choose one of --record, --check, --candidate`);
+    options.mode = mode;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) throw new UsageError(`${arg} needs a value`);
+      return argv[++i];
+    };
+    switch (arg) {
+      case '--record':
+        setMode('record');
+        break;
+      case '--check':
+        setMode('check');
+        break;
+      case '--candidate':
+        setMode('candidate');
+        options.candidate = value();
+        if (!options.candidate.trim()) throw new UsageError('--candidate expects a command, got an empty string');
+        break;
+      case '--only':
+        options.only = value()
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+        if (!options.only.length) throw new UsageError('--only expects a comma-separated list of scenario names');
+        break;
+      case '--jobs':
+        options.jobs = positiveInteger(arg, value());
+        break;
+      case '--repeat':
+        options.repeat = positiveInteger(arg, value());
+        break;
+      case '--timeout-ms':
+        options.timeoutMs = positiveInteger(arg, value());
+        break;
+      case '--bin':
+        options.bin = value();
+        break;
+      case '--save':
+        options.save = path.resolve(value());
+        break;
+      case '--quiet':
+        options.quiet = true;
+        break;
+      default:
+        throw new UsageError(`unknown argument ${JSON.stringify(arg)}`);
+    }
+  }
+  if (!options.mode) throw new UsageError('one of --record, --check or --candidate <command> is required');
+  return options;
+}
+
+/** Imports the shared conformance tools this runner is built on. */
+async function loadSharedTools() {
+  const required = ['run-workerd.mjs', 'normalize.mjs', 'compare.mjs'];
+  const missing = required.filter((f) => !fs.existsSync(path.join(SHARED_TOOLS_DIR, f)));
+  if (missing.length) {
+    throw new UsageError(
+      `shared conformance tools not found: expected ${missing.join(', ')} in ${SHARED_TOOLS_DIR} (the "shared" folder must sit beside the repo)`
+    );
+  }
+  const load = (f) => import(pathToFileURL(path.join(SHARED_TOOLS_DIR, f)).href);
+  const [runWorkerdModule, normalizeModule, compareModule] = await Promise.all(required.map(load));
+  return {
+    runWorkerd: runWorkerdModule.runWorkerd,
+    findWorkerd: runWorkerdModule.findWorkerd,
+    parseEvLines: runWorkerdModule.parseEvLines,
+    normalize: normalizeModule.normalize,
+    renderDocument: normalizeModule.renderDocument,
+    compareDocuments: compareModule.compareDocuments,
+    readGolden: compareModule.readGolden,
+  };
+}
+
+/** Scenario folders of this suite: every folder under scenarios/ with a config.json, `_*` excluded. */
+export function listScenarios() {
+  return fs
+    .readdirSync(SCENARIOS_DIR, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && !d.name.startsWith('_') && fs.existsSync(path.join(SCENARIOS_DIR, d.name, 'config.json')))
+    .map((d) => d.name)
+    .sort();
+}
+
+function selectScenarios(only) {
+  const all = listScenarios();
+  if (!only) return all;
+  const unknown = only.filter((n) => !all.includes(n));
+  if (unknown.length)
+    throw new UsageError(`--only: unknown scenario ${unknown.map((n) => JSON.stringify(n)).join(', ')} (known: ${all.join(', ')})`);
+  return all.filter((n) => only.includes(n));
+}
+
+const goldenPath = (name) => path.join(GOLDENS_DIR, `${name}.json`);
+
+/** Runs `fn` over `items` with at most `jobs` in flight; results keep the input order. */
+async function mapConcurrently(items, jobs, fn) {
+  const results = new Array(items.length);
+  let cursor = 0;
+  const lane = async () => {
+    for (let i = cursor++; i < items.length; i = cursor++) results[i] = await fn(items[i]);
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, items.length) }, lane));
+  return results;
+}
+
+const indent = (text, prefix = '    ') => text.replace(/^/gm, prefix);
+
+// ---------------------------------------------------------------------------------------------
+// workerd: --record / --check
+
+/**
+ * The workerd binary: --bin, else $WORKERD_BIN, else this package's own
+ * node_modules/.bin/workerd (the `workerd` devDependency), else what the shared tools find
+ * (node_modules/.bin walking up from the current directory, then $PATH).
+ */
+function resolveWorkerd(tools, explicit) {
+  if (explicit) return explicit;
+  if (process.env.WORKERD_BIN) return process.env.WORKERD_BIN;
+  const own = path.join(SUITE_DIR, 'node_modules', '.bin', 'workerd');
+  if (fs.existsSync(own)) return own;
+  return tools.findWorkerd();
+}
+
+function workerdVersion(binary) {
+  try {
+    return execFileSync(binary, ['--version'], { encoding: 'utf8', timeout: 10000 }).trim();
+  } catch (e) {
+    throw new UsageError(`cannot run workerd (${binary} --version failed: ${e.message.split('\n')[0]}); install it with 'npx -y pnpm@10.34.8 install' in the repo, or pass --bin`);
+  }
+}
+
+async function recordOrCheck(tools, options, names) {
+  const bin = resolveWorkerd(tools, options.bin);
+  const version = workerdVersion(bin);
+  const writing = options.mode === 'record';
+  if (writing) fs.mkdirSync(GOLDENS_DIR, { recursive: true });
+  if (options.save) fs.mkdirSync(options.save, { recursive: true });
+
+  return mapConcurrently(names, options.jobs, async (name) => {
+    const problems = [];
+    const docs = [];
+    for (let run = 1; run <= options.repeat; run++) {
+      let result;
+      try {
+        result = await tools.runWorkerd(path.join(SCENARIOS_DIR, name), { timeoutMs: options.timeoutMs, bin });
+      } catch (e) {
+        return { ok: false, line: `FAIL ${name} (config)`, report: e.message };
+      }
+      if (options.save && run === 1)
+        fs.writeFileSync(path.join(options.save, `${name}.jsonl`), result.events.map((e) => JSON.stringify(e) + '\n').join(''));
+      if (result.timedOut) problems.push(`run ${run}: timed out after ${options.timeoutMs} ms`);
+      const failed = result.tests.filter((t) => t.status === 'FAIL').map((t) => t.name);
+      if (failed.length) problems.push(`run ${run}: test() failed: ${failed.join(', ')}\n${indent(result.stderr.trim().split('\n').slice(-15).join('\n'))}`);
+      else if (result.tests.length === 0 || result.code !== 0)
+        problems.push(`run ${run}: workerd exit code ${result.code}\n${indent(result.stderr.trim().split('\n').slice(-15).join('\n'))}`);
+      docs.push(tools.normalize(result.events, { scenario: name, parseErrors: result.parseErrors }));
+    }
+    for (let run = 2; run <= docs.length; run++) {
+      const c = tools.compareDocuments(docs[0], docs[run - 1], { expectedLabel: 'run 1', actualLabel: `run ${run}` });
+      if (!c.match) problems.push(`NONDETERMINISTIC: run 1 and run ${run} differ\n${c.report}`);
+    }
+    const first = docs[0];
+    if (first.checks.length) problems.push(`checks failed on workerd itself: ${first.checks.join(' | ')}`);
+    const golden = { format: first.format, scenario: name, workerd: version, invocations: first.invocations, checks: first.checks };
+    if (writing) {
+      if (!problems.length) fs.writeFileSync(goldenPath(name), tools.renderDocument(golden));
+    } else if (!fs.existsSync(goldenPath(name))) {
+      problems.push(`no golden file (record it with --record --only ${name})`);
+    } else {
+      const c = tools.compareDocuments(tools.readGolden(goldenPath(name)), golden, { actualLabel: 'workerd' });
+      if (!c.match) problems.push(`golden is out of date:\n${c.report}`);
+    }
+    const events = first.invocations.reduce((n, inv) => n + inv.events.length, 0);
+    const summary = `${first.invocations.length} invocations, ${events} events, ${options.repeat} run${options.repeat > 1 ? 's' : ''}`;
+    return { ok: !problems.length, line: `${problems.length ? 'FAIL' : 'PASS'} ${name} (${summary})`, report: problems.join('\n') };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// --candidate
+
+// Placeholder values go into a /bin/sh command line: quote them unless they are plain.
+const quoteForShell = (s) => (/^[\w./@%+=:,-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`);
+
+/** Runs a shell command in its own process group; on timeout the whole group is killed. */
+function runShell(command, { timeoutMs, env }) {
+  return new Promise((resolve) => {
+    const child = spawn('/bin/sh', ['-c', command], {
+      cwd: REPO_DIR,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+      env: { ...process.env, ...env },
+    });
+    const out = [];
+    const err = [];
+    let timedOut = false;
+    child.stdout.on('data', (chunk) => out.push(chunk));
+    child.stderr.on('data', (chunk) => err.push(chunk));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // the group is already gone
+      }
+    }, timeoutMs);
+    const finish = (code, extraErr = '') => {
+      clearTimeout(timer);
+      resolve({
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8') + extraErr,
+        code,
+        timedOut,
+      });
+    };
+    child.on('error', (e) => finish(127, `\nspawn error: ${e.message}`));
+    child.on('close', (code, signal) => finish(code ?? (signal ? `signal ${signal}` : null)));
+  });
+}
+
+async function candidate(tools, options, names) {
+  if (options.save) fs.mkdirSync(options.save, { recursive: true });
+  return mapConcurrently(names, options.jobs, async (name) => {
+    if (!fs.existsSync(goldenPath(name)))
+      return { ok: false, line: `FAIL ${name} (no golden)`, report: `record it with: node conformance/tools/run.mjs --record --only ${name}` };
+    const dir = path.join(SCENARIOS_DIR, name);
+    const command = options.candidate
+      .replaceAll('{config}', quoteForShell(path.join(dir, 'config.json')))
+      .replaceAll('{dir}', quoteForShell(dir))
+      .replaceAll('{name}', quoteForShell(name));
+    const run = await runShell(command, { timeoutMs: options.timeoutMs, env: { CONFORMANCE_SCENARIO: name } });
+    if (options.save) fs.writeFileSync(path.join(options.save, `${name}.jsonl`), run.stdout);
+    const { events, errors } = tools.parseEvLines(run.stdout);
+    const actual = tools.normalize(events, { scenario: name, parseErrors: errors });
+    const c = tools.compareDocuments(tools.readGolden(goldenPath(name)), actual);
+    const notes = [];
+    if (run.timedOut) notes.push(`timed out after ${options.timeoutMs} ms`);
+    if (run.code !== 0) notes.push(`exit code ${run.code}`);
+    if (events.length === 0) notes.push('no EV lines on stdout');
+    const tag = notes.length ? ` [${notes.join(', ')}]` : '';
+    let report = c.report;
+    if (!c.match && run.stderr.trim()) report += `\n  candidate stderr (last lines):\n${indent(run.stderr.trim().split('\n').slice(-8).join('\n'))}`;
+    return { ok: c.match, line: `${c.match ? 'PASS' : 'FAIL'} ${name}${tag}`, report: c.match ? '' : report };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(argv) {
+  let options;
+  let tools;
+  let names;
+  try {
+    options = parseArgs(argv);
+    tools = await loadSharedTools();
+    names = selectScenarios(options.only);
+    if (!names.length) throw new UsageError(`no scenarios under ${SCENARIOS_DIR}`);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    console.error(`run: ${e.message}`);
+    if (!options) console.error(USAGE);
+    return 2;
+  }
+  let results;
+  try {
+    results = options.mode === 'candidate' ? await candidate(tools, options, names) : await recordOrCheck(tools, options, names);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    console.error(`run: ${e.message}`);
+    return 2;
+  }
+  let matching = 0;
+  for (const r of results) {
+    console.log(r.line);
+    if (!r.ok && r.report && !options.quiet) console.log(indent(r.report));
+    if (r.ok) matching++;
+  }
+  if (options.mode === 'check' && !options.only) {
+    const orphans = fs.existsSync(GOLDENS_DIR)
+      ? fs.readdirSync(GOLDENS_DIR).filter((f) => f.endsWith('.json') && !names.includes(f.slice(0, -5)))
+      : [];
+    for (const f of orphans) console.error(`warning: goldens/${f} has no scenario folder`);
+  }
+  console.log(`conformance: ${matching}/${results.length} scenarios match`);
+  return matching === results.length ? 0 : 1;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
