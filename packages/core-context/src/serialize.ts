@@ -55,7 +55,12 @@ function serializeArgument(value: unknown): unknown {
       break;
   }
   if (value === null) return null;
-  if (types.isNativeError(value)) return `${errorName(value)}: ${errorMessage(value)}`;
+  if (types.isNativeError(value)) {
+    // Formatted like Error.prototype.toString: an empty name or message drops the separator.
+    const name = errorName(value);
+    const message = errorMessage(value);
+    return name === "" ? message : message === "" ? name : `${name}: ${message}`;
+  }
   if (types.isMap(value)) return "[object Map]";
   if (types.isSet(value)) return "[object Set]";
   try {

@@ -39,6 +39,7 @@ describe(serializeLogArguments.name, () => {
     ["a Map as [object Map]", new Map([["k", 1]]), "[object Map]"],
     ["a Set as [object Set]", new Set([1]), "[object Set]"],
     ["an Error as Name: message", new TypeError("bad input"), "TypeError: bad input"],
+    ["an Error with an empty message as its name alone", new Error(""), "Error"],
     ["a Symbol as {}", Symbol("s"), {}],
     ["a circular object as {}", circular, {}],
   ])("serialises %s", ([, argument, expected]) => {
