@@ -174,6 +174,7 @@ const OPS = [
   { name: "plainCall", label: "floor: plain function call (inlined: one loop iteration)", phase: "round", group: "floor", async: false },
   { name: "alsRunSync", label: "floor: AsyncLocalStorage.run(store, syncFn)", phase: "round", group: "floor", async: false },
   { name: "alsRunAsync", label: "floor: AsyncLocalStorage.run(store, async fn with one await)", phase: "round", group: "floor", async: true },
+  { name: "clockRead", label: "floor: one clock read, Date.now() (a traced span needs two)", phase: "round", group: "floor", async: false, ref: "alsRunSync" },
   { name: "enterSpanSync", label: "traced enterSpan, sync callback (setAttribute, return 1)", phase: "round", group: "ours", async: false, wrap: traced, fn: () => tracing.enterSpan("s", leafSync), ref: "alsRunSync", otel: "otelEnterSpanSync", events: 3 },
   { name: "enterSpanAsync", label: "traced enterSpan, async callback (setAttribute, await null)", phase: "round", group: "ours", async: true, wrap: traced, fn: () => tracing.enterSpan("s", leafAsync), ref: "alsRunAsync", otel: "otelEnterSpanAsync", events: 3 },
   { name: "nested3", label: "traced enterSpan nested 3 deep (3 spans)", phase: "round", group: "ours", async: false, wrap: traced, fn: () => tracing.enterSpan("a", nestB), ref: "alsRunSync", otel: "otelNested3", events: 7 },
@@ -248,7 +249,7 @@ async function measure(op, round) {
 
   const events0 = delivered;
   const spans0 = otel?.exported() ?? 0;
-  const r = await measureOp(op.fn, { ...measureOptions, wrap: op.wrap, isAsync: op.async });
+  const r = await measureOp(op.fn, { ...measureOptions, wrap: op.wrap, isAsync: op.async, name: op.name });
   const c = counters.get(op.name) ?? { opsRun: 0, events: 0, spans: 0 };
   c.opsRun += r.opsRun + 1;
   c.events += delivered - events0;

@@ -32,6 +32,7 @@ export const FLOOR_OPS = {
   alsRunSync: [() => als.run(store, syncOne), false, 1],
   alsRunAsync: [() => als.run(store, asyncOne), true, 1],
   asyncGen3: [() => drain(gen3()), true, 6],
+  clockRead: [() => (Date.now() > 0 ? 1 : 0), false, 1],
 };
 
 if (parentPort !== null) {
@@ -44,7 +45,7 @@ if (parentPort !== null) {
     const probe = fn();
     const value = isAsync ? await probe : probe;
     if (value !== expected) throw new Error(`floor-worker: ${name} returned ${String(value)}, expected ${expected}`);
-    results[name] = await measureOp(fn, { ...measureOptions, isAsync });
+    results[name] = await measureOp(fn, { ...measureOptions, isAsync, name });
   }
   parentPort.postMessage(results);
 }

@@ -6,14 +6,16 @@ import { PerformanceObserver } from "node:perf_hooks";
 const now = process.hrtime.bigint;
 const AsyncFunction = (async () => {}).constructor;
 
+let loops = 0;
 /**
  * Returns a fresh loop function, so that every op gets its own call-site feedback (one shared
- * loop would turn polymorphic and change what V8 inlines).
+ * loop would turn polymorphic and change what V8 inlines). The source must differ per loop:
+ * V8 caches `new Function` by source text, feedback included, so identical sources would share
+ * one loop's feedback after all.
  */
-export function makeLoop(isAsync) {
-  return isAsync
-    ? new AsyncFunction("fn", "n", "let s; for (let i = 0; i < n; i++) s = await fn(); return s;")
-    : new Function("fn", "n", "let s; for (let i = 0; i < n; i++) s = fn(); return s;");
+export function makeLoop(isAsync, name = "op") {
+  const body = `/* ${String(name).replace(/\*\//g, "")} #${++loops} */ let s; for (let i = 0; i < n; i++) s = ${isAsync ? "await " : ""}fn(); return s;`;
+  return isAsync ? new AsyncFunction("fn", "n", body) : new Function("fn", "n", body);
 }
 
 let gcCount = 0;
@@ -57,7 +59,8 @@ async function batch(loop, fn, n, wrap) {
 /**
  * Measures one op.
  * @param fn the op; called `n` times per batch by a fresh loop (awaited when `isAsync`).
- * @param opts `{ wrap, isAsync, targetBatchMs, warmupMs, budgetMs, minSamples, maxN, allocSamples, maxAllocChunk }`;
+ * @param opts `{ name, wrap, isAsync, targetBatchMs, warmupMs, budgetMs, minSamples, maxN, allocSamples, maxAllocChunk, rewarmMs }`
+ *   (`name` only labels the loop's source);
  *   `wrap(run)` runs one whole batch (e.g. inside one traced invocation) and may return a promise.
  * @returns `{ nsPerOp, nsMin, samples, batchN, bytesPerOp, allocChunk, opsRun }`
  */
@@ -72,8 +75,9 @@ export async function measureOp(fn, opts) {
     maxN = 5_000_000,
     allocSamples = 5,
     maxAllocChunk = 10_000,
+    rewarmMs = 50,
   } = opts;
-  const loop = makeLoop(isAsync);
+  const loop = makeLoop(isAsync, opts.name);
   let opsRun = 0;
   const timed = async (n) => {
     opsRun += n;
@@ -104,7 +108,9 @@ export async function measureOp(fn, opts) {
   }
 
   // Allocation: heapUsed delta over a chunk of ops; a chunk during which a GC ran is discarded
-  // and the chunk halved.
+  // and the chunk halved. After each full GC the op runs unmeasured for `rewarmMs`: the GC can
+  // deoptimise code that embedded objects it collected, and until V8 has optimised it again the
+  // op allocates what its optimised code does not (an `arguments` object, say).
   let chunk = Math.min(n, maxAllocChunk);
   const alloc = [];
   let tries = 0;
@@ -112,6 +118,13 @@ export async function measureOp(fn, opts) {
     while (alloc.length < allocSamples && tries < allocSamples * 8) {
       tries++;
       globalThis.gc();
+      await flush();
+      const w0 = now();
+      do {
+        const warm = wrap(() => loop(fn, chunk));
+        if (isThenable(warm)) await warm;
+        opsRun += chunk;
+      } while (Number(now() - w0) < rewarmMs * 1e6);
       await flush();
       const gcBefore = gcCount;
       const h0 = process.memoryUsage().heapUsed;

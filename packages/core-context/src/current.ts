@@ -3,7 +3,7 @@ import type { Invocation } from "./invocation";
 import type { LogLevel } from "./events";
 import { serializeLogArguments } from "./serialize";
 import type { SpanRecord } from "./span-record";
-import { createStorageKey } from "./storage";
+import { REGISTRY, createStorageKey } from "./storage";
 
 /**
  * The async-context key "current user span" (spec §3.1). Its frames hold {@link SpanRecord}s;
@@ -44,6 +44,25 @@ export function currentUserSpan(): SpanRecord | undefined {
   const root = newest.root;
   if (!newest.traced || frame.isBare) return root;
   return frame;
+}
+
+/**
+ * Returns the span a new user span becomes a child of: the current user span (see
+ * {@link currentUserSpan}) when its invocation is traced, else `undefined` (the new span is a
+ * no-op).
+ * @remarks While no traced invocation is live in the process (counted across every copy of this
+ * package), this returns `undefined` without looking at the async context.
+ * @example
+ * ```ts
+ * const child = currentRecordingSpan()?.startChild("work");
+ * child?.end();
+ * ```
+ * @public
+ */
+export function currentRecordingSpan(): SpanRecord | undefined {
+  if (REGISTRY.tracedLive === 0) return undefined;
+  const span = currentUserSpan();
+  return span !== undefined && span.invocation.traced ? span : undefined;
 }
 
 /**

@@ -421,6 +421,9 @@ export type TailEventPayload =
 
 /**
  * The envelope of every streaming tail event.
+ * @remarks Treat delivered events as read-only: one event goes to every tail of an invocation,
+ * the events of one span share one `spanContext` object, and events reported in the same
+ * millisecond share one `timestamp` `Date`.
  * @public
  */
 export interface TailEvent<E extends TailEventPayload = TailEventPayload> {

@@ -14,32 +14,37 @@ export interface IdGenerator {
   spanId(): string;
 }
 
-const POOL_WORDS = 2048;
-const pool = new Uint32Array(POOL_WORDS);
-let poolIndex = POOL_WORDS;
+// Random 64-bit words, drawn 64 KiB at a time (a call costs microseconds whatever its size).
+// `BigInt.prototype.toString(16)` turns one into a flat 16-character string: cheaper than
+// formatting 32-bit halves with `Number.prototype.toString(16)`, and, unlike a slice of a long
+// pooled hex string, an id retains nothing but itself.
+const POOL_WORDS = 8192;
+let pool = new BigUint64Array(0);
+let next = 0;
 
-function nextWord(): number {
-  if (poolIndex === POOL_WORDS) {
+function nextWord(): bigint {
+  if (next === pool.length) {
+    if (pool.length === 0) pool = new BigUint64Array(POOL_WORDS);
     getRandomValues(pool);
-    poolIndex = 0;
+    next = 0;
   }
-  return pool[poolIndex++]!;
+  return pool[next++]!;
 }
 
-function hex8(word: number): string {
-  return word.toString(16).padStart(8, "0");
+function hex16(word: bigint): string {
+  const hex = word.toString(16);
+  return hex.length === 16 ? hex : hex.padStart(16, "0");
 }
 
 function randomSpanId(): string {
-  let high = nextWord();
-  const low = nextWord();
-  // An all-zero span id means "no span" on the wire.
-  if (high === 0 && low === 0) high = 1;
-  return hex8(high) + hex8(low);
+  let word = nextWord();
+  // An all-zero span id means "no span" on the wire: draw again.
+  while (word === 0n) word = nextWord();
+  return hex16(word);
 }
 
 function random128(): string {
-  return hex8(nextWord()) + hex8(nextWord()) + hex8(nextWord()) + hex8(nextWord());
+  return hex16(nextWord()) + hex16(nextWord());
 }
 
 /**

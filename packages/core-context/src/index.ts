@@ -6,7 +6,14 @@ export type { ExecutionContextOptions, HandlerKind } from "./execution-context";
 export { Invocation } from "./invocation";
 export type { InvocationOptions } from "./invocation";
 export { SpanRecord, ATTRIBUTE_BUDGET_BYTES } from "./span-record";
-export { USER_SPAN, currentExecutionContext, currentInvocation, currentUserSpan, reportLog } from "./current";
+export {
+  USER_SPAN,
+  currentExecutionContext,
+  currentInvocation,
+  currentRecordingSpan,
+  currentUserSpan,
+  reportLog,
+} from "./current";
 export { MAX_LOG_MESSAGE_BYTES, describeException, serializeLogArguments } from "./serialize";
 export {
   TAIL_QUEUE_LIMIT_BYTES,

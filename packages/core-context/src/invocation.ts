@@ -12,6 +12,8 @@ import { describeException } from "./serialize";
 import { SpanRecord } from "./span-record";
 import type { TailSink } from "./sinks";
 import { USER_SPAN } from "./current";
+import { dateAt } from "./internal/clock";
+import { REGISTRY } from "./storage";
 
 /**
  * What an {@link ExecutionContext} needs to deliver an invocation.
@@ -88,13 +90,12 @@ export class Invocation {
       onset["attributes"] = options.attributes;
     }
     const parentSpan = options.parent?.spanId;
-    this.#sink.deliver({
-      spanContext: parentSpan === undefined ? { traceId: this.traceId } : { traceId: this.traceId, spanId: parentSpan },
-      invocationId: this.invocationId,
-      timestamp: new Date(),
-      sequence: this.#sequence++,
-      event: onset as unknown as Onset,
-    });
+    this._emit(
+      parentSpan === undefined ? { traceId: this.traceId } : { traceId: this.traceId, spanId: parentSpan },
+      onset as unknown as Onset,
+      Date.now(),
+    );
+    REGISTRY.tracedLive++;
   }
 
   /** `true` until {@link Invocation.finish} ran. */
@@ -117,12 +118,23 @@ export class Invocation {
    * invocation has finished or when it is untraced.
    */
   report(spanId: string, event: TailEventPayload, timestamp: number = Date.now()): void {
+    if (this.#sink === null) return;
+    const spanContext = spanId === this.onsetSpanId ? this.root._spanContext() : { traceId: this.traceId, spanId };
+    this._emit(spanContext, event, timestamp);
+  }
+
+  /**
+   * Delivers one event with a ready `spanContext` (shared by the events of one span) and a
+   * millisecond timestamp; used by {@link SpanRecord}.
+   * @internal
+   */
+  _emit(spanContext: SpanContext, event: TailEventPayload, timestamp: number): void {
     const sink = this.#sink;
     if (sink === null) return;
     sink.deliver({
-      spanContext: { traceId: this.traceId, spanId },
+      spanContext,
       invocationId: this.invocationId,
-      timestamp: new Date(timestamp),
+      timestamp: dateAt(timestamp),
       sequence: this.#sequence++,
       event,
     });
@@ -158,6 +170,7 @@ export class Invocation {
     this.#openCount = 0;
     this.report(this.onsetSpanId, { type: "outcome", outcome, cpuTime: 0, wallTime: 0 });
     this.#finished = true;
+    if (this.traced) REGISTRY.tracedLive--;
     const sink = this.#sink;
     this.#sink = null;
     this.context._remove(this);
@@ -173,13 +186,15 @@ export class Invocation {
     const open = this.#open;
     if (open.length >= this.#compactAt) {
       // Ended spans stay in the list until it grows; compaction keeps teardown order.
-      const kept = open.filter((s) => s.isOpen);
-      this.#open = kept;
-      this.#compactAt = Math.max(64, kept.length * 2);
-      kept.push(span);
-    } else {
-      open.push(span);
+      let kept = 0;
+      for (let i = 0; i < open.length; i++) {
+        const s = open[i]!;
+        if (s.isOpen) open[kept++] = s;
+      }
+      open.length = kept;
+      this.#compactAt = Math.max(64, kept * 2);
     }
+    open.push(span);
     this.#openCount++;
   }
 

@@ -35,7 +35,7 @@ export type TailTarget = TailEvent[] | ((event: TailEvent) => void) | TailStream
  * @public
  */
 export interface TailStreamSinkOptions {
-  /** Estimated pending bytes above which events are dropped (spec §4.7); 2 MiB by default. */
+  /** Estimated pending bytes an event must still fit in to be queued (spec §4.7); 4 MiB by default. */
   readonly queueLimitBytes?: number;
   /** Called with workerd's warning texts (an unusable handler value). */
   readonly onWarning?: (message: string) => void;
@@ -51,12 +51,15 @@ export interface TailStreamSinkOptions {
 }
 
 /**
- * The default per-session queue limit: 2 MiB of estimated pending event size (spec §4.7).
+ * The default per-session queue limit: 4 MiB of estimated pending event size, as in workerd
+ * 2026-11-17 (spec §4.7 records 2 MiB for earlier builds).
  * @public
  */
-export const TAIL_QUEUE_LIMIT_BYTES = 2097152;
+export const TAIL_QUEUE_LIMIT_BYTES = 4194304;
 
-const EVENT_OVERHEAD_BYTES = 64;
+// Fitted on workerd 2026-11-17: a log with one string argument costs 228 bytes plus its length,
+// and the payload estimate of such a log event is 22 bytes plus its length.
+const EVENT_OVERHEAD_BYTES = 206;
 
 function sizeOf(value: unknown, depth: number): number {
   switch (typeof value) {
@@ -79,7 +82,8 @@ function sizeOf(value: unknown, depth: number): number {
 }
 
 /**
- * An estimate of an event's pending size for the tail queue: its payload plus 64 bytes.
+ * An estimate of an event's pending size for the tail queue: its payload plus a fixed overhead
+ * (206 bytes, so that a log of one string costs 228 bytes plus its length, as in workerd).
  * @public
  */
 export function estimateEventSize(event: TailEvent): number {
@@ -143,7 +147,9 @@ class TailStreamSession implements TailSink {
       this.#begin(event as TailEvent<Onset>);
       return;
     }
-    if (type !== "return" && type !== "outcome" && this.#pendingBytes >= this.#limit) {
+    const size = estimateEventSize(event);
+    // An event is kept while it still fits, so a small event can follow dropped big ones.
+    if (type !== "return" && type !== "outcome" && this.#pendingBytes + size > this.#limit) {
       this.#dropped++;
       return;
     }
@@ -152,10 +158,11 @@ class TailStreamSession implements TailSink {
         type: "streamDiagnostic",
         diagnostic: { diagnosticsType: "droppedEvents", count: this.#dropped },
       };
-      this.#enqueue({ ...event, event: diagnostic });
-      this.#enqueue({ ...event, sequence: event.sequence + 1 });
+      const diagnosticEvent: TailEvent = { ...event, event: diagnostic };
+      this.#enqueue(diagnosticEvent, estimateEventSize(diagnosticEvent));
+      this.#enqueue({ ...event, sequence: event.sequence + 1 }, size);
     } else {
-      this.#enqueue(event);
+      this.#enqueue(event, size);
     }
     this.#schedule();
   }
@@ -165,8 +172,7 @@ class TailStreamSession implements TailSink {
     this.#schedule();
   }
 
-  #enqueue(event: TailEvent): void {
-    const size = estimateEventSize(event);
+  #enqueue(event: TailEvent, size: number): void {
     this.#pendingBytes += size;
     this.#queue.push(event);
     this.#sizes.push(size);
@@ -175,13 +181,16 @@ class TailStreamSession implements TailSink {
   #begin(onset: TailEvent<Onset>): void {
     this.#busy = true;
     let returned: unknown;
+    let thenable: boolean;
     try {
       returned = this.#run(() => this.#start(onset));
+      // Inside the try: a `then` getter that throws must end the session, not reach the worker.
+      thenable = isThenable(returned);
     } catch (error) {
       this.#fail(error);
       return;
     }
-    if (isThenable(returned)) {
+    if (thenable) {
       Promise.resolve(returned).then(
         (handler) => this.#accept(handler),
         (error: unknown) => this.#fail(error),
@@ -295,8 +304,8 @@ class TailStreamSession implements TailSink {
  * Creates a sink that drives one streaming tail session as workerd does (spec §4.1, §4.7):
  * `start(onset)` is called with the onset alone and returns (or resolves to) a handler function
  * or handler object; later events are delivered in batches, each batch after the previous one's
- * promises settled; a throwing or rejecting handler ends the session; when more than 2 MiB of
- * events are pending, new events are dropped and counted in a `streamDiagnostic` event right
+ * promises settled; a throwing or rejecting handler ends the session; an event that does not fit
+ * in the 4 MiB of pending events is dropped and counted in a `streamDiagnostic` event right
  * before the `outcome`.
  * @remarks Nothing the handler does can throw into, or hold up, the traced code.
  * @example

@@ -1,4 +1,4 @@
-import type { Attribute, AttributeValue, TailEventPayload } from "./events";
+import type { Attribute, AttributeValue, SpanClose, SpanContext, TailEventPayload } from "./events";
 import type { Invocation } from "./invocation";
 
 const OPEN = 0;
@@ -13,6 +13,9 @@ const BARE = 3;
  */
 export const ATTRIBUTE_BUDGET_BYTES = 65536;
 
+/** The payload of every user span's close, shared: it never varies. */
+const SPAN_CLOSE_OK: SpanClose = Object.freeze({ type: "spanClose", outcome: "ok" });
+
 /** Keys longer than this are shown cut in the budget warning message. */
 const WARNING_KEY_BYTES = 64;
 
@@ -21,36 +24,76 @@ interface MutableAttribute {
   value: AttributeValue;
 }
 
-/** A span's attributes in first-insertion order, plus its budget counter. */
-class AttributeList {
-  readonly items: MutableAttribute[] = [];
+/** The number of attributes up to which a key is looked up by a linear search. */
+const INDEX_FROM = 16;
+
+/**
+ * What a record holds beyond its identity and its user-facing owner: its state once it is not
+ * simply open, its shared `spanContext`, and its attributes with their budget. Allocated on
+ * first need, so that an open span that has neither attributes nor children costs no more than
+ * its record.
+ */
+class SpanDetail {
+  state: number;
+  owner: object | undefined;
+  context: SpanContext | null = null;
+  /** Attributes in first-insertion order. */
+  items: MutableAttribute[] | null = null;
   index: Map<string, MutableAttribute> | null = null;
+  /** Budget charged so far; above {@link ATTRIBUTE_BUDGET_BYTES} once exhausted. */
   bytes = 0;
-  exhausted = false;
+  /** A runtime span: user attributes are reported at once instead of buffered. */
+  runtime = false;
+
+  constructor(state: number, owner: object | undefined) {
+    this.state = state;
+    this.owner = owner;
+  }
 
   set(name: string, value: AttributeValue): void {
-    const existing = this.#find(name);
+    const items = this.items;
+    if (items === null) {
+      this.items = [{ name, value }];
+      return;
+    }
+    const existing = this.index !== null ? this.index.get(name) : findAttribute(items, name);
     if (existing !== undefined) {
       existing.value = value;
       return;
     }
     const attribute: MutableAttribute = { name, value };
-    this.items.push(attribute);
+    items.push(attribute);
     if (this.index !== null) this.index.set(name, attribute);
-    else if (this.items.length > 8) this.index = new Map(this.items.map((a) => [a.name, a]));
-  }
-
-  #find(name: string): MutableAttribute | undefined {
-    if (this.index !== null) return this.index.get(name);
-    const items = this.items;
-    for (let i = 0; i < items.length; i++) if (items[i]!.name === name) return items[i];
-    return undefined;
+    else if (items.length > INDEX_FROM) {
+      // Past a few keys, a linear search for the key costs more than a map lookup.
+      const index = new Map<string, MutableAttribute>();
+      for (let i = 0; i < items.length; i++) index.set(items[i]!.name, items[i]!);
+      this.index = index;
+    }
   }
 }
 
+function findAttribute(items: MutableAttribute[], name: string): MutableAttribute | undefined {
+  for (let i = 0; i < items.length; i++) if (items[i]!.name === name) return items[i];
+  return undefined;
+}
+
 function utf8Bytes(text: string): number {
+  const length = text.length;
   // Lone surrogates count 3 bytes, as in workerd (Buffer encodes them as U+FFFD, also 3 bytes).
-  return Buffer.byteLength(text, "utf8");
+  if (length > 32) return Buffer.byteLength(text, "utf8");
+  // Short keys and values (most of them): counted here, without a call into C++.
+  let bytes = length;
+  for (let i = 0; i < length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) bytes += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 2; // a surrogate pair: 4 bytes for 2 units
+      i++;
+    } else bytes += 2;
+  }
+  return bytes;
 }
 
 const isWellFormed = (String.prototype as unknown as { isWellFormed(this: string): boolean }).isWellFormed;
@@ -64,14 +107,27 @@ function toWire(text: string): string {
   return isWellFormed.call(text) ? text : text.replace(LONE_SURROGATE, "\ufffd\ufffd\ufffd");
 }
 
-function budgetWarning(key: string, keyBytes: number, valueSize: number): string {
-  let shown: string;
-  if (keyBytes > WARNING_KEY_BYTES) {
-    const cut = new TextDecoder().decode(Buffer.from(key, "utf8").subarray(0, WARNING_KEY_BYTES));
-    shown = `${cut}..." (key length ${keyBytes})`;
-  } else {
-    shown = `${key}"`;
+/**
+ * The first `max` bytes of `text` as workerd encodes it (a lone surrogate as its own 3-byte
+ * sequence), decoded as the tail worker does: a cut character becomes one U+FFFD.
+ */
+function cutWire(text: string, max: number): string {
+  if (isWellFormed.call(text)) return new TextDecoder().decode(Buffer.from(text, "utf8").subarray(0, max));
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length && bytes.length < max; i++) {
+    const c = text.codePointAt(i)!;
+    if (c > 0xffff) i++;
+    if (c < 0x80) bytes.push(c);
+    else if (c < 0x800) bytes.push(0xc0 | (c >> 6), 0x80 | (c & 63));
+    else if (c < 0x10000) bytes.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+    else bytes.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
   }
+  return new TextDecoder().decode(Uint8Array.from(bytes.slice(0, max)));
+}
+
+function budgetWarning(key: string, keyBytes: number, valueSize: number): string {
+  // The key appears as the tail worker receives text: lone surrogates as three U+FFFD.
+  const shown = keyBytes > WARNING_KEY_BYTES ? `${cutWire(key, WARNING_KEY_BYTES)}..." (key length ${keyBytes})` : `${toWire(key)}"`;
   return `exceeded span data limit while trying to record attribute "${shown} of size ${valueSize}`;
 }
 
@@ -89,16 +145,14 @@ export class SpanRecord {
   readonly invocation: Invocation;
   /** 16 lowercase hex digits; for the root, the onset span id. */
   readonly spanId: string;
-  /** The user-facing object for this record, if one was created (see `Tracing.getActiveSpan`). */
-  owner: object | undefined = undefined;
-  #state: number;
-  #attributes: AttributeList | null = null;
+  /** The owner while the span is open and needs nothing else, else the detail holding it. */
+  #extra: SpanDetail | object | undefined;
 
   /** @internal */
   constructor(invocation: Invocation, spanId: string, state: number) {
     this.invocation = invocation;
     this.spanId = spanId;
-    this.#state = state;
+    this.#extra = state === OPEN ? undefined : new SpanDetail(state, undefined);
   }
 
   /**
@@ -117,19 +171,55 @@ export class SpanRecord {
     return new SpanRecord(invocation, invocation.onsetSpanId, BARE);
   }
 
+  /** The user-facing object for this record, if one was created (see `Tracing.getActiveSpan`). */
+  get owner(): object | undefined {
+    const extra = this.#extra;
+    return extra instanceof SpanDetail ? extra.owner : extra;
+  }
+
+  set owner(owner: object | undefined) {
+    const extra = this.#extra;
+    if (extra instanceof SpanDetail) extra.owner = owner;
+    else this.#extra = owner;
+  }
+
+  // Plain functions rather than private methods: a class with private methods gives every
+  // instance a brand slot, 8 bytes per span.
+  static #detail(record: SpanRecord): SpanDetail {
+    const extra = record.#extra;
+    if (extra instanceof SpanDetail) return extra;
+    const detail = new SpanDetail(OPEN, extra);
+    record.#extra = detail;
+    return detail;
+  }
+
+  static #state(record: SpanRecord): number {
+    const extra = record.#extra;
+    return extra instanceof SpanDetail ? extra.state : OPEN;
+  }
+
   /** `true` until the span ends; always `false` for the invocation root. */
   get isOpen(): boolean {
-    return this.#state === OPEN;
+    return SpanRecord.#state(this) === OPEN;
   }
 
   /** `true` for the invocation's root user span, which has no id of its own. */
   get isRoot(): boolean {
-    return this.#state === ROOT;
+    return SpanRecord.#state(this) === ROOT;
   }
 
   /** `true` for the frame of a handler that got no root frame (spec §3.3). */
   get isBare(): boolean {
-    return this.#state === BARE;
+    return SpanRecord.#state(this) === BARE;
+  }
+
+  /**
+   * The `spanContext` of events attributed to this span, created once and shared by them.
+   * @internal
+   */
+  _spanContext(): SpanContext {
+    const detail = SpanRecord.#detail(this);
+    return (detail.context ??= { traceId: this.invocation.traceId, spanId: this.spanId });
   }
 
   /**
@@ -141,7 +231,20 @@ export class SpanRecord {
     const invocation = this.invocation;
     const child = new SpanRecord(invocation, invocation.context.ids.spanId(), OPEN);
     invocation._trackOpen(child);
-    invocation.report(this.spanId, { type: "spanOpen", name, spanId: child.spanId });
+    invocation._emit(this._spanContext(), { type: "spanOpen", name, spanId: child.spanId }, Date.now());
+    return child;
+  }
+
+  /**
+   * Starts a child span created by the runtime, such as the `jsRpcCall` span current while an
+   * RPC method runs: like {@link SpanRecord.startChild}, but attributes user code sets on it
+   * (through `getActiveSpan()`) are reported at once, one `attributes` event per call, as
+   * workerd does; its own {@link SpanRecord.setAttribute} calls are still reported at its end.
+   * @remarks Only call this on records of traced invocations (`invocation.traced`).
+   */
+  startRuntimeChild(name: string): SpanRecord {
+    const child = this.startChild(name);
+    SpanRecord.#detail(child).runtime = true;
     return child;
   }
 
@@ -150,13 +253,13 @@ export class SpanRecord {
    * `attributes` event at once on the onset span.
    */
   setAttribute(name: string, value: AttributeValue): void {
-    const state = this.#state;
+    const state = SpanRecord.#state(this);
     if (state === ROOT) {
       this.invocation.report(this.spanId, { type: "attributes", info: [{ name, value }] });
       return;
     }
     if (state !== OPEN) return;
-    (this.#attributes ??= new AttributeList()).set(name, value);
+    SpanRecord.#detail(this).set(name, value);
   }
 
   /**
@@ -167,43 +270,53 @@ export class SpanRecord {
    * three U+FFFD, as workerd does (spec §2.6).
    */
   setBudgetedAttribute(name: string, value: string | number | boolean): void {
-    const state = this.#state;
+    const state = SpanRecord.#state(this);
     if (state === ROOT) {
       this.setAttribute(toWire(name), typeof value === "string" ? toWire(value) : value);
       return;
     }
     if (state !== OPEN) return;
-    const list = (this.#attributes ??= new AttributeList());
-    if (list.exhausted) return;
-    const keyBytes = utf8Bytes(name);
-    const valueSize = typeof value === "string" ? utf8Bytes(value) : 8;
-    list.bytes += keyBytes + valueSize;
-    if (list.bytes > ATTRIBUTE_BUDGET_BYTES) {
-      list.exhausted = true;
-      list.set("cloudflare.warning.type", "span_data_limit_exceeded");
-      list.set("cloudflare.warning.message", budgetWarning(name, keyBytes, valueSize));
+    const detail = SpanRecord.#detail(this);
+    if (detail.runtime) {
+      const info = [{ name: toWire(name), value: typeof value === "string" ? toWire(value) : value }];
+      this.invocation._emit(this._spanContext(), { type: "attributes", info }, Date.now());
       return;
     }
-    list.set(toWire(name), typeof value === "string" ? toWire(value) : value);
+    if (detail.bytes > ATTRIBUTE_BUDGET_BYTES) return;
+    const keyBytes = utf8Bytes(name);
+    const valueSize = typeof value === "string" ? utf8Bytes(value) : 8;
+    detail.bytes += keyBytes + valueSize;
+    if (detail.bytes > ATTRIBUTE_BUDGET_BYTES) {
+      detail.set("cloudflare.warning.type", "span_data_limit_exceeded");
+      detail.set("cloudflare.warning.message", budgetWarning(name, keyBytes, valueSize));
+      return;
+    }
+    // A text whose UTF-8 size is its length is ASCII, so already as the tail worker receives it.
+    const wireName = keyBytes === name.length ? name : toWire(name);
+    detail.set(wireName, typeof value === "string" && valueSize !== value.length ? toWire(value) : value);
   }
 
   /** Reports an event attributed to this span at once (e.g. `spanUpdate`), if it is open. */
   reportEvent(event: TailEventPayload): void {
-    if (this.#state === OPEN || this.#state === ROOT) this.invocation.report(this.spanId, event);
+    const state = SpanRecord.#state(this);
+    if (state === OPEN || state === ROOT) this.invocation._emit(this._spanContext(), event, Date.now());
   }
 
   /** Ends the span: reports its attributes (if any) and `spanClose`; later calls do nothing. */
   end(): void {
-    if (this.#state !== OPEN) return;
-    this.#state = ENDED;
+    const detail = SpanRecord.#detail(this);
+    if (detail.state !== OPEN) return;
+    detail.state = ENDED;
     const invocation = this.invocation;
     invocation._untrackOpen();
-    const list = this.#attributes;
+    const items = detail.items;
     const timestamp = Date.now();
-    if (list !== null && list.items.length > 0) {
-      this.#attributes = null;
-      invocation.report(this.spanId, { type: "attributes", info: list.items as Attribute[] }, timestamp);
+    const context = (detail.context ??= { traceId: invocation.traceId, spanId: this.spanId });
+    if (items !== null) {
+      detail.items = null;
+      detail.index = null;
+      invocation._emit(context, { type: "attributes", info: items as Attribute[] }, timestamp);
     }
-    invocation.report(this.spanId, { type: "spanClose", outcome: "ok" }, timestamp);
+    invocation._emit(context, SPAN_CLOSE_OK, timestamp);
   }
 }

@@ -1,4 +1,4 @@
-import { AsyncLocalStorage } from "node:async_hooks";
+import { AsyncLocalStorage, executionAsyncResource } from "node:async_hooks";
 
 /**
  * The key under which the process-wide storage registry lives on `globalThis`. Versioned by
@@ -8,16 +8,38 @@ const REGISTRY_KEY = Symbol.for("@workers-tracing/core-context@0.0");
 
 interface StorageRegistry {
   readonly storages: Map<string, AsyncLocalStorage<unknown>>;
+  /**
+   * Traced invocations started and not yet finished, counted by every copy of this package:
+   * while it is 0 no span can record, so span APIs skip the async-context lookup.
+   */
+  tracedLive: number;
 }
 
 function storageRegistry(): StorageRegistry {
   const holder = globalThis as { [REGISTRY_KEY]?: StorageRegistry };
   let registry = holder[REGISTRY_KEY];
   if (registry === undefined) {
-    registry = { storages: new Map() };
+    registry = { storages: new Map(), tracedLive: 0 };
     Object.defineProperty(globalThis, REGISTRY_KEY, { value: registry, enumerable: false });
+  } else if (typeof registry.tracedLive !== "number") {
+    // Made by a copy that does not count its invocations: the count can never be trusted.
+    registry.tracedLive = Number.POSITIVE_INFINITY;
   }
   return registry;
+}
+
+/** The process-wide registry, shared through `globalThis` by every copy of this package. */
+export const REGISTRY: StorageRegistry = storageRegistry();
+
+type Resource = Record<symbol, unknown>;
+
+/**
+ * The symbol under which Node's `AsyncLocalStorage` (before `AsyncContextFrame`) keeps its
+ * value on the current async resource; `undefined` for any other implementation.
+ */
+function resourceKeyOf(storage: AsyncLocalStorage<unknown>): symbol | undefined {
+  const key = (storage as unknown as { kResourceStore?: unknown }).kResourceStore;
+  return typeof key === "symbol" ? key : undefined;
 }
 
 /**
@@ -41,10 +63,13 @@ export class StorageKey<T> {
   /** The purpose this key was created for; keys with the same purpose share storage. */
   readonly purpose: string;
   readonly #storage: AsyncLocalStorage<T>;
+  /** Where `run()` may write the value itself (see `run`); `undefined` when it must not. */
+  #resourceKey: symbol | undefined;
+  #checked = false;
 
   /** Creates or joins the storage for `purpose`; prefer {@link createStorageKey}. */
   constructor(purpose: string) {
-    const storages = storageRegistry().storages;
+    const storages = REGISTRY.storages;
     let storage = storages.get(purpose);
     if (storage === undefined) {
       storage = new AsyncLocalStorage();
@@ -52,6 +77,7 @@ export class StorageKey<T> {
     }
     this.purpose = purpose;
     this.#storage = storage as AsyncLocalStorage<T>;
+    this.#resourceKey = resourceKeyOf(storage);
   }
 
   /** Returns the value of the current async-context frame, or `undefined` outside any `run`. */
@@ -61,7 +87,34 @@ export class StorageKey<T> {
 
   /** Runs `fn` synchronously with `value` current for it and everything it schedules. */
   run<R, A extends unknown[]>(value: T, fn: (...args: A) => R, ...args: A): R {
-    return this.#storage.run(value, fn, ...args);
+    const storage = this.#storage;
+    const key = this.#resourceKey;
+    // What AsyncLocalStorage.prototype.run does once its storage is enabled, minus its
+    // getStore() and _enable() calls: every span that is made current goes through here.
+    if (key === undefined || !(storage as unknown as { enabled: boolean }).enabled || (!this.#checked && !this.#canWrite(key))) {
+      return storage.run(value, fn, ...args);
+    }
+    const resource = executionAsyncResource() as Resource;
+    const previous = resource[key];
+    resource[key] = value;
+    try {
+      return Reflect.apply(fn, null, args);
+    } finally {
+      resource[key] = previous;
+    }
+  }
+
+  /** Checks once that a value written under `key` is what the storage reads back. */
+  #canWrite(key: symbol): boolean {
+    const resource = executionAsyncResource() as Resource;
+    const previous = resource[key];
+    const probe = {};
+    resource[key] = probe;
+    const works = this.#storage.getStore() === probe;
+    resource[key] = previous;
+    if (works) this.#checked = true;
+    else this.#resourceKey = undefined;
+    return works;
   }
 
   /** Runs `fn` synchronously with no value current for this key. */

@@ -159,7 +159,11 @@ describe(createTailStreamSink.name, () => {
       streamDiagEvent: (event: TailEvent) => void calls.push(`streamDiagEvent ${event.sequence}`),
       outcome: (event: TailEvent) => void calls.push(`outcome ${event.sequence}`),
     };
-    const { sink, end } = open(() => handler, { queueLimitBytes: 1 });
+    const probe: TailEvent[] = [];
+    await traceInvocation({ tail: probe, kind: "test" }, () => void reportLog("log", ["kept"]));
+    const { sink, end } = open(() => handler, {
+      queueLimitBytes: estimateEventSize(probe.find((e) => e.event.type === "log")!),
+    });
     const invocation = start(sink);
     invocation.run(() => {
       reportLog("log", ["kept"]);
@@ -358,9 +362,11 @@ describe(createTailStreamSink.name, () => {
   });
 
   it("accepts events again once the pending batch finished", async () => {
+    const probe: TailEvent[] = [];
+    await traceInvocation({ tail: probe, kind: "test" }, () => void reportLog("log", ["kept again"]));
     const received: string[] = [];
     const { sink, end } = open(() => (event: TailEvent) => void received.push(label(event)), {
-      queueLimitBytes: 1,
+      queueLimitBytes: estimateEventSize(probe.find((e) => e.event.type === "log")!),
     });
     const invocation = start(sink);
     invocation.run(() => {
@@ -374,8 +380,36 @@ describe(createTailStreamSink.name, () => {
     expect(received).toEqual(["1 log", "3 log", "4 streamDiagnostic", "5 outcome"]);
   });
 
-  it("uses a 2 MiB queue limit by default", () => {
-    expect(TAIL_QUEUE_LIMIT_BYTES).toBe(2097152);
+  it("keeps a small event that still fits after dropping a big one", async () => {
+    const probe: TailEvent[] = [];
+    await traceInvocation({ tail: probe, kind: "test" }, () => void reportLog("log", ["x".repeat(100)]));
+    const received: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const { sink, end } = open(
+      () => (event: TailEvent) => {
+        received.push(label(event));
+        return gate;
+      },
+      { queueLimitBytes: 2 * estimateEventSize(probe.find((e) => e.event.type === "log")!) },
+    );
+    const invocation = start(sink);
+    invocation.run(() => {
+      reportLog("log", ["x".repeat(100)]);
+      reportLog("log", ["x".repeat(150)]);
+      reportLog("log", ["x".repeat(100)]);
+    });
+    invocation.finish();
+    release();
+    await end;
+    expect(received).toEqual(["1 log", "3 log", "4 streamDiagnostic", "5 outcome"]);
+  });
+
+  it("uses workerd's 4 MiB queue limit and log cost by default", async () => {
+    expect(TAIL_QUEUE_LIMIT_BYTES).toBe(4194304);
+    const probe: TailEvent[] = [];
+    await traceInvocation({ tail: probe, kind: "test" }, () => void reportLog("log", ["x".repeat(1000)]));
+    expect(estimateEventSize(probe.find((e) => e.event.type === "log")!)).toBe(1228);
   });
 });
 

@@ -51,6 +51,26 @@ describe(SpanRecord.name, () => {
     ]);
   });
 
+  it("reports user attributes of a runtime child at once and its own ones at its end", async () => {
+    const { events } = await trace(() => {
+      const span = currentUserSpan()!.startRuntimeChild("jsRpcCall");
+      span.setAttribute("jsrpc.method", "tag");
+      span.setBudgetedAttribute("label", "cache");
+      span.setBudgetedAttribute("lone\ud800", 3);
+      span.end();
+      span.setBudgetedAttribute("after", true);
+    });
+    expect(events).toStrictEqual([
+      testOnset(),
+      { sequence: 1, spanId: S(1), event: { type: "spanOpen", name: "jsRpcCall", spanId: S(2) } },
+      { sequence: 2, spanId: S(2), event: { type: "attributes", info: [{ name: "label", value: "cache" }] } },
+      { sequence: 3, spanId: S(2), event: { type: "attributes", info: [{ name: "lone\ufffd\ufffd\ufffd", value: 3 }] } },
+      { sequence: 4, spanId: S(2), event: { type: "attributes", info: [{ name: "jsrpc.method", value: "tag" }] } },
+      { sequence: 5, spanId: S(2), event: { type: "spanClose", outcome: "ok" } },
+      okOutcome(6),
+    ]);
+  });
+
   it("reports no attributes event for a span without attributes", async () => {
     const { events } = await trace(() => currentUserSpan()!.startChild("bare").end());
     expect(events.map((e) => e.event.type)).toEqual(["onset", "spanOpen", "spanClose", "outcome"]);
@@ -123,6 +143,39 @@ describe(SpanRecord.name, () => {
       "cloudflare.warning.type",
       "cloudflare.warning.message",
     ]);
+  });
+
+  it("keeps its owner when it gets attributes and after it ended", () => {
+    const { invocation } = traced();
+    const span = invocation.run(() => currentUserSpan()!.startChild("owned"));
+    const owner = {};
+    expect(span.owner).toBeUndefined();
+    span.owner = owner;
+    span.setBudgetedAttribute("k", 1);
+    expect(span.owner).toBe(owner);
+    span.end();
+    expect(span.owner).toBe(owner);
+    span.owner = undefined;
+    expect(span.owner).toBeUndefined();
+  });
+
+  it.for([
+    ["a multi-byte key", "\u00e9\u20ac\ud83d\ude00\ud800", 12, "", 0],
+    ["a multi-byte value", "k", 1, "\u00e9\u20ac\ud83d\ude00\udc00", 12],
+  ] as const)("counts the UTF-8 bytes of %s, a lone surrogate as 3", ([, key, keyBytes, value, valueBytes]) => {
+    // "filler" (6 bytes) + its value + the attribute under test: exactly the budget, then 1 over.
+    const fits = ATTRIBUTE_BUDGET_BYTES - 6 - keyBytes - valueBytes;
+    const names = [fits, fits + 1].map((fillerBytes) => {
+      const { invocation, events } = traced();
+      const span = invocation.run(() => currentUserSpan()!.startChild("budget"));
+      span.setBudgetedAttribute("filler", "v".repeat(fillerBytes));
+      span.setBudgetedAttribute(key, value);
+      span.end();
+      const attributes = events.find((e) => e.event.type === "attributes")!.event;
+      return attributes.type === "attributes" ? attributes.info.map((a) => a.name) : [];
+    });
+    expect(names[0]).toHaveLength(2);
+    expect(names[1]).toEqual(["filler", "cloudflare.warning.type", "cloudflare.warning.message"]);
   });
 
   it("counts the invocation's open spans", () => {

@@ -50,6 +50,25 @@ describe(StorageKey.name, () => {
     expect(seen).toEqual(["v", "v", "v", "v"]);
   });
 
+  it("calls the callback with this set to null, as AsyncLocalStorage.run does", () => {
+    const key = new StorageKey<number>("storage-test-this");
+    const seen = key.run(1, function (this: unknown) {
+      return [this, key.run(2, function (this: unknown) {
+        return this;
+      })];
+    });
+    expect(seen).toEqual([null, null]);
+  });
+
+  it("runs inside exit() exactly as AsyncLocalStorage does", () => {
+    const key = new StorageKey<string>("storage-test-run-in-exit");
+    const als = new AsyncLocalStorage<string>();
+    const seen = key.run("outer", () => key.exit(() => [key.run("inner", () => key.get()), key.get()]));
+    const expected = als.run("outer", () => als.exit(() => [als.run("inner", () => als.getStore()), als.getStore()]));
+    expect(seen).toEqual(expected);
+    expect(seen[0]).toBe("inner");
+  });
+
   it("runs exit() with no value current", () => {
     const key = new StorageKey<string>("storage-test-exit");
     const seen = key.run("v", () => [key.exit(() => key.get()), key.get()]);

@@ -255,6 +255,30 @@ describe(traceInvocation.name, () => {
     ]);
   });
 
+  it("stamps later events with the time they were reported, even if a consumer changed an earlier Date", async () => {
+    const before = Date.now();
+    const events: TailEvent[] = [];
+    await traceInvocation(
+      {
+        tail: (event: TailEvent) => {
+          events.push(event);
+          // A consumer that reuses the Date it was given.
+          if (event.sequence === 1) event.timestamp.setTime(0);
+        },
+      },
+      () => {
+        for (let i = 0; i < 50; i++) currentUserSpan()!.startChild("s").end();
+      },
+    );
+    const after = Date.now();
+    const times = events.map((e) => e.timestamp.getTime());
+    expect(events.every((e) => e.timestamp instanceof Date)).toBe(true);
+    expect(times[1]).toBe(0);
+    // Events of the same millisecond share one Date: the onset may show the change too.
+    expect(times.slice(2).filter((t) => t < before || t > after)).toEqual([]);
+    expect(times.slice(2)).toEqual([...times.slice(2)].sort((a, b) => a - b));
+  });
+
   it("never reports events after the outcome", async () => {
     let late!: Promise<boolean[]>;
     const { raw } = await trace(() => {

@@ -2,6 +2,7 @@ import { USER_SPAN, type SpanRecord } from "@workers-tracing/core-context";
 import { argumentError, toAttributeValue, toStringValue, toWire } from "./internal/convert";
 
 const CONSTRUCT = Symbol("Span.construct");
+const hasOwn = Object.prototype.hasOwnProperty;
 
 const DIFFERENT_REQUEST =
   "Cannot perform I/O on behalf of a different request. I/O objects (such as streams, request/response bodies, and others) created in the context of one request handler cannot be accessed from a different request's handler. This is a limitation of Cloudflare Workers which allows us to improve overall performance.";
@@ -118,9 +119,15 @@ export class Span {
     if (attributes === null || typeof attributes !== "object" || Array.isArray(attributes)) {
       throw argumentError("setAttributes", "Span", 1, "object");
     }
-    const keys = Object.keys(attributes);
+    // Own enumerable string keys in Object.keys() order; `for...in` with an own-property check
+    // reads them without a megamorphic keyed load per key.
+    const keys: string[] = [];
     const values: (string | number | boolean | undefined)[] = [];
-    for (const key of keys) values.push(toAttributeValue(attributes[key]));
+    for (const key in attributes) {
+      if (!hasOwn.call(attributes, key)) continue;
+      keys.push(key);
+      values.push(toAttributeValue(attributes[key]));
+    }
     const record = this.#record;
     if (record === null) return this;
     assertSameRequest(record);

@@ -1,9 +1,10 @@
 import { types } from "node:util";
-import { USER_SPAN, currentUserSpan, type SpanRecord } from "@workers-tracing/core-context";
+import { USER_SPAN, currentRecordingSpan, currentUserSpan, type SpanRecord } from "@workers-tracing/core-context";
 import { argumentError, toSpanName, toStringValue } from "./internal/convert";
 import { NOOP_SPAN, Span } from "./span";
 
 const CONSTRUCT = Symbol("Tracing.construct");
+let isTracing: (value: unknown) => boolean;
 const isPromise = types.isPromise;
 const promiseThen = Promise.prototype.then;
 
@@ -36,10 +37,41 @@ function facade(record: SpanRecord): Span {
   return (record.owner as Span | undefined) ?? wrap(record);
 }
 
-/** The recording parent for a new span, or `undefined` when the new span must be a no-op. */
-function recordingParent(): SpanRecord | undefined {
-  const parent = currentUserSpan();
-  return parent !== undefined && parent.invocation.traced ? parent : undefined;
+type Callback = (...args: unknown[]) => unknown;
+
+/** `enterSpan` with extra arguments; `args` starts with a placeholder for the span. */
+function enterSpanWithArgs(parent: SpanRecord | undefined, name: string, callback: Callback, args: unknown[]): unknown {
+  if (parent === undefined) return applyWithSpan(callback, args);
+  const record = parent.startChild(toSpanName(name));
+  args[0] = wrap(record);
+  let result: unknown;
+  try {
+    result = USER_SPAN.run(record, applyWithSpan, callback, args);
+  } catch (error) {
+    record.end();
+    throw error;
+  }
+  return endWith(record, result);
+}
+
+function enterSpanTraced(parent: SpanRecord, name: string, callback: (span: Span) => unknown): unknown {
+  const record = parent.startChild(toSpanName(name));
+  const span = wrap(record);
+  let result: unknown;
+  try {
+    result = USER_SPAN.run(record, callWithSpan, callback, span);
+  } catch (error) {
+    record.end();
+    throw error;
+  }
+  return endWith(record, result);
+}
+
+/** Ends `record` now, or when `result` settles if it is a native promise. */
+function endWith(record: SpanRecord, result: unknown): unknown {
+  if (typeof result === "object" && result !== null && isPromise(result)) return endOnSettle(record, result);
+  record.end();
+  return result;
 }
 
 function endOnSettle(record: SpanRecord, result: Promise<unknown>): Promise<unknown> {
@@ -75,6 +107,14 @@ function endOnSettle(record: SpanRecord, result: Promise<unknown>): Promise<unkn
 export class Tracing {
   /** The span class; spans handed to callbacks are instances of it. It cannot be constructed. */
   declare readonly Span: typeof Span;
+  readonly #brand = true;
+
+  static {
+    // The receiver check of every method: a brand check, like workerd's. Unlike `instanceof` or a
+    // static private method, it stays fast once the class's `name` was redefined (see the end of
+    // this file).
+    isTracing = (value) => typeof value === "object" && value !== null && #brand in value;
+  }
 
   private constructor(token: symbol) {
     if (token !== CONSTRUCT) throw new TypeError("Illegal constructor");
@@ -97,30 +137,16 @@ export class Tracing {
    */
   enterSpan<T, A extends unknown[]>(name: string, callback: (span: Span, ...args: A) => T, ...args: A): T;
   enterSpan(name: unknown, callback: unknown): unknown {
-    if (!(this instanceof Tracing)) throw illegalInvocation();
+    if (!isTracing(this)) throw illegalInvocation();
     const argc = arguments.length;
     if (argc === 0) throw argumentError("enterSpan", "Tracing", 1, "string");
     if (typeof name !== "string") name = toStringValue(name);
     if (typeof callback !== "function") throw argumentError("enterSpan", "Tracing", 2, "Function");
-    const parent = recordingParent();
-    if (parent === undefined) {
-      return argc <= 2 ? callback.call(globalThis, NOOP_SPAN) : applyWithSpan(callback as (...a: unknown[]) => unknown, withLeading(NOOP_SPAN, arguments, 2));
-    }
-    const record = parent.startChild(toSpanName(name));
-    const span = wrap(record);
-    let result: unknown;
-    try {
-      result =
-        argc <= 2
-          ? USER_SPAN.run(record, callWithSpan, callback as (span: Span) => unknown, span)
-          : USER_SPAN.run(record, applyWithSpan, callback as (...a: unknown[]) => unknown, withLeading(span, arguments, 2));
-    } catch (error) {
-      record.end();
-      throw error;
-    }
-    if (typeof result === "object" && result !== null && isPromise(result)) return endOnSettle(record, result);
-    record.end();
-    return result;
+    const parent = currentRecordingSpan();
+    // Kept small, so that the untraced path inlines into the caller.
+    if (argc > 2) return enterSpanWithArgs(parent, name as string, callback as Callback, withLeading(NOOP_SPAN, arguments, 2));
+    if (parent === undefined) return callback.call(globalThis, NOOP_SPAN);
+    return enterSpanTraced(parent, name as string, callback as (span: Span) => unknown);
   }
 
   /**
@@ -131,12 +157,12 @@ export class Tracing {
    */
   startActiveSpan<T, A extends unknown[]>(name: string, callback: (span: Span, ...args: A) => T, ...args: A): T;
   startActiveSpan(name: unknown, callback: unknown): unknown {
-    if (!(this instanceof Tracing)) throw illegalInvocation();
+    if (!isTracing(this)) throw illegalInvocation();
     const argc = arguments.length;
     if (argc === 0) throw argumentError("startActiveSpan", "Tracing", 1, "string");
     if (typeof name !== "string") name = toStringValue(name);
     if (typeof callback !== "function") throw argumentError("startActiveSpan", "Tracing", 2, "Function");
-    const parent = recordingParent();
+    const parent = currentRecordingSpan();
     if (parent === undefined) {
       return argc <= 2 ? callback.call(globalThis, NOOP_SPAN) : applyWithSpan(callback as (...a: unknown[]) => unknown, withLeading(NOOP_SPAN, arguments, 2));
     }
@@ -152,10 +178,10 @@ export class Tracing {
    * @throws TypeError if `name` is missing or a Symbol.
    */
   startSpan(name: string): Span {
-    if (!(this instanceof Tracing)) throw illegalInvocation();
+    if (!isTracing(this)) throw illegalInvocation();
     if (arguments.length === 0) throw argumentError("startSpan", "Tracing", 1, "string");
     if (typeof name !== "string") name = toStringValue(name);
-    const parent = recordingParent();
+    const parent = currentRecordingSpan();
     return parent === undefined ? NOOP_SPAN : wrap(parent.startChild(toSpanName(name)));
   }
 
@@ -165,7 +191,7 @@ export class Tracing {
    * attributes are reported at once); `undefined` outside any invocation.
    */
   getActiveSpan(): Span | undefined {
-    if (!(this instanceof Tracing)) throw illegalInvocation();
+    if (!isTracing(this)) throw illegalInvocation();
     const current = currentUserSpan();
     if (current === undefined) return undefined;
     if (!current.invocation.traced) return NOOP_SPAN;
@@ -178,7 +204,7 @@ export class Tracing {
    */
   withActiveSpan<T, A extends unknown[]>(span: Span, callback: (...args: A) => T, ...args: A): T;
   withActiveSpan(span: unknown, callback: unknown): unknown {
-    if (!(this instanceof Tracing)) throw illegalInvocation();
+    if (!isTracing(this)) throw illegalInvocation();
     const record = Span._recordOf(span);
     if (record === undefined) throw argumentError("withActiveSpan", "Tracing", 1, "Span");
     if (typeof callback !== "function") throw argumentError("withActiveSpan", "Tracing", 2, "Function");

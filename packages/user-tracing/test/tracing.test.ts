@@ -73,6 +73,8 @@ describe(Tracing.name, () => {
       expect(() => detached(...args)).toThrow(TypeError);
       expect(() => detached(...args)).toThrow(/^Illegal invocation/);
       expect(() => detached.call({}, ...args)).toThrow(/^Illegal invocation/);
+      // A brand check, as workerd's: inheriting from a Tracing object is not being one.
+      expect(() => detached.call(Object.create(tracing), ...args)).toThrow(/^Illegal invocation/);
     });
 
     it("words the Illegal invocation error like workerd", () => {
@@ -461,6 +463,19 @@ describe(Tracing.name, () => {
         });
       });
       expect(seen).toEqual([true, true, true]);
+    });
+
+    it("returns the callback's span after it got attributes, and after it ended", async () => {
+      const seen: boolean[] = [];
+      await trace(() => {
+        tracing.startActiveSpan("s", (span) => {
+          span.setAttributes({ a: 1, b: "two" });
+          seen.push(tracing.getActiveSpan() === span);
+          span.end();
+          seen.push(tracing.getActiveSpan() === span);
+        });
+      });
+      expect(seen).toEqual([true, true]);
     });
 
     it("returns a cached span for the invocation itself at the top level, reporting attributes at once", async () => {

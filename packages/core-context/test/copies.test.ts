@@ -1,0 +1,58 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import { describe, expect, it, vi } from "vitest";
+import { ExecutionContext, createSequentialIds, currentRecordingSpan, toTailSink } from "../src/index";
+
+type Copy = typeof import("../src/index");
+
+/** The registry every copy of the package shares through `globalThis`. */
+function registry(): { tracedLive: number } {
+  return (globalThis as Record<symbol, { tracedLive: number }>)[Symbol.for("@workers-tracing/core-context@0.0")]!;
+}
+
+/** A second, separately loaded copy of this package, as a second install would give. */
+async function otherCopy(): Promise<Copy> {
+  vi.resetModules();
+  const copy = (await import("../src/index")) as Copy;
+  expect(copy.currentRecordingSpan).not.toBe(currentRecordingSpan);
+  return copy;
+}
+
+describe(currentRecordingSpan.name, () => {
+  it("returns undefined without reading the async context while no traced invocation is live", () => {
+    expect(registry().tracedLive).toBe(0);
+    const untraced = new ExecutionContext().startInvocation({ kind: "test" });
+    const seen = untraced.run(() => {
+      const getStore = vi.spyOn(AsyncLocalStorage.prototype, "getStore");
+      return [currentRecordingSpan(), getStore.mock.calls.length];
+    });
+    expect(seen).toEqual([undefined, 0]);
+    untraced.finish();
+  });
+
+  it("returns the current span of a traced invocation, and nothing once it finished", () => {
+    const invocation = new ExecutionContext({ ids: createSequentialIds() }).startInvocation({ kind: "test", sink: toTailSink([]) });
+    const child = invocation.run(() => currentRecordingSpan()!.startChild("child"));
+    expect(invocation.run(() => currentRecordingSpan())).toBe(invocation.root);
+    invocation.finish();
+    expect(invocation.run(() => currentRecordingSpan())).toBeUndefined();
+    expect(child.isOpen).toBe(false);
+  });
+
+  it("counts the traced invocations of every copy of the package", async () => {
+    const other = await otherCopy();
+    const before = registry().tracedLive;
+    const invocation = new other.ExecutionContext({ ids: other.createSequentialIds() }).startInvocation({
+      kind: "test",
+      sink: other.toTailSink([]),
+    });
+    const untraced = new other.ExecutionContext().startInvocation({ kind: "test" });
+    expect(registry().tracedLive).toBe(before + 1);
+    // This copy finds the other copy's span through the shared storage and the shared count.
+    expect(invocation.run(() => currentRecordingSpan())).toBe(invocation.root);
+    invocation.finish();
+    invocation.finish();
+    untraced.finish();
+    expect(registry().tracedLive).toBe(before);
+    expect(invocation.run(() => currentRecordingSpan())).toBeUndefined();
+  });
+});
