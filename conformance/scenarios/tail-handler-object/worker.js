@@ -22,7 +22,7 @@ export default {
       span.setAttributes({ path, n: 1 });
       console.info('handling', path);
     });
-    ctx.waitUntil(sleep(5).then(() => console.warn('after return')));
+    ctx.waitUntil(sleep(25).then(() => console.warn('after return')));
     return new Response('fine', { status: 201 });
   },
   async test(ctrl, env, ctx) {

@@ -1,8 +1,8 @@
 // ctx.waitUntil(): work that outlives the handler's result.
 // test() fetches /later through a self service binding. The fetch handler opens a span, hands
-// two timer-driven promises to ctx.waitUntil() (10 ms and 20 ms; the second one registered
+// two timer-driven promises to ctx.waitUntil() (30 ms and 45 ms; the second one registered
 // inside the user span 'registers-work') and returns at once; then /reject, whose waitUntil
-// promise rejects after 5 ms; then test() itself passes a 15 ms promise to ctx.waitUntil().
+// promise rejects after 25 ms; then test() itself passes a 15 ms promise to ctx.waitUntil().
 // Expect, in the /later invocation: onset, the 'before-return' span and log, the
 // 'registers-work' span, `return` (statusCode 200), THEN the waitUntil events — the
 // 'in-wait-until' span with its attribute and log, the log made in the continuation
@@ -19,7 +19,7 @@ export default {
     if (path === '/later') {
       ctx.tracing.enterSpan('before-return', () => console.log('handler body'));
       ctx.waitUntil(
-        sleep(10).then(() => {
+        sleep(30).then(() => {
           ctx.tracing.enterSpan('in-wait-until', (span) => {
             span.setAttribute('phase', 'after-return');
             console.log('wait-until work');
@@ -28,7 +28,7 @@ export default {
       );
       ctx.tracing.enterSpan('registers-work', () => {
         ctx.waitUntil(
-          sleep(20).then(() => {
+          sleep(45).then(() => {
             console.log('continuation of registers-work');
             ctx.tracing.enterSpan('late-child', () => {});
           })
@@ -38,7 +38,7 @@ export default {
     }
     if (path === '/reject') {
       ctx.waitUntil(
-        sleep(5).then(() => {
+        sleep(25).then(() => {
           throw new Error('wait-until failed');
         })
       );
@@ -51,7 +51,7 @@ export default {
     console.log('later', later.status, await later.text());
     const rejected = await env.self.fetch('http://main/reject');
     console.log('reject', rejected.status, await rejected.text());
-    await sleep(30);
+    await sleep(60);
     ctx.waitUntil(sleep(15).then(() => console.log('test wait-until done')));
     ctx.tracing.enterSpan('test-body-end', () => {});
   },

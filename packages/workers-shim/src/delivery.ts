@@ -1,6 +1,5 @@
 import {
   ExecutionContext,
-  USER_SPAN,
   type EventInfo,
   type EventOutcome,
   type FetchResponseInfo,
@@ -10,6 +9,7 @@ import {
   type SpanContext,
   type TailSink,
 } from "@workers-tracing/core-context";
+import { outsideInvocations } from "./runtime-spans";
 
 /** What a delivery needs from the service that receives it. */
 export interface DeliveryReceiver {
@@ -57,6 +57,7 @@ const scopes = new WeakMap<Invocation, InvocationScope>();
 export class InvocationScope {
   readonly invocation: Invocation;
   #pending: Promise<unknown>[] = [];
+  #atEnd: (() => void)[] = [];
 
   constructor(invocation: Invocation) {
     this.invocation = invocation;
@@ -71,6 +72,16 @@ export class InvocationScope {
         invocation.reportException(error);
       }),
     );
+  }
+
+  /** Registers `callback` to run once the invocation has ended (after its `outcome`). */
+  atEnd(callback: () => void): void {
+    this.#atEnd.push(callback);
+  }
+
+  /** Runs the {@link InvocationScope.atEnd} callbacks; called once, after the `outcome`. */
+  ended(): void {
+    for (const callback of this.#atEnd.splice(0)) callback();
   }
 
   /** Resolves once every `waitUntil` promise (also ones added meanwhile) settled. */
@@ -120,7 +131,7 @@ export function deliver<R>(
     // the handler left for the next turn (e.g. closing an RPC session's spans) comes first.
     (value) =>
       new Promise<Awaited<R>>((resolve) => {
-        USER_SPAN.exit(() =>
+        outsideInvocations(() =>
           setImmediate(() => {
             const info = options.returnInfo(value);
             if (info !== false) invocation.reportReturn(info);
@@ -137,6 +148,9 @@ export function deliver<R>(
   const done = result
     .then(noop, noop)
     .then(() => scope.settle())
-    .then(() => invocation.finish(failed ? options.failureOutcome : "ok"));
+    .then(() => {
+      invocation.finish(failed ? options.failureOutcome : "ok");
+      scope.ended();
+    });
   return { invocation, result, done, failed: () => failed };
 }

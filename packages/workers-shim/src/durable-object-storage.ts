@@ -1,5 +1,5 @@
 import type { SpanRecord } from "@workers-tracing/core-context";
-import { startRuntimeSpan } from "./runtime-spans";
+import { endLater, startRuntimeSpan } from "./runtime-spans";
 
 /** The alarm side of an object's storage, implemented by the actor. */
 export interface AlarmScheduler {
@@ -55,6 +55,9 @@ function alarmTimeOf(value: unknown): number {
 export class DurableObjectStorage {
   readonly #data = new Map<string, unknown>();
   readonly #alarms: AlarmScheduler;
+  // Whether the object has used its alarm yet; workerd's first getAlarm() reads it from the
+  // alarm manager (I/O), later calls are answered from memory.
+  #alarmRead = false;
 
   constructor(alarms: AlarmScheduler) {
     this.#alarms = alarms;
@@ -146,13 +149,28 @@ export class DurableObjectStorage {
     });
   }
 
-  /** Resolves the scheduled alarm time in milliseconds, or `null`. */
+  /**
+   * Resolves the scheduled alarm time in milliseconds, or `null`; the span carries the time set.
+   * @remarks The object's first alarm call, when it is a getAlarm(), resolves at once but its
+   * span closes a turn of the event loop later, as workerd's first read of the alarm does.
+   */
   getAlarm(): Promise<number | null> {
-    return this.#op("getAlarm", () => this.#alarms.alarmTime());
+    const read = (span: SpanRecord | undefined): number | null => {
+      const time = this.#alarms.alarmTime();
+      if (time !== null) span?.setAttribute("cloudflare.durable_object.alarm.scheduled_time", new Date(time).toISOString());
+      return time;
+    };
+    if (this.#alarmRead) return this.#op("getAlarm", read);
+    this.#alarmRead = true;
+    const span = startRuntimeSpan("durable_object_storage_getAlarm");
+    const time = read(span);
+    endLater(span);
+    return Promise.resolve(time);
   }
 
   /** Schedules the object's `alarm()` handler (replacing an earlier alarm). */
   setAlarm(scheduledTime: unknown): Promise<void> {
+    this.#alarmRead = true;
     return this.#op("setAlarm", (span) => {
       const time = alarmTimeOf(scheduledTime);
       span?.setAttribute("cloudflare.durable_object.alarm.scheduled_time", new Date(time).toISOString());
@@ -162,6 +180,7 @@ export class DurableObjectStorage {
 
   /** Cancels the scheduled alarm, if any. */
   deleteAlarm(): Promise<void> {
+    this.#alarmRead = true;
     return this.#op("deleteAlarm", () => {
       this.#alarms.cancelAlarm();
     });

@@ -8,11 +8,11 @@ import {
   fetchEventInfo,
   forwardRequest,
   knownBodyLength,
-  onBodyDone,
   setRequestAttributes,
   setResponseAttributes,
   toRequest,
 } from "./http";
+import { onBodyConsumed, responseBodyLength } from "./response-body";
 import { asError, endLater, nextTurn, spanContextOf, startRuntimeSpan } from "./runtime-spans";
 
 /** What an actor needs from the service that exports its class. */
@@ -248,7 +248,7 @@ export class DurableObjectActor implements AlarmScheduler {
         if (typeof object.alarm !== "function") {
           throw new TypeError(`Durable Object class "${this.owner.className}" has no alarm() handler.`);
         }
-        return (object.alarm as (info: object) => unknown).call(object, { retryCount: 0, isRetry: false });
+        return (object.alarm as (info: object) => unknown).call(object, { scheduledTime: time, retryCount: 0, isRetry: false });
       },
     );
     try {
@@ -380,8 +380,15 @@ class DurableObjectStub {
             setResponseAttributes(span, response, knownBodyLength(response));
             span.end();
           }
-          // The subrequest lasts until the response body has been consumed.
-          return subrequest === undefined ? response : onBodyDone(response, () => subrequest.end());
+          // The subrequest lasts until the response body has been consumed, and ends just after
+          // the reader of the body saw its end: when a fetch handler returns this response, its
+          // `return` comes first, as in workerd. (Two microtasks: one for the body's close to
+          // reach the reader's pending read, one for that reader to continue.)
+          return subrequest === undefined
+            ? response
+            : onBodyConsumed(response, () => {
+                void Promise.resolve().then(() => queueMicrotask(() => subrequest.end()));
+              });
         },
         (error: unknown) => {
           endLater(span, subrequest);

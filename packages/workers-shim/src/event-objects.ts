@@ -40,16 +40,63 @@ export interface QueueMessageInput {
 }
 
 interface RetryOptions {
-  readonly delaySeconds?: number;
+  readonly delaySeconds?: unknown;
 }
 
-/** The acknowledgement state of a batch, collected for the caller's result. */
+/** `options.delaySeconds` as workerd reads it: absent stays absent, anything else a number (NaN → 0). */
+function delayOf(options: RetryOptions | undefined): number | undefined {
+  const raw = options?.delaySeconds;
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  return Number.isNaN(value) ? 0 : value;
+}
+
+/**
+ * The acknowledgement state of a batch, collected for the caller's result. As in workerd, the
+ * first decision wins: a call that contradicts an earlier one (retry() after ack() or ackAll(),
+ * ack() after retry() or retryAll(), ackAll() after retryAll() and the reverse) has no effect and
+ * logs a warning; repeating a call is fine (the last delay counts).
+ */
 class QueueAcks {
   ackAll = false;
   retryAll = false;
   retryAllDelay: number | undefined = undefined;
   readonly explicitAcks = new Set<string>();
   readonly retries = new Map<string, number | undefined>();
+
+  ack(id: string): void {
+    if (this.retryAll) return ignored("ack()", id, "retryAll()");
+    if (this.ackAll) return;
+    if (this.retries.has(id)) return ignored("ack()", id, "retry()");
+    this.explicitAcks.add(id);
+  }
+
+  retry(id: string, delay: number | undefined): void {
+    if (this.ackAll) return ignored("retry()", id, "ackAll()");
+    if (this.explicitAcks.has(id)) return ignored("retry()", id, "ack()");
+    this.retries.set(id, delay);
+  }
+
+  acknowledgeAll(): void {
+    if (this.retryAll) return ignored("ackAll()", undefined, "retryAll()");
+    this.ackAll = true;
+  }
+
+  retryEverything(delay: number | undefined): void {
+    if (this.ackAll) return ignored("retryAll()", undefined, "ackAll()");
+    this.retryAll = true;
+    this.retryAllDelay = delay;
+  }
+}
+
+/**
+ * Logs workerd's warning for a queue call that an earlier, contradicting call overrides; it goes
+ * through the worker's console, so it is a `warn` log event of the invocation, as in workerd.
+ */
+function ignored(method: string, messageId: string | undefined, earlier: string): void {
+  const call = messageId === undefined ? method : `${method} on message ${messageId}`;
+  const calls = messageId === undefined ? method : `${method} on a message`;
+  console.warn(`Received a call to ${call} after ${earlier} was already called. Calling ${calls} after calling ${earlier} has no effect.`);
 }
 
 /** A message of a `queue()` batch. */
@@ -73,14 +120,12 @@ export class QueueMessage {
 
   /** Marks the message as delivered. */
   ack(): void {
-    this.#acks.retries.delete(this.id);
-    this.#acks.explicitAcks.add(this.id);
+    this.#acks.ack(this.id);
   }
 
   /** Asks for the message to be delivered again. */
   retry(options?: RetryOptions): void {
-    this.#acks.explicitAcks.delete(this.id);
-    this.#acks.retries.set(this.id, options?.delaySeconds);
+    this.#acks.retry(this.id, delayOf(options));
   }
 }
 
@@ -102,13 +147,12 @@ export class MessageBatch {
 
   /** Marks every message as delivered. */
   ackAll(): void {
-    this.#acks.ackAll = true;
+    this.#acks.acknowledgeAll();
   }
 
   /** Asks for every message to be delivered again. */
   retryAll(options?: RetryOptions): void {
-    this.#acks.retryAll = true;
-    this.#acks.retryAllDelay = options?.delaySeconds;
+    this.#acks.retryEverything(delayOf(options));
   }
 
   /** @internal */

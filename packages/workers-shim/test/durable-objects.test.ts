@@ -83,7 +83,11 @@ describe(DurableObjectNamespace.name, () => {
   it("fires alarm() on time as its own invocation of the object, in a new trace", async () => {
     await runStore();
     const [, alarm] = results() as { alarm?: Record<string, unknown> }[];
-    expect(alarm!.alarm).toEqual({ pendingIsNumber: true, info: { retryCount: 0, isRetry: false }, after: null });
+    expect(alarm!.alarm).toEqual({
+      pendingIsNumber: true,
+      info: { scheduledTime: expect.any(Number), retryCount: 0, isRetry: false },
+      after: null,
+    });
     const all = invocations();
     const alarmInvocation = all.find((invocation) => (invocation.onset.event as { info: { type: string } }).info.type === "alarm")!;
     const fetchInvocation = all.find((invocation) => (invocation.onset.event as { info: { url?: string } }).info.url === "http://store/alarm")!;
@@ -103,9 +107,27 @@ describe(DurableObjectNamespace.name, () => {
       "attributes cloudflare.durable_object.alarm.scheduled_time",
       "spanClose",
       "spanOpen durable_object_storage_getAlarm",
+      "attributes cloudflare.durable_object.alarm.scheduled_time",
       "spanClose",
       "spanOpen durable_object_storage_getAlarm",
       "spanClose",
+      "return",
+      "outcome ok",
+    ]);
+  });
+
+  it("closes the span of an object's first getAlarm() a turn later, when no alarm call came before", async () => {
+    await runStore();
+    const first = invocations().find((invocation) => (invocation.onset.event as { info: { url?: string } }).info.url === "http://store/first-alarm-read")!;
+    expect(summarize(first.events)).toEqual([
+      "onset fetch",
+      "spanOpen durable_object_storage_getAlarm",
+      'log ["first getAlarm",null]',
+      "spanClose",
+      'log ["after a timer"]',
+      "spanOpen durable_object_storage_getAlarm",
+      "spanClose",
+      'log ["second getAlarm",null]',
       "return",
       "outcome ok",
     ]);

@@ -2,6 +2,7 @@ import type { SpanContext } from "@workers-tracing/core-context";
 import { type QueueMessageInput, type QueueResult, type ScheduledResult } from "../event-objects";
 import { forwardRequest, knownBodyLength, setRequestAttributes, setResponseAttributes, toRequest } from "../http";
 import { asError, endLater, nextTurn, spanContextOf, startRuntimeSpan } from "../runtime-spans";
+import { bindingResponse, responseBodyLength } from "../response-body";
 import { callRpc, withRpcMembers, type RpcRequest } from "./rpc";
 
 /** The service a binding points at, as the binding needs it. */
@@ -76,10 +77,12 @@ class Fetcher {
       .then(
         (response) => {
           if (span !== undefined) {
-            setResponseAttributes(span, response, knownBodyLength(response));
-            span.end();
+            setResponseAttributes(span, response, responseBodyLength(response));
+            // workerd closes the span a turn of the event loop later: the caller's continuation
+            // and its microtasks run first, reading the body (I/O) does not.
+            endLater(span);
           }
-          return response;
+          return bindingResponse(response);
         },
         (error: unknown) => {
           endLater(span);

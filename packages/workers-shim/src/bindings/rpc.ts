@@ -82,10 +82,12 @@ function member(receiver: unknown, method: string): unknown {
 /**
  * Callee side of an RPC call, run inside its `jsrpc` invocation: reports `jsrpc.method` on the
  * onset span, opens the callee's `jsRpcCall` span and makes it current while the method runs
- * (workerd 2026-11-17, Appendix A), and ends it when the method's result settles.
+ * (workerd 2026-11-17, Appendix A), and ends it a turn of the event loop after the method's
+ * result arrived (after the spans of RPC calls the method made, which close a turn after their
+ * results; still before the invocation's `return`), or at once when the method failed.
  */
 export async function runRpcMethod(invocation: Invocation, request: RpcRequest, receiver: () => unknown): Promise<unknown> {
-  const span = invocation.traced ? invocation.root.startChild("jsRpcCall") : undefined;
+  const span = invocation.traced ? invocation.root.startRuntimeChild("jsRpcCall") : undefined;
   invocation.reportAttributes([{ name: "jsrpc.method", value: request.method }]);
   if (span !== undefined) {
     span.setAttribute("jsrpc.method", request.method);
@@ -100,11 +102,16 @@ export async function runRpcMethod(invocation: Invocation, request: RpcRequest, 
     if (typeof value !== "function") throw notImplemented(request.method);
     return Reflect.apply(value, target, request.args);
   };
+  let value: unknown;
   try {
-    return await (span === undefined ? run() : USER_SPAN.run(span, run));
-  } finally {
+    value = await (span === undefined ? run() : USER_SPAN.run(span, run));
+  } catch (error) {
+    // A rejected call has no `return`; its outcome follows at once, after the span.
     span?.end();
+    throw error;
   }
+  endLater(span);
+  return value;
 }
 
 /**
