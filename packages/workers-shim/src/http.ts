@@ -1,23 +1,40 @@
 import type { FetchEventInfo, FetchHeader, SpanRecord } from "@workers-tracing/core-context";
 
+/** The `cf` object of a request (workerd's `request.cf`), when it has one. */
+export function requestCf(request: Request): object | undefined {
+  const cf = (request as { cf?: unknown }).cf;
+  return cf !== null && typeof cf === "object" ? cf : undefined;
+}
+
+/** Gives `request` a read-only `cf` property, as workerd's requests have. */
+function attachCf(request: Request, cf: object | undefined): Request {
+  if (cf !== undefined) Object.defineProperty(request, "cf", { value: cf, enumerable: false, configurable: true });
+  return request;
+}
+
 /**
- * Builds the `Request` a service-binding `fetch(input, init)` sends, as the global `fetch` would.
+ * Builds the `Request` a service-binding `fetch(input, init)` sends, as the global `fetch` would;
+ * `init.cf`, or else the `cf` of an input `Request`, becomes the request's `cf`.
  * @throws TypeError for an invalid URL or init, as `new Request()` does.
  */
 export function toRequest(input: unknown, init: unknown): Request {
+  let cf = input instanceof Request ? requestCf(input) : undefined;
   if (init !== undefined && init !== null && typeof init === "object") {
     const body = (init as { body?: unknown }).body;
     // Node needs `duplex: "half"` for a stream body; workerd has no such option.
     if (body instanceof ReadableStream && (init as { duplex?: unknown }).duplex === undefined) {
       init = { ...(init as object), duplex: "half" };
     }
+    const initCf = (init as { cf?: unknown }).cf;
+    if (initCf !== null && typeof initCf === "object") cf = initCf;
   }
-  return new Request(input as Request | string | URL, init as RequestInit | undefined);
+  return attachCf(new Request(input as Request | string | URL, init as RequestInit | undefined), cf);
 }
 
-/** The request a callee receives: a copy, so the caller's object is not shared. */
+/** The request a callee receives: a copy (with the same `cf`), so the caller's object is not shared. */
 export function forwardRequest(request: Request): Request {
-  return request.body === null ? new Request(request) : new Request(request, { duplex: "half" } as RequestInit);
+  const copy = request.body === null ? new Request(request) : new Request(request, { duplex: "half" } as RequestInit);
+  return attachCf(copy, requestCf(request));
 }
 
 /** The headers of a request or response as tail events list them: lower-cased, sorted by name. */
@@ -28,9 +45,13 @@ export function eventHeaders(headers: Headers): FetchHeader[] {
   return list;
 }
 
-/** The onset info of a fetch invocation. */
+/** The onset info of a fetch invocation; `cfJson` is the request's `cf`, when it has one. */
 export function fetchEventInfo(request: Request): FetchEventInfo {
-  return { type: "fetch", method: request.method, url: request.url, headers: eventHeaders(request.headers) };
+  const cf = requestCf(request);
+  const headers = eventHeaders(request.headers);
+  return cf === undefined
+    ? { type: "fetch", method: request.method, url: request.url, headers }
+    : { type: "fetch", method: request.method, url: request.url, cfJson: cf, headers };
 }
 
 /**
@@ -79,51 +100,4 @@ export function setResponseAttributes(span: SpanRecord, response: Response, body
   if (bodyLength !== undefined) span.setAttribute("http.response.body.size", BigInt(bodyLength));
   const ray = response.headers.get("cf-ray");
   if (ray !== null) span.setAttribute("cloudflare.ray_id", ray);
-}
-
-/**
- * Returns a response whose body calls `onDone` once it has been read to the end, cancelled or
- * failed; for a response without body `onDone` runs at once and the response is returned as is.
- */
-export function onBodyDone(response: Response, onDone: () => void): Response {
-  const body = response.body;
-  if (body === null || response.status < 200 || response.status > 599) {
-    onDone();
-    return response;
-  }
-  let called = false;
-  const once = (): void => {
-    if (called) return;
-    called = true;
-    onDone();
-  };
-  const reader = body.getReader();
-  const watched = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      let chunk: Awaited<ReturnType<typeof reader.read>>;
-      try {
-        chunk = await reader.read();
-      } catch (error) {
-        once();
-        controller.error(error);
-        return;
-      }
-      if (chunk.done) {
-        once();
-        controller.close();
-      } else {
-        controller.enqueue(chunk.value);
-      }
-    },
-    cancel(reason) {
-      once();
-      return reader.cancel(reason);
-    },
-  });
-  const wrapped = new Response(watched, {
-    status: response.status,
-    statusText: response.statusText,
-    headers: response.headers,
-  });
-  return wrapped;
 }

@@ -1,6 +1,17 @@
 import { USER_SPAN, currentUserSpan, type SpanContext, type SpanRecord } from "@workers-tracing/core-context";
 
 /**
+ * Runs `fn` with no invocation current (what `USER_SPAN.exit(fn)` does), for work that must not
+ * belong to the running invocation: timers of the runtime, requests from outside.
+ * @remarks `USER_SPAN.run(undefined, fn)` rather than `exit`: on Node 20 `AsyncLocalStorage.exit`
+ * disables the storage for the call, and when it is the only one in the process that turns the
+ * promise hooks off and on again (about 1.3 µs a call, against 20 ns); this runs on every request.
+ */
+export function outsideInvocations<R>(fn: () => R): R {
+  return USER_SPAN.run(undefined as unknown as SpanRecord, fn);
+}
+
+/**
  * Opens a runtime span (`fetch`, `durable_object_storage_get`, ...) as a child of the current
  * user span; `undefined` when the running code is not part of a traced invocation.
  * @remarks Runtime spans are never made current (spec §3.6).
@@ -21,7 +32,7 @@ export function spanContextOf(span: SpanRecord | undefined): SpanContext | undef
  * after the caller's next events (its `fetch` span closes late, without response attributes).
  */
 export function endLater(...spans: (SpanRecord | undefined)[]): void {
-  USER_SPAN.exit(() =>
+  outsideInvocations(() =>
     setImmediate(() => {
       for (const span of spans) span?.end();
     }),
@@ -40,6 +51,6 @@ export function asError(value: unknown): unknown {
  */
 export function nextTurn(): Promise<void> {
   return new Promise((resolve) => {
-    USER_SPAN.exit(() => setImmediate(resolve));
+    outsideInvocations(() => setImmediate(resolve));
   });
 }

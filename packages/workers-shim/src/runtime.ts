@@ -1,4 +1,4 @@
-import { RANDOM_IDS, USER_SPAN, type IdGenerator } from "@workers-tracing/core-context";
+import { RANDOM_IDS, USER_SPAN, type IdGenerator, type TailStreamHandler } from "@workers-tracing/core-context";
 import { WorkersShimError, type ShimConfig } from "./config/index";
 import { installConsoleCapture } from "./console";
 import { describeError } from "./errors";
@@ -6,7 +6,10 @@ import { toRequest } from "./http";
 import { unregisterServiceEnv } from "./loader/cloudflare-workers";
 import { registerModuleHooks } from "./loader/register-hooks";
 import { installProcessErrorHandlers } from "./process-errors";
+import { warmUpResponseBodies } from "./response-body";
+import { outsideInvocations } from "./runtime-spans";
 import { ServiceInstance, hasTestHandler, type ServiceHost } from "./service";
+import { createRuntimeTailSink } from "./tails";
 
 /**
  * Options of {@link createRuntime}.
@@ -21,6 +24,16 @@ export interface RuntimeOptions {
    * `workers-shim: `.
    */
   readonly onWarning?: (message: string) => void;
+  /**
+   * A streaming tail for every invocation of every service, besides the tails a worker lists in
+   * `streamingTails`: `tail.tailStream(onset)` is called once per invocation and returns the
+   * handler for its later events, as a streaming tail worker's export does. Invocations of tail
+   * workers (their `tailStream()` sessions) are not included.
+   * @remarks With it, every invocation is traced. The handler runs outside the invocation, behind
+   * the same bounded queue as a tail worker, so a slow or throwing handler never holds up or
+   * breaks the worker; a failure ends that invocation's session and is passed to `onWarning`.
+   */
+  readonly tail?: TailStreamHandler;
 }
 
 /**
@@ -95,10 +108,12 @@ export class Runtime {
     this.#warn = warn;
     const id = `r${++runtimeCount}`;
     const ids = options.ids ?? RANDOM_IDS;
+    const tail = options.tail;
     const host: ServiceHost = {
       ids,
       service: (name) => this.#service(name),
       warn,
+      ...(tail === undefined ? {} : { openExtraTail: () => createRuntimeTailSink(tail, warn) }),
     };
     for (const service of config.services) {
       this.#services.set(service.name, new ServiceInstance(host, service, `${id}/${service.name}`));
@@ -120,6 +135,7 @@ export class Runtime {
     const services: Record<string, Record<string, string>> = {};
     for (const service of this.#services.values()) services[service.key] = service.moduleMap();
     registerModuleHooks({ services });
+    warmUpResponseBodies();
     for (const service of this.#services.values()) {
       try {
         // Module top-level code runs outside any invocation.
@@ -193,6 +209,10 @@ export class Runtime {
   /**
    * Delivers an HTTP request to a service's default export (or a named entrypoint) as an
    * incoming request: a new trace, no parent span.
+   * @remarks A `cf` object in `init` (or on an input `Request`) becomes the worker's
+   * `request.cf` and the onset's `cfJson`, as Workers' `RequestInit.cf` does. As in workerd, the
+   * invocation reports `return` once the response body has been read to the end, and its
+   * `outcome` waits until the body was read or cancelled: read or cancel every body.
    * @throws Error (rejects) for an unknown service; the handler's own error when it throws.
    * @example
    * ```ts
@@ -204,7 +224,7 @@ export class Runtime {
     this.#assertOpen();
     const service = this.#service(serviceName);
     const request = toRequest(input, init);
-    return USER_SPAN.exit(() => service.deliverFetch(request, entrypoint, undefined));
+    return outsideInvocations(() => service.deliverFetch(request, entrypoint, undefined));
   }
 
   /**
@@ -227,9 +247,8 @@ export class Runtime {
 /**
  * Loads a config into a new {@link Runtime}: registers the module hooks, creates every service's
  * `env`, and evaluates each service's modules in config order.
- * @remarks `ctx.tracing` is a `Tracing` object in workers whose resolved compatibility flags
- * enable it (date ≥ 2026-05-29, `user_tracing` or `experimental`), else `undefined`; the
- * `cloudflare:workers` export is never gated.
+ * @remarks `ctx.tracing` is a `Tracing` object in every worker, whatever its compatibility date
+ * and flags, as in workerd 2026-11-17; so is the `cloudflare:workers` `tracing` export.
  * @throws {@link WorkersShimError} (rejects) with code `ERR_CONFIG` when a module cannot be loaded.
  * @example
  * ```ts

@@ -24,6 +24,7 @@ import {
 } from "./event-objects";
 import { fetchEventInfo } from "./http";
 import { registerServiceEnv } from "./loader/cloudflare-workers";
+import { holdUntilBodySent } from "./response-body";
 import { SERVICE_QUERY } from "./loader/hooks-source";
 import { importWorkerModule } from "./loader/register-hooks";
 import { createTailSessionSink, fanOut, type TailWorker } from "./tails";
@@ -37,6 +38,8 @@ export interface ServiceHost {
   service(name: string): ServiceInstance;
   /** Prints a runtime warning. */
   warn(message: string): void;
+  /** A new sink of the runtime-wide tail (`RuntimeOptions.tail`) for one invocation, if there is one. */
+  readonly openExtraTail?: () => TailSink;
 }
 
 /** The outcome of one `test()` handler. */
@@ -158,17 +161,21 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
   }
 
   /**
-   * A new tail sink for one invocation, fanning out to one session per streaming tail;
-   * `undefined` when the worker has no streaming tail (the invocation is untraced).
+   * A new tail sink for one invocation, fanning out to one session per streaming tail and to the
+   * runtime-wide tail; `undefined` when there is none (the invocation is untraced).
    * @param chain - services whose events led to this invocation (tail sessions only); they are
    * left out, so that tails that tail each other cannot loop
    */
   openTailSink(chain: readonly string[] = []): TailSink | undefined {
     const tails = this.worker.streamingTails.filter((name) => !chain.includes(name));
-    if (tails.length === 0) return undefined;
+    // The runtime-wide tail sees the invocations of workers, not those of tail sessions.
+    const extra = chain.length === 0 ? this.#host.openExtraTail?.() : undefined;
+    if (tails.length === 0) return extra;
     const warn = (message: string): void => this.#host.warn(message);
     const next = [...chain, this.name];
-    return fanOut(tails.map((name) => createTailSessionSink(this.#host.service(name), warn, next)));
+    const sinks = tails.map((name) => createTailSessionSink(this.#host.service(name), warn, next));
+    if (extra !== undefined) sinks.push(extra);
+    return fanOut(sinks);
   }
 
   /** The `ctx` of one invocation. */
@@ -195,6 +202,7 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
   }
 
   deliverFetch(request: Request, entrypoint: string | undefined, parent: SpanContext | undefined): Promise<Response> {
+    const held = new WeakSet<Response>();
     const delivery = deliver(
       this,
       {
@@ -202,7 +210,8 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
         info: fetchEventInfo(request),
         parent,
         entrypoint,
-        returnInfo: (response: Response) => ({ type: "fetch", statusCode: response.status }),
+        // A response with a body reports `return` once the body has been sent (holdUntilBodySent).
+        returnInfo: (response: Response) => (held.has(response) ? false : { type: "fetch", statusCode: response.status }),
         failureOutcome: "exception",
         reportFailure: true,
       },
@@ -211,7 +220,10 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
         if (!(response instanceof Response)) {
           throw new TypeError("Incorrect type for Promise: the Promise did not resolve to 'Response'.");
         }
-        return response;
+        const watched = holdUntilBodySent(response, scope);
+        if (watched === false) return response;
+        held.add(watched);
+        return watched;
       },
     );
     return delivery.result;

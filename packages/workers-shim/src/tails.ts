@@ -1,12 +1,13 @@
 import {
-  USER_SPAN,
   createTailStreamSink,
   type Invocation,
   type Onset,
   type TailEvent,
   type TailSink,
+  type TailStreamHandler,
 } from "@workers-tracing/core-context";
 import { describeError } from "./errors";
+import { outsideInvocations } from "./runtime-spans";
 
 /** workerd's warning for a tail service whose default export has no `tailStream()` (spec §4.1). */
 export const NO_TAIL_STREAM_HANDLER =
@@ -70,7 +71,7 @@ export function createTailSessionSink(
           invocation.finish("ok");
         }
       },
-      run: <R>(fn: () => R): R => (session === undefined ? USER_SPAN.exit(fn) : session.run(fn)),
+      run: <R>(fn: () => R): R => (session === undefined ? outsideInvocations(fn) : session.run(fn)),
     },
   );
 }
@@ -86,4 +87,15 @@ export function fanOut(sinks: readonly TailSink[]): TailSink {
       for (const sink of sinks) sink.close();
     },
   };
+}
+
+/**
+ * Creates the sink of one invocation for the runtime-wide tail (`RuntimeOptions.tail`): a
+ * streaming tail session with the usual bounded queue, run outside every invocation.
+ */
+export function createRuntimeTailSink(tail: TailStreamHandler, warn: (message: string) => void): TailSink {
+  return createTailStreamSink((onset) => tail.tailStream(onset), {
+    onWarning: warn,
+    onError: (error) => warn(`the runtime's tail failed: ${describeError(error)}`),
+  });
 }

@@ -20,7 +20,7 @@ async function runMain(args: readonly string[]) {
 describe(main.name, () => {
   it.for([
     { args: [], message: "usage: workers-shim <command> [options]" },
-    { args: ["serve-nothing"], message: 'workers-shim: unknown command "serve-nothing"; expected one of: test, flags. Run "workers-shim --help".' },
+    { args: ["serve-nothing"], message: 'workers-shim: unknown command "serve-nothing"; expected one of: test, serve, flags. Run "workers-shim --help".' },
     { args: ["test"], message: 'workers-shim: "test" needs a config file. Run "workers-shim test --help".' },
     { args: ["test", "--verbose", "x.json"], message: 'workers-shim: unknown option "--verbose" for "test". Run "workers-shim test --help".' },
     { args: ["test", "a.json", "b.json"], message: 'workers-shim: "test" takes one config file, received "a.json" and "b.json". Run "workers-shim test --help".' },

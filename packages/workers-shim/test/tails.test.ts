@@ -1,7 +1,19 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Runtime } from "../src/index";
+import type { TailEvent } from "@workers-tracing/core-context";
+import { createRuntime, type Runtime } from "../src/index";
 import { NO_TAIL_STREAM_HANDLER, createTailSessionSink } from "../src/tails";
-import { COLLECTOR, drainTails, fixtureConfig, invocations, resetRecords, results, service, start, summarize } from "./helpers";
+import {
+  COLLECTOR,
+  drainTails,
+  events,
+  fixtureConfig,
+  invocations,
+  resetRecords,
+  results,
+  service,
+  start,
+  summarize,
+} from "./helpers";
 
 beforeEach(resetRecords);
 
@@ -77,3 +89,62 @@ describe(createTailSessionSink.name, () => {
     expect(streams).toHaveLength(2);
   });
 });
+
+describe("RuntimeOptions.tail", () => {
+  it("gets every worker invocation besides the config's streaming tails, but not tail sessions", async () => {
+    const extra: TailEvent[] = [];
+    const warnings: string[] = [];
+    const config = fixtureConfig([service("main", "tails/worker.js", { streamingTails: ["tail"] }), COLLECTOR]);
+    const runtime = await createRuntime(config, {
+      onWarning: (message) => warnings.push(message),
+      tail: {
+        tailStream(onset) {
+          extra.push(onset);
+          return (event: TailEvent) => void extra.push(event);
+        },
+      },
+    });
+    open.push(runtime);
+    expect((await runtime.runTests()).failed).toBe(0);
+    await drainTails();
+    expect(invocations().map((invocation) => summarize(invocation.events))).toEqual([EXPECTED_STREAM]);
+    expect(summarize(extra)).toEqual(EXPECTED_STREAM);
+    expect(new Set(extra.map((event) => event.invocationId))).toEqual(new Set([events()[0]!.invocationId]));
+    expect(warnings).toEqual([]);
+  });
+
+  it("traces workers that have no streaming tail of their own", async () => {
+    const extra: TailEvent[] = [];
+    const runtime = await createRuntime(fixtureConfig([service("main", "tails/worker.js")]), {
+      tail: { tailStream: (onset) => (extra.push(onset), (event: TailEvent) => void extra.push(event)) },
+    });
+    open.push(runtime);
+    await runtime.runTests();
+    await drainUntil(() => extra.some((event) => event.event.type === "outcome"));
+    expect(summarize(extra)).toEqual(EXPECTED_STREAM);
+  });
+
+  it("keeps a throwing handler from changing what the worker and the config's tails see", async () => {
+    const warnings: string[] = [];
+    const config = fixtureConfig([service("main", "tails/worker.js", { streamingTails: ["tail"] }), COLLECTOR]);
+    const runtime = await createRuntime(config, {
+      onWarning: (message) => warnings.push(message),
+      tail: {
+        tailStream: () => () => {
+          throw new Error("printing failed");
+        },
+      },
+    });
+    open.push(runtime);
+    const summary = await runtime.runTests();
+    await drainTails();
+    expect(summary.failed).toBe(0);
+    expect(results()).toEqual(["done"]);
+    expect(invocations().map((invocation) => summarize(invocation.events))).toEqual([EXPECTED_STREAM]);
+    expect(warnings).toEqual(["the runtime's tail failed: Error: printing failed"]);
+  });
+});
+
+async function drainUntil(done: () => boolean): Promise<void> {
+  for (let turn = 0; turn < 1000 && !done(); turn++) await new Promise((resolve) => setTimeout(resolve, 1));
+}

@@ -2,6 +2,7 @@ import { WorkersShimError } from "../config/index";
 import { describeError } from "../errors";
 import { CommandError, type CommandIo } from "./command";
 import { flagsCommand } from "./flags-command";
+import { serveCommand } from "./serve-command";
 import { testCommand } from "./test-command";
 
 type Command = (args: readonly string[], io: CommandIo) => Promise<number>;
@@ -9,9 +10,8 @@ type Command = (args: readonly string[], io: CommandIo) => Promise<number>;
 /** The commands, by name. */
 const COMMANDS: Readonly<Record<string, Command>> = {
   test: testCommand,
+  serve: serveCommand,
   flags: flagsCommand,
-  // serve: a future `workers-shim serve <config.json>` (HTTP front end over Runtime.dispatchFetch)
-  // goes here, with its usage line added to USAGE below.
 };
 
 /** `workers-shim --help`. */
@@ -19,6 +19,8 @@ export const USAGE = `usage: workers-shim <command> [options]
 
 commands:
   test [--experimental] <config.json>   run the config's test() handlers like \`workerd test\`
+  serve [--experimental] <config.json> [--port N] [--tail pretty|jsonl]
+                                        serve HTTP on 127.0.0.1 to the first service's fetch()
   flags                                 list the compatibility flags the shim knows
 
 Run "workers-shim <command> --help" for a command's options.`;

@@ -1,0 +1,8 @@
+import { defineProject } from "vitest/config";
+import { sharedTest } from "../../tooling/vitest/shared.ts";
+
+export default defineProject({
+  test: {
+    ...sharedTest,
+  },
+});

@@ -1,0 +1,82 @@
+import { spawn, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const PACKAGE = fileURLToPath(new URL("..", import.meta.url));
+const CLI = join(PACKAGE, "dist/cli.js");
+const README = readFileSync(join(PACKAGE, "README.md"), "utf8");
+
+/** The README's code blocks that name a file in their info string (```js worker.js). */
+function namedBlocks(markdown: string): Map<string, string> {
+  const blocks = new Map<string, string>();
+  for (const match of markdown.matchAll(/^```\w+ (\S+)\n([\s\S]*?)^```$/gm)) blocks.set(match[1]!, match[2]!);
+  return blocks;
+}
+
+const BLOCKS = namedBlocks(README);
+
+function block(name: string): string {
+  const text = BLOCKS.get(name);
+  if (text === undefined) throw new Error(`README.md has no code block named ${name}`);
+  return text;
+}
+
+// The example runs in a folder inside the package, so that it imports the built package by name.
+let dir: string;
+beforeAll(() => {
+  mkdirSync(join(PACKAGE, "temp"), { recursive: true });
+  dir = mkdtempSync(join(PACKAGE, "temp", "readme-"));
+  for (const name of ["worker.js", "config.json", "example.mjs"]) writeFileSync(join(dir, name), block(name));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("README", () => {
+  it("runs the programmatic example and prints what its comments say", () => {
+    const example = block("example.mjs");
+    const expected = example
+      .trimEnd()
+      .split("\n")
+      .filter((line) => line.startsWith("// "))
+      .map((line) => line.slice(3));
+    expect(expected.length).toBeGreaterThan(0);
+    const run = spawnSync(process.execPath, ["example.mjs"], { cwd: dir, encoding: "utf8", timeout: 60000 });
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(run.stdout.trimEnd().split("\n")).toEqual(expected);
+  });
+
+  it("serves the example worker with the output shown", { timeout: 60000 }, async () => {
+    const { FORCE_COLOR: _force, ...env } = process.env;
+    const child = spawn(process.execPath, [CLI, "serve", "config.json", "--port", "0", "--tail", "pretty"], {
+      cwd: dir,
+      env: { ...env, NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    try {
+      const wait = async (done: () => boolean): Promise<void> => {
+        while (!done()) {
+          if (child.exitCode !== null) throw new Error(`serve exited: ${stderr}`);
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      };
+      await wait(() => /listening on http:\/\/127\.0\.0\.1:\d+\n/.test(stderr));
+      const port = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(stderr)![1]!;
+      const response = await fetch(`http://127.0.0.1:${port}/greet?name=Ada`);
+      expect(await response.text()).toBe("Hello, Ada!");
+      expect(README).toContain("curl 'http://127.0.0.1:8787/greet?name=Ada'    # in another terminal: Hello, Ada!");
+      await wait(() => stdout.endsWith("\n\n"));
+      const normalise = (text: string) => text.trimEnd().replace(/127\.0\.0\.1:\d+/g, "127.0.0.1:PORT").replace(/\b\d+ms\b/g, "Nms");
+      expect(normalise(stdout)).toBe(normalise(block("serve-output")));
+    } finally {
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+    }
+  });
+});
