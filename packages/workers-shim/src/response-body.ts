@@ -6,8 +6,11 @@ import { nextTurn, outsideInvocations } from "./runtime-spans";
 /** A relayed body: the stream to hand out, and a way to drop the source early. */
 interface Relay {
   readonly stream: ReadableStream<Uint8Array>;
-  /** Cancels the source unless it has ended already. */
-  readonly drop: (reason: unknown) => void;
+  /**
+   * Cancels the source with `reason()` unless it has ended already (the reason is made only
+   * then: an Error's stack costs microseconds, and most bodies are read to the end).
+   */
+  readonly drop: (reason: () => unknown) => void;
 }
 
 /**
@@ -49,10 +52,10 @@ function relay(body: ReadableStream<Uint8Array>, onEnd: (complete: boolean) => v
     },
     { highWaterMark: 0 },
   );
-  const drop = (reason: unknown): void => {
+  const drop = (reason: () => unknown): void => {
     if (ended) return;
     end(false);
-    reader.cancel(reason).catch(() => {});
+    reader.cancel(reason()).catch(() => {});
   };
   return { stream, drop };
 }
@@ -122,7 +125,7 @@ export function bindingResponse(response: Response): Response {
   const { stream, drop } = relay(body, () => {}, true);
   const caller = currentUserSpan()?.invocation;
   const scope = caller === undefined ? undefined : scopeOf(caller);
-  scope?.atEnd(() => drop(new Error("The invocation that received this response ended.")));
+  scope?.atEnd(() => drop(() => new Error("The invocation that received this response ended.")));
   return withBody(response, stream);
 }
 

@@ -215,10 +215,24 @@ async function writeResponse(req: IncomingMessage, res: ServerResponse, response
     if (!res.writableFinished) void reader.cancel().catch(() => {});
   };
   res.once("close", onClose);
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    // end() has uncorked fully already.
+    if (!res.writableEnded) res.uncork();
+  };
   try {
     for (;;) {
       const chunk = await reader.read();
       if (chunk.done) break;
+      // What arrives within the current turn's microtasks (a whole small body, then the end)
+      // leaves in one write: a response costs one system call, not one per chunk plus the end.
+      // A body that waits for I/O still goes out chunk by chunk.
+      if (!corked) {
+        corked = true;
+        res.cork();
+        process.nextTick(uncork);
+      }
       if (!res.write(chunk.value)) await drained(res);
       if (res.destroyed) return;
     }

@@ -1,6 +1,6 @@
 import type { SpanContext } from "@workers-tracing/core-context";
 import { type QueueMessageInput, type QueueResult, type ScheduledResult } from "../event-objects";
-import { forwardRequest, knownBodyLength, setRequestAttributes, setResponseAttributes, toRequest } from "../http";
+import { knownBodyLength, setRequestAttributes, setResponseAttributes, toRequest } from "../http";
 import { asError, endLater, nextTurn, spanContextOf, startRuntimeSpan } from "../runtime-spans";
 import { bindingResponse, responseBodyLength } from "../response-body";
 import { callRpc, withRpcMembers, type RpcRequest } from "./rpc";
@@ -72,8 +72,9 @@ class Fetcher {
     const span = startRuntimeSpan("fetch");
     if (span !== undefined) setRequestAttributes(span, request, knownBodyLength(request));
     const parent = spanContextOf(span);
+    // `request` is this call's own copy (toRequest made it): the callee gets it as it is.
     return nextTurn()
-      .then(() => this.#target().deliverFetch(forwardRequest(request), this.#entrypoint, parent))
+      .then(() => this.#target().deliverFetch(request, this.#entrypoint, parent))
       .then(
         (response) => {
           if (span !== undefined) {
