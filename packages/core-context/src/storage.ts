@@ -117,15 +117,20 @@ export class StorageKey<T> {
     return works;
   }
 
-  /** Runs `fn` synchronously with no value current for this key. */
+  /**
+   * Runs `fn` synchronously with no value current for this key.
+   * @remarks Runs with `undefined` as the value rather than through `AsyncLocalStorage.exit`,
+   * which disables the storage for the call; on Node 20, when it is the process's only storage,
+   * that turns the promise hooks off and on again (about 1.3 µs instead of 20 ns).
+   */
   exit<R, A extends unknown[]>(fn: (...args: A) => R, ...args: A): R {
-    return this.#storage.exit(fn, ...args);
+    return this.run(undefined as T, fn, ...args);
   }
 
   /** Returns `fn` bound to the current value, so that calling it later restores this frame. */
   bind<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
     const value = this.#storage.getStore();
-    if (value === undefined) return (...args: A) => this.#storage.exit(fn, ...args);
+    if (value === undefined) return (...args: A) => this.exit(fn, ...args);
     return (...args: A) => this.#storage.run(value, fn, ...args);
   }
 }

@@ -7,6 +7,7 @@ import {
   type SpanContext,
   type TailEvent,
   type TailSink,
+  toTailSink,
 } from "@workers-tracing/core-context";
 import { isTracingEnabled } from "./compat/index";
 import type { ServiceConfig, WorkerConfig } from "./config/index";
@@ -27,7 +28,7 @@ import { registerServiceEnv } from "./loader/cloudflare-workers";
 import { holdUntilBodySent } from "./response-body";
 import { SERVICE_QUERY } from "./loader/hooks-source";
 import { importWorkerModule } from "./loader/register-hooks";
-import { createTailSessionSink, fanOut, type TailWorker } from "./tails";
+import { createTailSessionSink, type TailWorker } from "./tails";
 import { WorkerExecutionContext } from "./worker-context";
 
 /** What a service needs from its runtime. */
@@ -175,7 +176,7 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
     const next = [...chain, this.name];
     const sinks = tails.map((name) => createTailSessionSink(this.#host.service(name), warn, next));
     if (extra !== undefined) sinks.push(extra);
-    return fanOut(sinks);
+    return toTailSink(sinks);
   }
 
   /** The `ctx` of one invocation. */

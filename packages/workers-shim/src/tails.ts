@@ -76,18 +76,6 @@ export function createTailSessionSink(
   );
 }
 
-/** One sink that hands every event to each of `sinks`. */
-export function fanOut(sinks: readonly TailSink[]): TailSink {
-  if (sinks.length === 1) return sinks[0]!;
-  return {
-    deliver(event) {
-      for (const sink of sinks) sink.deliver(event);
-    },
-    close() {
-      for (const sink of sinks) sink.close();
-    },
-  };
-}
 
 /**
  * Creates the sink of one invocation for the runtime-wide tail (`RuntimeOptions.tail`): a
