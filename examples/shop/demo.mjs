@@ -42,6 +42,14 @@ server.stdout.setEncoding("utf8").on("data", (chunk) => {
   notify();
 });
 const exited = new Promise((resolve) => server.once("exit", (code, signal) => resolve({ code, signal })));
+// However this demo ends (a closed pipe on stdout, an uncaught error), the server goes with it.
+process.once("exit", () => {
+  if (server.exitCode === null && server.signalCode === null) server.kill("SIGKILL");
+});
+process.stdout.on("error", (error) => {
+  if (error.code === "EPIPE") process.exit(0);
+  throw error;
+});
 void exited.then(notify);
 
 function fail(message) {
