@@ -9,7 +9,9 @@ const isPromise = types.isPromise;
 const promiseThen = Promise.prototype.then;
 
 function illegalInvocation(): TypeError {
-  return new TypeError("Illegal invocation: function called with incorrect `this` reference.");
+  return new TypeError(
+    "Illegal invocation: function called with incorrect `this` reference. See https://developers.cloudflare.com/workers/observability/errors/#illegal-invocation-errors for details.",
+  );
 }
 
 function callWithSpan<T>(callback: (span: Span) => T, span: Span): T {

@@ -80,7 +80,7 @@ describe(Tracing.name, () => {
     it("words the Illegal invocation error like workerd", () => {
       const f = tracing.enterSpan;
       expect(() => f("x", () => 1)).toThrowErrorMatchingInlineSnapshot(
-        `[TypeError: Illegal invocation: function called with incorrect \`this\` reference.]`,
+        `[TypeError: Illegal invocation: function called with incorrect \`this\` reference. See https://developers.cloudflare.com/workers/observability/errors/#illegal-invocation-errors for details.]`,
       );
     });
   });
