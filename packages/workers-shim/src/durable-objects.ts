@@ -6,7 +6,6 @@ import { DurableObjectStorage, type AlarmScheduler } from "./durable-object-stor
 import { describeError } from "./errors";
 import {
   fetchEventInfo,
-  forwardRequest,
   knownBodyLength,
   setRequestAttributes,
   setResponseAttributes,
@@ -372,8 +371,9 @@ class DurableObjectStub {
     const span = subrequest?.startChild("fetch");
     if (span !== undefined) setRequestAttributes(span, request, knownBodyLength(request));
     const parent = spanContextOf(span);
+    // `request` is this call's own copy (toRequest made it): the object gets it as it is.
     return nextTurn()
-      .then(() => this.#objects.actor(this.id).deliverFetch(forwardRequest(request), parent))
+      .then(() => this.#objects.actor(this.id).deliverFetch(request, parent))
       .then(
         (response) => {
           if (span !== undefined) {

@@ -31,12 +31,6 @@ export function toRequest(input: unknown, init: unknown): Request {
   return attachCf(new Request(input as Request | string | URL, init as RequestInit | undefined), cf);
 }
 
-/** The request a callee receives: a copy (with the same `cf`), so the caller's object is not shared. */
-export function forwardRequest(request: Request): Request {
-  const copy = request.body === null ? new Request(request) : new Request(request, { duplex: "half" } as RequestInit);
-  return attachCf(copy, requestCf(request));
-}
-
 /** The headers of a request or response as tail events list them: lower-cased, sorted by name. */
 export function eventHeaders(headers: Headers): FetchHeader[] {
   const list: FetchHeader[] = [];
