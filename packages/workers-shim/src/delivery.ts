@@ -1,5 +1,6 @@
 import {
   ExecutionContext,
+  USER_SPAN,
   type EventInfo,
   type EventOutcome,
   type FetchResponseInfo,
@@ -9,7 +10,6 @@ import {
   type SpanContext,
   type TailSink,
 } from "@workers-tracing/core-context";
-import { outsideInvocations } from "./runtime-spans";
 
 /** What a delivery needs from the service that receives it. */
 export interface DeliveryReceiver {
@@ -131,7 +131,7 @@ export function deliver<R>(
     // the handler left for the next turn (e.g. closing an RPC session's spans) comes first.
     (value) =>
       new Promise<Awaited<R>>((resolve) => {
-        outsideInvocations(() =>
+        USER_SPAN.exit(() =>
           setImmediate(() => {
             const info = options.returnInfo(value);
             if (info !== false) invocation.reportReturn(info);

@@ -1,7 +1,7 @@
-import { currentUserSpan, type FetchResponseInfo } from "@workers-tracing/core-context";
+import { USER_SPAN, currentUserSpan, type FetchResponseInfo } from "@workers-tracing/core-context";
 import { scopeOf, type InvocationScope } from "./delivery";
 import { knownBodyLength } from "./http";
-import { nextTurn, outsideInvocations } from "./runtime-spans";
+import { nextTurn } from "./runtime-spans";
 
 /** A relayed body: the stream to hand out, and a way to drop the source early. */
 interface Relay {
@@ -47,7 +47,7 @@ function relay(body: ReadableStream<Uint8Array>, onEnd: (complete: boolean) => v
       },
       cancel(reason) {
         end(false);
-        return outsideInvocations(() => reader.cancel(reason));
+        return USER_SPAN.exit(() => reader.cancel(reason));
       },
     },
     { highWaterMark: 0 },

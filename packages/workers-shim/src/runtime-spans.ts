@@ -1,14 +1,6 @@
 import { USER_SPAN, currentUserSpan, type SpanContext, type SpanRecord } from "@workers-tracing/core-context";
 
 /**
- * Runs `fn` with no invocation current, for work that must not belong to the running invocation:
- * timers of the runtime, requests from outside.
- */
-export function outsideInvocations<R>(fn: () => R): R {
-  return USER_SPAN.exit(fn);
-}
-
-/**
  * Opens a runtime span (`fetch`, `durable_object_storage_get`, ...) as a child of the current
  * user span; `undefined` when the running code is not part of a traced invocation.
  * @remarks Runtime spans are never made current (spec §3.6).
@@ -29,7 +21,7 @@ export function spanContextOf(span: SpanRecord | undefined): SpanContext | undef
  * after the caller's next events (its `fetch` span closes late, without response attributes).
  */
 export function endLater(...spans: (SpanRecord | undefined)[]): void {
-  outsideInvocations(() =>
+  USER_SPAN.exit(() =>
     setImmediate(() => {
       for (const span of spans) span?.end();
     }),
@@ -48,6 +40,6 @@ export function asError(value: unknown): unknown {
  */
 export function nextTurn(): Promise<void> {
   return new Promise((resolve) => {
-    outsideInvocations(() => setImmediate(resolve));
+    USER_SPAN.exit(() => setImmediate(resolve));
   });
 }

@@ -7,7 +7,6 @@ import { unregisterServiceEnv } from "./loader/cloudflare-workers";
 import { registerModuleHooks } from "./loader/register-hooks";
 import { installProcessErrorHandlers } from "./process-errors";
 import { warmUpResponseBodies } from "./response-body";
-import { outsideInvocations } from "./runtime-spans";
 import { ServiceInstance, hasTestHandler, type ServiceHost } from "./service";
 import { createRuntimeTailSink } from "./tails";
 
@@ -224,7 +223,7 @@ export class Runtime {
     this.#assertOpen();
     const service = this.#service(serviceName);
     const request = toRequest(input, init);
-    return outsideInvocations(() => service.deliverFetch(request, entrypoint, undefined));
+    return USER_SPAN.exit(() => service.deliverFetch(request, entrypoint, undefined));
   }
 
   /**

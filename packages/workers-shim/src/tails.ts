@@ -1,4 +1,5 @@
 import {
+  USER_SPAN,
   createTailStreamSink,
   type Invocation,
   type Onset,
@@ -7,7 +8,6 @@ import {
   type TailStreamHandler,
 } from "@workers-tracing/core-context";
 import { describeError } from "./errors";
-import { outsideInvocations } from "./runtime-spans";
 
 /** workerd's warning for a tail service whose default export has no `tailStream()` (spec §4.1). */
 export const NO_TAIL_STREAM_HANDLER =
@@ -71,7 +71,7 @@ export function createTailSessionSink(
           invocation.finish("ok");
         }
       },
-      run: <R>(fn: () => R): R => (session === undefined ? outsideInvocations(fn) : session.run(fn)),
+      run: <R>(fn: () => R): R => (session === undefined ? USER_SPAN.exit(fn) : session.run(fn)),
     },
   );
 }
