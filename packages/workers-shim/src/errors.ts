@@ -1,23 +1,71 @@
 import { types } from "node:util";
 
+/*
+ * These describe values that worker code threw, rejected with or logged. Such a value may be a
+ * revoked Proxy, have throwing getters or a throwing `toString`: every function here is total
+ * (it never throws), and what it returns holds no terminal control characters, so a hostile
+ * message cannot rewrite the user's terminal.
+ */
+
+/** Reads `object[key]`, or `undefined` when the read throws (a getter, a Proxy trap). */
+function safeGet(object: object, key: string): unknown {
+  try {
+    return (object as Record<string, unknown>)[key];
+  } catch {
+    return undefined;
+  }
+}
+
+function isErrorLike(value: unknown): value is object {
+  if (types.isNativeError(value)) return true;
+  try {
+    return value instanceof Error;
+  } catch {
+    // A revoked Proxy, or a Proxy whose getPrototypeOf trap throws.
+    return false;
+  }
+}
+
+function stringify(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    try {
+      return Object.prototype.toString.call(value);
+    } catch {
+      return "[object Unknown]";
+    }
+  }
+}
+
+/** C0 and C1 control characters other than tab and newline, escaped as `\u001b` and the like. */
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/** Escapes control characters (ESC and the like) so that text is printed, never interpreted. */
+export function escapeControl(text: string): string {
+  return text.replace(CONTROL, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
 /** A one-line description of a thrown value: `Name: message` for errors, else `String(value)`. */
 export function describeError(error: unknown): string {
   let text: string;
-  if (types.isNativeError(error) || error instanceof Error) {
-    const name = typeof error.name === "string" ? error.name : "Error";
-    text = error.message === "" ? name : `${name}: ${error.message}`;
+  if (isErrorLike(error)) {
+    const name = safeGet(error, "name");
+    const message = safeGet(error, "message");
+    const shownName = typeof name === "string" ? name : "Error";
+    const shownMessage = typeof message === "string" ? message : message === undefined ? "" : stringify(message);
+    text = shownMessage === "" ? shownName : `${shownName}: ${shownMessage}`;
   } else {
-    try {
-      text = String(error);
-    } catch {
-      text = Object.prototype.toString.call(error);
-    }
+    text = stringify(error);
   }
-  return text.replace(/\r\n|\r|\n/g, "\\n");
+  return escapeControl(text.replace(/\r\n|\r|\n/g, "\\n"));
 }
 
-/** The stack of an error when it has one, else {@link describeError}. */
+/** The stack of an error when it has one, else {@link describeError}; never throws. */
 export function describeErrorWithStack(error: unknown): string {
-  if (error instanceof Error && typeof error.stack === "string" && error.stack !== "") return error.stack;
+  if (isErrorLike(error)) {
+    const stack = safeGet(error, "stack");
+    if (typeof stack === "string" && stack !== "") return escapeControl(stack);
+  }
   return describeError(error);
 }

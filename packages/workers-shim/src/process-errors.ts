@@ -7,16 +7,19 @@ const printers = new Set<Printer>();
 
 function report(source: string, error: unknown): void {
   // The async context of the failing code is still current here, so the error can be reported
-  // to the invocation it belongs to (routed like logs, spec §4.3).
-  const target = USER_SPAN.get()?.invocation.context.newestLive;
+  // to the invocation it belongs to (routed like logs, spec §4.3). Nothing here may throw: an
+  // exception thrown by an `uncaughtException` handler ends the process (exit status 7).
   try {
-    target?.reportException(error);
+    USER_SPAN.get()?.invocation.context.newestLive?.reportException(error);
   } catch {
     // Never let reporting turn into a second failure.
   }
-  const message = `Uncaught ${source}: ${describeErrorWithStack(error)}`;
-  const printer = printers.values().next().value as Printer | undefined;
-  if (printer !== undefined) printer(message);
+  try {
+    const printer = printers.values().next().value as Printer | undefined;
+    printer?.(`Uncaught ${source}: ${describeErrorWithStack(error)}`);
+  } catch {
+    // The printer writes to a closed stream, say: nothing left to tell.
+  }
 }
 
 const onRejection = (reason: unknown): void => report("(in promise)", reason);

@@ -78,6 +78,21 @@ describe("workers-shim test", () => {
     expect(run.stdout.split("\n").filter((line) => line !== "" && !line.startsWith("EV "))).toEqual(["still running"]);
   });
 
+  it("survives uncaught values whose description throws, and prints no control characters", () => {
+    const config = fileURLToPath(new URL("./fixtures/hostile/config.json", import.meta.url));
+    const run = spawnSync(process.execPath, [CLI, "test", config], { encoding: "utf8", timeout: 60000 });
+    expect(run.status).toBe(0);
+    const lines = run.stderr.split("\n");
+    expect(lines.filter((line) => line.startsWith("[ "))).toEqual(["[ PASS ] main", "[ PASS ] main:survivor"]);
+    expect(lines.at(-2)).toBe("workers-shim: 2 tests: 2 passed, 0 failed");
+    // Nine values, each thrown from a timer and rejected unhandled.
+    expect(lines.filter((line) => line.startsWith("workers-shim: Uncaught exception: "))).toHaveLength(9);
+    expect(lines.filter((line) => line.startsWith("workers-shim: Uncaught (in promise): "))).toHaveLength(9);
+    expect(run.stderr).toContain("Uncaught exception: Error: \\u001b[2Jclears the screen");
+    expect(run.stderr).not.toContain("\u001b");
+    expect(run.stdout.split("\n")).toContain("still running");
+  });
+
   // The shared conformance suite: every scenario recorded from workerd must match event for event.
   it.for(existsSync(RUN_ALL) ? ["../shared/conformance"] : [])("matches every workerd golden of %s", { timeout: 300000 }, () => {
     const candidate = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} test --experimental {config}`;
