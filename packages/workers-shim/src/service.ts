@@ -102,21 +102,25 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
   #createEnv(): Record<string, unknown> {
     const env: Record<string, unknown> = {};
     const extraHandlers = this.worker.flags.serviceBindingExtraHandlers;
+    // Defined, not assigned: a binding named "__proto__" is a binding, not env's prototype.
+    const bind = (name: string, value: unknown): void => {
+      Object.defineProperty(env, name, { value, writable: true, enumerable: true, configurable: true });
+    };
     for (const binding of this.worker.bindings) {
       switch (binding.type) {
         case "service": {
           const target = binding.service;
-          env[binding.name] = createServiceBinding(() => this.#host.service(target), binding.entrypoint, extraHandlers);
+          bind(binding.name, createServiceBinding(() => this.#host.service(target), binding.entrypoint, extraHandlers));
           break;
         }
         case "durableObjectNamespace":
-          env[binding.name] = new DurableObjectNamespace(this.#objects.get(binding.className)!);
+          bind(binding.name, new DurableObjectNamespace(this.#objects.get(binding.className)!));
           break;
         case "json":
-          env[binding.name] = structuredClone(binding.value);
+          bind(binding.name, structuredClone(binding.value));
           break;
         case "text":
-          env[binding.name] = binding.value;
+          bind(binding.name, binding.value);
           break;
       }
     }

@@ -193,3 +193,19 @@ describe("ctx.waitUntil", () => {
     expect(summarize(callee.events)).toEqual(["onset fetch", "return", 'log ["waitUntil work done"]', "outcome ok"]);
   });
 });
+
+describe("env", () => {
+  it("makes bindings named like Object.prototype members ordinary bindings", async () => {
+    const names = ["__proto__", "constructor", "toString", "hasOwnProperty", "valueOf"];
+    const config = fixtureConfig([
+      service("main", "env-names/worker.js", { bindings: names.map((name) => ({ name, text: `value of ${name}` })) }),
+    ]);
+    runtime = (await start(config)).runtime;
+    const response = await runtime.dispatchFetch("main", "http://localhost/");
+    expect(await response.json()).toEqual({
+      keys: names,
+      values: names.map((name) => `value of ${name}`),
+      plainPrototype: true,
+    });
+  });
+});

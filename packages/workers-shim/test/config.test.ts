@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
@@ -137,6 +138,21 @@ describe(loadConfig.name, () => {
   it("rejects a folder without config.json", () => {
     expect(shimError(() => loadConfig(dir))).toBe(
       `workers-shim: ${join(dir, "config.json")}: cannot read file: no such file or directory (ENOENT)`,
+    );
+  });
+
+  it("refuses a file that is not a regular file before reading it", () => {
+    expect(shimError(() => loadConfig("/dev/zero"))).toBe("workers-shim: /dev/zero: expected a regular file, found a character device");
+    const fifo = join(dir, "fifo.json");
+    execFileSync("mkfifo", [fifo]);
+    expect(shimError(() => loadConfig(fifo))).toBe(`workers-shim: ${fifo}: expected a regular file, found a FIFO`);
+  });
+
+  it("refuses a config larger than 4 MiB", () => {
+    const file = join(dir, "huge.json");
+    writeFileSync(file, `{"services":[]}${" ".repeat(4 * 1024 * 1024)}`);
+    expect(shimError(() => loadConfig(file))).toBe(
+      `workers-shim: ${file}: the file has ${4 * 1024 * 1024 + 15} bytes; a config may have at most 4194304`,
     );
   });
 

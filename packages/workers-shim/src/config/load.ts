@@ -1,10 +1,21 @@
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync, type Stats } from "node:fs";
 import { dirname, join, resolve as resolvePath } from "node:path";
 import { WorkersShimError } from "./errors";
 import type { ShimConfig } from "./schema";
 import { describeFsError } from "./fs-error";
 import { createConfig } from "./validate";
 import type { ValidateConfigOptions } from "./validate";
+
+/** Largest config file {@link loadConfig} reads, in bytes. */
+const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+
+function fileKind(stats: Stats): string {
+  if (stats.isFIFO()) return "a FIFO";
+  if (stats.isCharacterDevice()) return "a character device";
+  if (stats.isBlockDevice()) return "a block device";
+  if (stats.isSocket()) return "a socket";
+  return "something else";
+}
 
 /**
  * Options of {@link loadConfig}: those of {@link validateConfig} except `baseDir`.
@@ -18,7 +29,8 @@ export type LoadConfigOptions = Omit<ValidateConfigOptions, "baseDir">;
  * the config is loaded once, before any worker starts.
  * @throws {@link WorkersShimError} with code `ERR_CONFIG` when the file cannot be read
  * (`workers-shim: <path>: cannot read file: ...`), is not JSON
- * (`workers-shim: <path>: invalid JSON: <message>`) or is invalid (see {@link validateConfig}),
+ * (`workers-shim: <path>: invalid JSON: <message>`), is not a regular file or is larger than
+ * 4 MiB or is invalid (see {@link validateConfig}),
  * or with code `ERR_COMPAT_FLAGS` for a compatibility problem.
  * @example
  * ```ts
@@ -35,8 +47,20 @@ export function loadConfig(path: string, options: LoadConfigOptions = {}): ShimC
     if (statSync(configPath, { throwIfNoEntry: false })?.isDirectory() === true) {
       configPath = join(configPath, "config.json");
     }
+    // Checked before reading: /dev/zero or a FIFO would be read forever.
+    const stats = statSync(configPath);
+    if (!stats.isFile()) {
+      throw new WorkersShimError("ERR_CONFIG", `workers-shim: ${configPath}: expected a regular file, found ${fileKind(stats)}`);
+    }
+    if (stats.size > MAX_CONFIG_BYTES) {
+      throw new WorkersShimError(
+        "ERR_CONFIG",
+        `workers-shim: ${configPath}: the file has ${stats.size} bytes; a config may have at most ${MAX_CONFIG_BYTES}`,
+      );
+    }
     text = readFileSync(configPath, "utf8");
   } catch (error) {
+    if (error instanceof WorkersShimError) throw error;
     throw new WorkersShimError("ERR_CONFIG", `workers-shim: ${configPath}: cannot read file: ${describeFsError(error)}`, {
       cause: error,
     });
