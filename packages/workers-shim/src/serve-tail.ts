@@ -51,7 +51,10 @@ interface TraceBuffer {
   readonly open: Set<string>;
   /** Invocations and spans whose opening event was kept: their closing events are kept too. */
   readonly kept: Set<string>;
+  /** Events this printer left out (past `maxEventsPerTrace`). */
   dropped: number;
+  /** Events the tail queue dropped before they reached this printer (its `streamDiagnostic`s). */
+  queueDropped: number;
 }
 
 /** Events that only close or complete something already shown. */
@@ -73,7 +76,7 @@ class PrettyTail implements TailStreamHandler {
     const traceId = onset.spanContext.traceId;
     let trace = this.#traces.get(traceId);
     if (trace === undefined) {
-      trace = { traceId, events: [], open: new Set(), kept: new Set(), dropped: 0 };
+      trace = { traceId, events: [], open: new Set(), kept: new Set(), dropped: 0, queueDropped: 0 };
       this.#traces.set(traceId, trace);
     }
     trace.open.add(onset.invocationId);
@@ -87,10 +90,12 @@ class PrettyTail implements TailStreamHandler {
 
   #add(trace: TraceBuffer, event: TailEvent): void {
     const payload = event.event;
+    if (payload.type === "streamDiagnostic") trace.queueDropped += payload.diagnostic.count;
     // Past the limit only what completes the items already kept is added, so the tree stays
     // consistent (no span shown as open because its close was left out).
     const keep =
       trace.events.length < this.#limit ||
+      payload.type === "streamDiagnostic" ||
       (CLOSING_TYPES.has(payload.type) &&
         trace.kept.has(event.invocationId) &&
         (event.spanContext.spanId === undefined || trace.kept.has(event.spanContext.spanId)));
@@ -113,7 +118,10 @@ class PrettyTail implements TailStreamHandler {
     // A callee that starts after this (from work nobody waited for) begins a new group.
     if (this.#traces.get(trace.traceId) === trace) this.#traces.delete(trace.traceId);
     let text = formatEventTree(trace.events, { color: this.#color });
-    if (trace.dropped > 0) text += `\n(${trace.dropped} more events of this trace not shown)`;
+    const notes: string[] = [];
+    if (trace.dropped > 0) notes.push(`${trace.dropped} more events of this trace not shown`);
+    if (trace.queueDropped > 0) notes.push(`the tail queue dropped ${trace.queueDropped} events of this trace`);
+    if (notes.length > 0) text += `\n(${notes.join("; ")})`;
     this.#print(`${text}\n`);
   }
 }

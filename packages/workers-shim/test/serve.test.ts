@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { request as httpRequest } from "node:http";
 import { createServer, type AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
-import { createSequentialIds, currentUserSpan, traceInvocation, type TailEvent } from "@workers-tracing/core-context";
+import { createSequentialIds, currentUserSpan, reportLog, traceInvocation, type TailEvent } from "@workers-tracing/core-context";
 import { afterEach, describe, expect, it } from "vitest";
 import { main } from "../src/commands/main";
 import { DEFAULT_PORT, SERVE_USAGE, parseServeArgs, serveCommand } from "../src/commands/serve-command";
@@ -433,6 +433,26 @@ describe(createPrintingTail.name, () => {
       (4 more events of this trace not shown)
       "
     `);
+  });
+
+  it("says how many events the tail queue dropped, also past its own limit", async () => {
+    const printed: string[] = [];
+    const tail = createPrintingTail("pretty", { print: (text) => printed.push(text), maxEventsPerTrace: 3 });
+    // 25 logs of ~200 KB overflow the 4 MiB queue of the session: the queue drops some of them.
+    await traceInvocation({ tail, ids: createSequentialIds() }, () => {
+      for (let i = 0; i < 25; i++) reportLog("log", ["x".repeat(200000)]);
+    });
+    await settle();
+    expect(printed).toHaveLength(1);
+    const footer = printed[0]!.trimEnd().split("\n").at(-1);
+    const match = /^\((\d+) more events of this trace not shown; the tail queue dropped (\d+) events of this trace\)$/.exec(footer!);
+    expect(match, footer).not.toBeNull();
+    const [shownOut, queueDropped] = [Number(match![1]), Number(match![2])];
+    expect(queueDropped).toBeGreaterThan(0);
+    // Every log was either printed, left out by the printer or dropped by the queue.
+    const printedLogs = printed[0]!.split("\n").filter((line) => line.includes("xxxx")).length;
+    expect(printedLogs + shownOut + queueDropped).toBe(25);
+    expect(printed[0]).toContain(`dropped ${queueDropped} events`);
   });
 
   it("writes jsonl events as they arrive, Dates as ISO strings and BigInts as strings", async () => {
