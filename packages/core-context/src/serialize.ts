@@ -131,25 +131,47 @@ function maxJsonBytes(value: unknown, depth = 0): number {
   return total;
 }
 
+/** An exception's name and message are each cut to this many UTF-8 bytes, as workerd cuts them. */
+const MAX_EXCEPTION_FIELD_BYTES = 4096;
+
+/** `text` cut to at most `max` UTF-8 bytes, at a character boundary. */
+function cutToBytes(text: string, max: number): string {
+  if (text.length * 3 <= max) return text;
+  const bytes = Buffer.from(text, "utf8");
+  if (bytes.length <= max) return text;
+  let end = max;
+  // Step back over continuation bytes (10xxxxxx) so no character is cut in two.
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString("utf8");
+}
+
+/** `read()`, or `fallback` when it throws (a getter or Proxy trap of foreign code). */
+function attempt<T>(read: () => T, fallback: T): T {
+  try {
+    return read();
+  } catch {
+    return fallback;
+  }
+}
+
 /**
- * Builds the `exception` event for an uncaught error: name, message and frame-only stack, cut to
- * fit the per-event limit.
+ * Builds the `exception` event for an uncaught error: name and message cut to 4096 UTF-8 bytes
+ * each (as workerd does), the frame-only stack cut to fit the per-event limit.
+ * @remarks Total: a value whose getters or Proxy traps throw still gives an event.
  * @public
  */
 export function describeException(error: unknown): Exception {
   let name: string;
   let message: string;
-  if (types.isNativeError(error) || error instanceof Error) {
-    name = errorName(error);
-    message = errorMessage(error);
+  if (types.isNativeError(error) || attempt(() => error instanceof Error, false)) {
+    name = attempt(() => errorName(error as Error), "Error");
+    message = attempt(() => errorMessage(error as Error), "");
   } else {
     name = "Error";
-    try {
-      message = String(error);
-    } catch {
-      message = "[unprintable value]";
-    }
+    message = attempt(() => String(error), "[unprintable value]");
   }
+  name = cutToBytes(name, MAX_EXCEPTION_FIELD_BYTES);
+  message = cutToBytes(message, MAX_EXCEPTION_FIELD_BYTES);
   const stack = stackFrames(error);
   const budget = MAX_EXCEPTION_BYTES - name.length - message.length;
   if (stack === undefined) return { type: "exception", name, message };

@@ -147,4 +147,42 @@ describe(describeException.name, () => {
   it("describes a thrown non-Error value by its string form", () => {
     expect(describeException("plain")).toStrictEqual({ type: "exception", name: "Error", message: "plain" });
   });
+
+  // Measured on workerd 1.20261117.1 and 1.20261123.1: name and message are each cut to 4096
+  // UTF-8 bytes, at a character boundary.
+  it.for([
+    { what: "ASCII", name: "N".repeat(10000), message: "m".repeat(1000000), nameLength: 4096, messageLength: 4096 },
+    { what: "two-byte characters", name: "ab" + "é".repeat(10000), message: "é".repeat(5000), nameLength: 2049, messageLength: 2048 },
+    { what: "a character across the limit", name: "n", message: "a" + "😀".repeat(10000), nameLength: 1, messageLength: 2047 },
+  ])("cuts name and message to 4096 bytes each ($what)", ({ name, message, nameLength, messageLength }) => {
+    const error = new Error(message);
+    error.name = name;
+    const event = describeException(error);
+    expect(event.name.length).toBe(nameLength);
+    expect(event.message.length).toBe(messageLength);
+    expect(Buffer.byteLength(event.message)).toBeLessThanOrEqual(4096);
+    expect(event.message.endsWith("\ud83d")).toBe(false);
+    expect(Buffer.byteLength(JSON.stringify(event))).toBeLessThanOrEqual(262144);
+  });
+
+  it("cuts the string form of a thrown non-Error value too", () => {
+    expect(describeException("x".repeat(10_000_000)).message).toHaveLength(4096);
+  });
+
+  it("still describes values whose getters or Proxy traps throw", () => {
+    const throwing = new Error("kept");
+    Object.defineProperty(throwing, "name", {
+      get() {
+        throw new Error("name getter");
+      },
+    });
+    expect(describeException(throwing)).toMatchObject({ type: "exception", name: "Error", message: "kept" });
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    expect(describeException(proxy)).toMatchObject({ type: "exception", name: "Error" });
+    const trap = new Proxy({}, { getPrototypeOf: () => { throw new Error("trap"); } });
+    expect(describeException(trap)).toMatchObject({ type: "exception", name: "Error", message: "[object Object]" });
+    const unprintable = { toString: () => { throw new Error("toString"); } };
+    expect(describeException(unprintable)).toStrictEqual({ type: "exception", name: "Error", message: "[unprintable value]" });
+  });
 });
