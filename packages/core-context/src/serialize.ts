@@ -145,34 +145,88 @@ function cutToBytes(text: string, max: number): string {
   return bytes.subarray(0, end).toString("utf8");
 }
 
-/** `read()`, or `fallback` when it throws (a getter or Proxy trap of foreign code). */
-function attempt<T>(read: () => T, fallback: T): T {
-  try {
-    return read();
-  } catch {
-    return fallback;
+/** What workerd reports for a thrown value it cannot read (a throwing getter, a revoked Proxy). */
+const UNREADABLE_EXCEPTION = "Promise will never complete.";
+
+/** An own or inherited data property, found without running getters; `undefined` otherwise. */
+function dataProperty(object: object, key: string): unknown {
+  for (let current: object | null = object; current !== null; current = Object.getPrototypeOf(current) as object | null) {
+    const descriptor = Object.getOwnPropertyDescriptor(current, key);
+    if (descriptor !== undefined) return "value" in descriptor ? descriptor.value : undefined;
   }
+  return undefined;
+}
+
+/** Whether `fn` is some realm's `Object.prototype.toString` (a native function that tags `[]`). */
+function isObjectToString(fn: unknown): boolean {
+  if (fn === Object.prototype.toString) return true;
+  if (typeof fn !== "function" || !/^function toString\(\) \{ \[native code\] \}$/.test(Function.prototype.toString.call(fn))) {
+    return false;
+  }
+  return (fn as (this: unknown) => unknown).call([]) === "[object Array]";
+}
+
+function builtinTag(value: object): string {
+  if (Array.isArray(value)) return "Array";
+  if (typeof value === "function") return "Function";
+  if (types.isDate(value)) return "Date";
+  if (types.isRegExp(value)) return "RegExp";
+  return "Object";
 }
 
 /**
- * Builds the `exception` event for an uncaught error: name and message cut to 4096 UTF-8 bytes
- * each (as workerd does), the frame-only stack cut to fit the per-event limit.
- * @remarks Total: a value whose getters or Proxy traps throw still gives an event.
+ * The string V8 prints for a thrown value without running its code, as workerd reports a thrown
+ * non-Error: primitives as `String()` does, `#<Ctor>` for objects that use the default
+ * `toString`, else `[object Tag]`.
+ */
+function noSideEffectsString(value: unknown): string {
+  if (value === null || (typeof value !== "object" && typeof value !== "function")) return String(value);
+  if (typeof value === "function") return Function.prototype.toString.call(value);
+  if (isObjectToString(dataProperty(value, "toString"))) {
+    const ctor = dataProperty(value, "constructor");
+    const name = typeof ctor === "function" ? dataProperty(ctor, "name") : undefined;
+    if (typeof name === "string" && name !== "") return `#<${name}>`;
+  }
+  return `[object ${builtinTag(value)}]`;
+}
+
+/**
+ * Builds the `exception` event for an uncaught error, as workerd reports it: name and message
+ * cut to 4096 UTF-8 bytes each, the frame-only stack cut to fit the per-event limit; a thrown
+ * non-Error becomes `Error` with V8's side-effect-free string of the value.
+ * @remarks Total: a value whose getters or Proxy traps throw (or a revoked Proxy) gives
+ * `Error: Promise will never complete.`, workerd's report for a value it cannot read.
  * @public
  */
 export function describeException(error: unknown): Exception {
   let name: string;
   let message: string;
-  if (types.isNativeError(error) || attempt(() => error instanceof Error, false)) {
-    name = attempt(() => errorName(error as Error), "Error");
-    message = attempt(() => errorMessage(error as Error), "");
-  } else {
-    name = "Error";
-    message = attempt(() => String(error), "[unprintable value]");
+  let stack: string | undefined;
+  try {
+    if (types.isNativeError(error) || types.isProxy(error)) {
+      // workerd reads these through their getters (a Proxy's traps included); one that throws
+      // makes the value unreadable.
+      const read = error as { name?: unknown; message?: unknown; stack?: unknown };
+      const rawName = read.name;
+      const rawMessage = read.message;
+      const rawStack = read.stack;
+      if (types.isNativeError(error)) {
+        name = typeof rawName === "string" ? rawName : "Error";
+        message = typeof rawMessage === "string" ? rawMessage : String(rawMessage);
+        stack = typeof rawStack === "string" ? stackFrames(error) : undefined;
+      } else {
+        name = "Error";
+        message = "#<Object>";
+      }
+    } else {
+      name = "Error";
+      message = noSideEffectsString(error);
+    }
+  } catch {
+    return { type: "exception", name: "Error", message: UNREADABLE_EXCEPTION };
   }
   name = cutToBytes(name, MAX_EXCEPTION_FIELD_BYTES);
   message = cutToBytes(message, MAX_EXCEPTION_FIELD_BYTES);
-  const stack = stackFrames(error);
   const budget = MAX_EXCEPTION_BYTES - name.length - message.length;
   if (stack === undefined) return { type: "exception", name, message };
   return { type: "exception", name, message, stack: budget < stack.length ? stack.slice(0, Math.max(0, budget)) : stack };

@@ -169,20 +169,34 @@ describe(describeException.name, () => {
     expect(describeException("x".repeat(10_000_000)).message).toHaveLength(4096);
   });
 
-  it("still describes values whose getters or Proxy traps throw", () => {
-    const throwing = new Error("kept");
-    Object.defineProperty(throwing, "name", {
-      get() {
-        throw new Error("name getter");
-      },
-    });
-    expect(describeException(throwing)).toMatchObject({ type: "exception", name: "Error", message: "kept" });
+  it("reports an Error it cannot read as workerd does, and never throws", () => {
+    const unreadable = { type: "exception", name: "Error", message: "Promise will never complete." };
+    for (const key of ["name", "message", "stack"]) {
+      const error = new Error("kept");
+      Object.defineProperty(error, key, {
+        get() {
+          throw new Error(`${key} getter`);
+        },
+      });
+      expect(describeException(error)).toStrictEqual(unreadable);
+    }
     const { proxy, revoke } = Proxy.revocable({}, {});
     revoke();
-    expect(describeException(proxy)).toMatchObject({ type: "exception", name: "Error" });
-    const trap = new Proxy({}, { getPrototypeOf: () => { throw new Error("trap"); } });
-    expect(describeException(trap)).toMatchObject({ type: "exception", name: "Error", message: "[object Object]" });
-    const unprintable = { toString: () => { throw new Error("toString"); } };
-    expect(describeException(unprintable)).toStrictEqual({ type: "exception", name: "Error", message: "[unprintable value]" });
+    expect(describeException(proxy)).toStrictEqual(unreadable);
+  });
+
+  // workerd 1.20261117.1 / 1.20261123.1 (conformance scenario exception-values).
+  it.for([
+    { what: "a plain object", value: { a: 1 }, message: "#<Object>" },
+    { what: "a class instance", value: new (class Custom {})(), message: "#<Custom>" },
+    { what: "a null-prototype object", value: Object.create(null) as object, message: "[object Object]" },
+    { what: "an object with its own toString", value: { toString: () => "custom" }, message: "[object Object]" },
+    { what: "an array", value: [1, 2], message: "[object Array]" },
+    { what: "a Proxy whose getPrototypeOf trap throws", value: new Proxy({}, { getPrototypeOf: () => { throw new Error("trap"); } }), message: "#<Object>" },
+    { what: "a symbol", value: Symbol("sym"), message: "Symbol(sym)" },
+    { what: "a number", value: 42, message: "42" },
+    { what: "undefined", value: undefined, message: "undefined" },
+  ])("describes $what without running its code", ({ value, message }) => {
+    expect(describeException(value)).toStrictEqual({ type: "exception", name: "Error", message });
   });
 });
