@@ -5,12 +5,12 @@ type Printer = (message: string) => void;
 
 const printers = new Set<Printer>();
 
-function report(source: string, error: unknown): void {
+function report(source: string, error: unknown, toTail: boolean): void {
   // The async context of the failing code is still current here, so the error can be reported
   // to the invocation it belongs to (routed like logs, spec §4.3). Nothing here may throw: an
   // exception thrown by an `uncaughtException` handler ends the process (exit status 7).
   try {
-    USER_SPAN.get()?.invocation.context.newestLive?.reportException(error);
+    if (toTail) USER_SPAN.get()?.invocation.context.newestLive?.reportException(error);
   } catch {
     // Never let reporting turn into a second failure.
   }
@@ -22,12 +22,14 @@ function report(source: string, error: unknown): void {
   }
 }
 
-const onRejection = (reason: unknown): void => report("(in promise)", reason);
-const onException = (error: unknown): void => report("exception", error);
+// workerd reports an error thrown from a timer or an event callback as an `exception` event,
+// but gives no event for a rejection nobody handled (conformance scenario unhandled-rejections).
+const onRejection = (reason: unknown): void => report("(in promise)", reason, false);
+const onException = (error: unknown): void => report("exception", error, true);
 
 /**
- * Keeps worker code from crashing the process: unhandled rejections and uncaught exceptions are
- * reported as `exception` events of the invocation they belong to (if any) and printed.
+ * Keeps worker code from crashing the process: uncaught exceptions are reported as `exception`
+ * events of the invocation they belong to (if any); they and unhandled rejections are printed.
  * @returns A function that undoes this installation; the handlers go with the last one.
  */
 export function installProcessErrorHandlers(print: Printer): () => void {
