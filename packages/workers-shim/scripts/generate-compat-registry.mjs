@@ -91,7 +91,7 @@ export function parseCapnpText(text) {
     fields.push(facts);
   }
   // workerd walks the fields in ordinal order (the order of the compiled schema's field list).
-  return fields.sort((a, b) => a.ordinal - b.ordinal);
+  return withObsolete(fields.sort((a, b) => a.ordinal - b.ordinal));
 }
 
 function stripComment(line) {
@@ -133,7 +133,7 @@ export function parseWorkerdBinary(bytes) {
   if (nodes.length !== 1) {
     throw new Error(`expected one embedded CompatibilityFlags schema in the binary, found ${nodes.length}`);
   }
-  return nodes[0].fields;
+  return withObsolete(nodes[0].fields);
 }
 
 function readStructNode(bytes, root) {
@@ -366,7 +366,6 @@ function main(argv) {
     const version = label ?? "unknown";
     source = { version, description: `the text of ${basename(path)} (workerd ${version})` };
   }
-  fields = withObsolete(fields);
   checkFacts(fields);
   writeFileSync(out, renderModule(fields, source));
   console.log(`wrote ${fields.length} fields to ${relative(process.cwd(), out)} from ${source.description}`);
