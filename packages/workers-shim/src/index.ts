@@ -40,6 +40,7 @@ export type {
   CompatFlags,
   CompatProfile,
   CompatibilityInput,
+  OwnCompatField,
   ResolvedCompatibilityFlags,
   WorkerdCompatField,
 } from "./compat/index";

@@ -5,6 +5,7 @@ export type { CompatFlagDefinition, CompatFlagField } from "./registry";
 export { WORKERD_REGISTRY_VERSION } from "./registry-data";
 export type { WorkerdCompatField } from "./registry-data";
 export { OWN_FLAG_PREFIX } from "./own-flags";
+export type { OwnCompatField } from "./own-flags";
 export { SUPPORTED_COMPATIBILITY_DATE, resolveCompatibilityFlags } from "./resolve";
 export { COMPAT_PROFILES, isTracingEnabled } from "./tracing-gate";
 export type { CompatProfile } from "./tracing-gate";

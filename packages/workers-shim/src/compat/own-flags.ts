@@ -24,10 +24,16 @@ export interface OwnCompatFieldFacts<F extends string = string> {
 }
 
 /**
- * The shim's own compatibility fields (none yet).
+ * Names of the shim's own compatibility fields (none yet); each is listed in the registry.
+ * @public
+ */
+export type OwnCompatField = never;
+
+/**
+ * The shim's own compatibility fields (none yet), after workerd's in the registry.
  * @internal
  */
-export const OWN_COMPAT_FIELDS = [] as const satisfies readonly OwnCompatFieldFacts[];
+export const OWN_COMPAT_FIELDS: readonly OwnCompatFieldFacts<OwnCompatField>[] = [];
 
 /**
  * Checks own fields against workerd's: the prefix, no clash of field or flag names.

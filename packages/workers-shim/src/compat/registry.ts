@@ -1,6 +1,6 @@
 import { deepFreeze } from "../config/deep-freeze";
 import { OWN_COMPAT_FIELDS, checkOwnFields } from "./own-flags";
-import type { OwnCompatFieldFacts } from "./own-flags";
+import type { OwnCompatField, OwnCompatFieldFacts } from "./own-flags";
 import { WORKERD_COMPAT_FIELDS } from "./registry-data";
 import type { WorkerdCompatField } from "./registry-data";
 import type { WorkerdCompatFieldFacts } from "./registry-types";
@@ -10,7 +10,7 @@ import type { WorkerdCompatFieldFacts } from "./registry-types";
  * compatibility-date.capnp, plus the shim's own `workers_tracing_*` fields.
  * @public
  */
-export type CompatFlagField = WorkerdCompatField | (typeof OWN_COMPAT_FIELDS)[number]["field"];
+export type CompatFlagField = WorkerdCompatField | OwnCompatField;
 
 /**
  * Describes one field of the compatibility registry, as workerd's capnp annotations do.
