@@ -265,8 +265,9 @@ function withObsolete(fields) {
 /** Renders the data module. */
 export function renderModule(fields, source) {
   const lines = [
-    "// GENERATED FILE, DO NOT EDIT. Re-generate with:",
-    "//   node packages/workers-shim/scripts/generate-compat-registry.mjs <workerd binary or compatibility-date.capnp>",
+    "// GENERATED FILE, DO NOT EDIT. Re-generate from the pinned workerd with",
+    "//   pnpm --filter @workers-tracing/workers-shim compat:generate",
+    "// or: node packages/workers-shim/scripts/generate-compat-registry.mjs <workerd binary | compatibility-date.capnp>",
     `// Source: ${source.description}.`,
     "// Facts of workerd's compatibility registry (src/workerd/io/compatibility-date.capnp), one entry",
     "// per field in ordinal order, the order in which workerd resolves them.",

@@ -90,9 +90,10 @@ describe("generate-compat-registry: the capnp text", () => {
 
   it("renders a data module that says it is generated and from which workerd", () => {
     const text = renderModule(parseCapnpText(CAPNP), { version: "1.2.3", description: "the text of a test file (workerd 1.2.3)" });
-    expect(text.split("\n").slice(0, 3)).toEqual([
-      "// GENERATED FILE, DO NOT EDIT. Re-generate with:",
-      "//   node packages/workers-shim/scripts/generate-compat-registry.mjs <workerd binary or compatibility-date.capnp>",
+    expect(text.split("\n").slice(0, 4)).toEqual([
+      "// GENERATED FILE, DO NOT EDIT. Re-generate from the pinned workerd with",
+      "//   pnpm --filter @workers-tracing/workers-shim compat:generate",
+      "// or: node packages/workers-shim/scripts/generate-compat-registry.mjs <workerd binary | compatibility-date.capnp>",
       "// Source: the text of a test file (workerd 1.2.3).",
     ]);
     expect(text).toContain('export const WORKERD_REGISTRY_VERSION = "1.2.3";');

@@ -1,5 +1,6 @@
-// GENERATED FILE, DO NOT EDIT. Re-generate with:
-//   node packages/workers-shim/scripts/generate-compat-registry.mjs <workerd binary or compatibility-date.capnp>
+// GENERATED FILE, DO NOT EDIT. Re-generate from the pinned workerd with
+//   pnpm --filter @workers-tracing/workers-shim compat:generate
+// or: node packages/workers-shim/scripts/generate-compat-registry.mjs <workerd binary | compatibility-date.capnp>
 // Source: the schema compiled into workerd 1.20261123.1 (`workerd 2026-11-23`).
 // Facts of workerd's compatibility registry (src/workerd/io/compatibility-date.capnp), one entry
 // per field in ordinal order, the order in which workerd resolves them.
