@@ -127,7 +127,7 @@ describe("own workers_tracing_* fields", () => {
       ["workersTracingExample", "workers-shim"],
     ]);
     expect(shimSupport(registry[2]!)).toBe("own");
-    expect(formatTable(registry).split("\n")[3]).toMatch(/^workers_tracing_example +workers_tracing_no_example +- +- +own flag +workersTracingExample$/);
+    expect(formatTable(registry).split("\n")[3]).toMatch(/^workers_tracing_example +workers_tracing_no_example +- +- +own flag +workersTracingExample +An improvement for the test\.$/);
   });
 
   it("are off by default at every date, on with the enable flag, off with the disable flag", () => {

@@ -21,8 +21,8 @@ const LEGEND =
  * Renders the compatibility registry as a plain-text table for the `workers-shim flags` command.
  * @remarks A summary line and a legend, then one row per field in registry order: enable flag,
  * disable flag, enable date (`all dates` or `-`), experimental (`yes`/`-`), how workers-shim
- * treats it (honoured, accepted with no effect, obsolete, own flag), the field name and the
- * implication if any. Lines end without trailing spaces and the text has no final newline.
+ * treats it (honoured, accepted with no effect, obsolete, own flag), the field name and notes:
+ * the implication if any, or an own field's description. Lines end without trailing spaces and the text has no final newline.
  * @example
  * ```ts
  * console.log(formatFlagTable());
@@ -45,7 +45,7 @@ export function formatFlagTable(): string {
  */
 export function formatTable<F extends string>(registry: readonly CompatFlagDefinition<F>[]): string {
   const flagOf = enableFlagNames(registry);
-  const rows: string[][] = [["ENABLE FLAG", "DISABLE FLAG", "DEFAULT ON", "EXPERIMENTAL", "IN WORKERS-SHIM", "FIELD", "IMPLIED BY"]];
+  const rows: string[][] = [["ENABLE FLAG", "DISABLE FLAG", "DEFAULT ON", "EXPERIMENTAL", "IN WORKERS-SHIM", "FIELD", "NOTES"]];
   for (const entry of registry) {
     const implied = entry.impliedByAfterDate;
     rows.push([
@@ -55,7 +55,9 @@ export function formatTable<F extends string>(registry: readonly CompatFlagDefin
       entry.experimental === true ? "yes" : "-",
       SUPPORT_TEXT[shimSupport(entry)],
       entry.field,
-      implied === undefined ? "" : `${implied.names.map((name) => flagOf.get(name) ?? name).join(" or ")} from ${implied.date}`,
+      implied !== undefined
+        ? `implied by ${implied.names.map((name) => flagOf.get(name) ?? name).join(" or ")} from ${implied.date}`
+        : (entry.description ?? ""),
     ]);
   }
   return alignColumns(rows);
