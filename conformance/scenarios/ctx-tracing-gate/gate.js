@@ -1,17 +1,16 @@
 // Shared module of the ctx-tracing-gate scenario (imported as "gate" by before.js,
 // before-experimental.js and from.js).
-// The `ctx.tracing` gate (spec §6.1), run by two services that differ only in their
-// compatibility settings: "before-experimental" (date 2026-05-28 with the `experimental` flag)
-// and "from" (2026-05-29, the day ctx.tracing left experimental). Each test() logs what `ctx`
-// offers, then creates spans through `ctx.tracing` and through the `cloudflare:workers` export,
-// and does the same inside a WorkerEntrypoint method (`this.ctx.tracing`) reached over RPC.
+// The `ctx.tracing` gate (spec §6.1), run by three services that differ only in their
+// compatibility settings: "before" (date 2026-05-28, no flags), "before-experimental" (the same
+// date with the `experimental` flag) and "from" (2026-05-29, the day ctx.tracing left
+// experimental). Each test() logs what `ctx` offers, then creates spans through `ctx.tracing` and
+// through the `cloudflare:workers` export, and does the same inside a WorkerEntrypoint method
+// (`this.ctx.tracing`) reached over RPC.
 // Expect (workerd 2026-11-17): `'tracing' in ctx` is true, `ctx.tracing` is a Tracing object
-// (listed first in Object.keys(ctx), cached per ctx, not the module export) for both services,
-// and both access points trace.
-// Not recorded here, on purpose: a date before 2026-05-29 without flags. workerd 2026-11-17 has
-// no gate at all, while workers-shim keeps the API's introduction behaviour for such dates
-// (ctx.tracing undefined unless `user_tracing` or `experimental` is listed; see the
-// workers-shim README); `user_tracing` is a workers-shim flag that workerd refuses.
+// (listed first in Object.keys(ctx), cached per ctx, not the module export) for all three
+// services — the pinned workerd has no date gate — and both access points trace.
+// The seed's gate (ctx.tracing only with `experimental`) is workers-shim's `seed` profile
+// (`--profile seed`); this golden records the default profile, which follows workerd.
 import { WorkerEntrypoint, tracing } from 'cloudflare:workers';
 
 function describeCtx(label, ctx) {

@@ -26,7 +26,10 @@ export type {
 } from "./config/index";
 export {
   COMPAT_FLAG_REGISTRY,
+  COMPAT_PROFILES,
+  OWN_FLAG_PREFIX,
   SUPPORTED_COMPATIBILITY_DATE,
+  WORKERD_REGISTRY_VERSION,
   formatFlagTable,
   isTracingEnabled,
   resolveCompatibilityFlags,
@@ -35,6 +38,9 @@ export type {
   CompatFlagDefinition,
   CompatFlagField,
   CompatFlags,
+  CompatProfile,
   CompatibilityInput,
+  OwnCompatField,
   ResolvedCompatibilityFlags,
+  WorkerdCompatField,
 } from "./compat/index";

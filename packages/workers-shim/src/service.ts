@@ -84,7 +84,7 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
     this.name = config.name;
     this.worker = config.worker;
     this.key = key;
-    this.tracingEnabled = isTracingEnabled(config.worker.flags);
+    this.tracingEnabled = isTracingEnabled(config.worker.flags, config.worker.compatibilityProfile);
     for (const { className, uniqueKey } of config.worker.durableObjectNamespaces) {
       this.#objects.set(className, new DurableObjectClass(this, className, uniqueKey));
     }

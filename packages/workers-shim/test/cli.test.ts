@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { main } from "../src/commands/main";
-import { formatFlagTable } from "../src/index";
+import { COMPAT_FLAG_REGISTRY, formatFlagTable } from "../src/index";
 
 const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
 const FIXTURE_CONFIG = fileURLToPath(new URL("./fixtures/cli/config.json", import.meta.url));
@@ -24,7 +24,11 @@ describe(main.name, () => {
     { args: ["test"], message: 'workers-shim: "test" needs a config file. Run "workers-shim test --help".' },
     { args: ["test", "--verbose", "x.json"], message: 'workers-shim: unknown option "--verbose" for "test". Run "workers-shim test --help".' },
     { args: ["test", "a.json", "b.json"], message: 'workers-shim: "test" takes one config file, received "a.json" and "b.json". Run "workers-shim test --help".' },
-    { args: ["flags", "extra"], message: 'workers-shim: "flags" takes no arguments, received "extra". Run "workers-shim flags --help".' },
+    { args: ["flags", "a.json", "b.json"], message: 'workers-shim: "flags" takes at most one config file, received "a.json" and "b.json". Run "workers-shim flags --help".' },
+    { args: ["flags", "--verbose"], message: 'workers-shim: unknown option "--verbose" for "flags". Run "workers-shim flags --help".' },
+    { args: ["flags", "--profile", "tip"], message: 'workers-shim: --profile needs one of head, seed, received "tip". Run "workers-shim flags --help".' },
+    { args: ["test", "--profile"], message: 'workers-shim: --profile needs one of head, seed, received nothing. Run "workers-shim test --help".' },
+    { args: ["serve", "--profile", "x", "c.json"], message: 'workers-shim: --profile needs one of head, seed, received "x". Run "workers-shim serve --help".' },
   ])("rejects $args with one line on stderr and status 1", async ({ args, message }) => {
     const { status, stdout, stderr } = await runMain(args);
     expect(status).toBe(1);
@@ -49,10 +53,82 @@ describe(main.name, () => {
     expect(stdout[0]).toMatch(/^usage: workers-shim/);
   });
 
-  it("prints the compatibility flag table", async () => {
+  it("prints the compatibility flag table and the profile", async () => {
     const { status, stdout } = await runMain(["flags"]);
     expect(status).toBe(0);
-    expect(stdout).toEqual([formatFlagTable()]);
+    expect(stdout).toEqual([
+      `${formatFlagTable()}\n\nprofile head: ctx.tracing is a Tracing object at every compatibility date, as in workerd since 2026-05-29`,
+    ]);
+    const seed = await runMain(["flags", "--profile", "seed"]);
+    expect(seed.stdout[0]).toMatch(/\nprofile seed: ctx.tracing is a Tracing object only when a worker enables the experimental flag$/);
+  });
+
+  it("prints the registry as JSON with --json", async () => {
+    const { status, stdout } = await runMain(["flags", "--json"]);
+    expect(status).toBe(0);
+    const data = JSON.parse(stdout.join("\n")) as { workerdVersion: string; profile: string; fields: { field: string; workersShim: string }[] };
+    expect(data.profile).toBe("head");
+    expect(data.workerdVersion).toMatch(/^1\.\d{8}\.\d+$/);
+    expect(data.fields).toHaveLength(COMPAT_FLAG_REGISTRY.length);
+    expect(data.fields.find((field) => field.field === "fetcherRpc")).toEqual({
+      field: "fetcherRpc",
+      owner: "workerd",
+      enableFlag: "rpc",
+      disableFlag: "no_rpc",
+      enableDate: "2024-04-03",
+      workersShim: "no effect",
+    });
+  });
+
+  it("prints each worker's fields, their values and why for a config", async () => {
+    const { status, stdout, stderr } = await runMain(["flags", FIXTURE_CONFIG]);
+    expect(status).toBe(0);
+    expect(stderr).toEqual([]);
+    const lines = stdout.join("\n").split("\n");
+    expect(lines.filter((line) => line.startsWith("service "))).toEqual([
+      "service main: compatibility date 2026-11-01, no flags",
+      "service tail: compatibility date 2026-11-01, no flags",
+    ]);
+    expect(lines.find((line) => line.startsWith("nodejs_compat_v2 "))?.split(/ {2,}/)).toEqual([
+      "nodejs_compat_v2",
+      "on",
+      "date (on from 2026-08-04)",
+      "honoured",
+      "nodeJsCompatV2",
+    ]);
+    expect(lines.find((line) => line.startsWith("nodejs_zlib "))?.split(/ {2,}/)).toEqual([
+      "nodejs_zlib",
+      "on",
+      "implied by nodejs_compat (from 2024-09-23)",
+      "accepted, no effect",
+      "nodeJsZlib",
+    ]);
+    expect(lines.filter((line) => line.startsWith("ctx.tracing"))).toEqual([
+      "ctx.tracing: a Tracing object (profile head)",
+      "ctx.tracing: a Tracing object (profile head)",
+    ]);
+    const seed = await runMain(["flags", "--profile", "seed", FIXTURE_CONFIG]);
+    expect(seed.stdout.join("\n")).toContain("ctx.tracing: undefined (the seed profile gates it on the experimental flag) (profile seed)");
+  });
+
+  it("prints a config's fields as JSON with --json", async () => {
+    const { stdout } = await runMain(["flags", "--json", "--profile", "seed", FIXTURE_CONFIG]);
+    const data = JSON.parse(stdout.join("\n")) as {
+      profile: string;
+      services: { name: string; ctxTracing: boolean; fields: { field: string; value: boolean; reason: unknown }[] }[];
+    };
+    expect(data.profile).toBe("seed");
+    expect(data.services.map((service) => [service.name, service.ctxTracing])).toEqual([
+      ["main", false],
+      ["tail", false],
+    ]);
+    expect(data.services[0]?.fields.find((field) => field.field === "nodeJsCompat")).toEqual({
+      field: "nodeJsCompat",
+      enableFlag: "nodejs_compat",
+      value: true,
+      reason: { kind: "date", date: "2026-08-04" },
+      workersShim: "honoured",
+    });
   });
 });
 

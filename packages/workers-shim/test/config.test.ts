@@ -87,7 +87,7 @@ describe(loadConfig.name, () => {
     expect(config.warnings).toEqual([]);
     expect(config.services.at(-1)?.name).toBe("tail");
     for (const service of config.services) {
-      expect(service.worker.flags.userTracing).toBe(true);
+      expect(service.worker.compatibilityProfile).toBe("head");
       for (const module of service.worker.modules) {
         expect(isAbsolute(module.path)).toBe(true);
         expect(existsSync(module.path)).toBe(true);
@@ -104,7 +104,8 @@ describe(loadConfig.name, () => {
       modules: [{ name: "worker", path: join(scenario, "worker.js") }],
       compatibilityDate: "2026-11-01",
       compatibilityFlags: [],
-      flags: expect.objectContaining({ userTracing: true, serviceBindingExtraHandlers: false }),
+      flags: expect.objectContaining({ nodeJsCompat: true, serviceBindingExtraHandlers: false }),
+      compatibilityProfile: "head",
       bindings: [{ type: "durableObjectNamespace", name: "rooms", className: "Room" }],
       durableObjectNamespaces: [{ className: "Room", uniqueKey: "room" }],
       durableObjectStorage: { inMemory: true },
@@ -228,7 +229,7 @@ describe(validateConfig.name, () => {
       { type: "json", name: "settings", value: { retries: 3, tags: ["a"] } },
       { type: "text", name: "greeting", value: "hello" },
     ]);
-    expect(worker?.flags).toMatchObject({ nodejsCompat: true, nodejsCompatV2: true });
+    expect(worker?.flags).toMatchObject({ nodeJsCompat: true, nodeJsCompatV2: true });
     const json = worker?.bindings[2];
     expect(Object.isFrozen(json)).toBe(true);
     expect(Object.isFrozen(json?.type === "json" ? json.value : undefined)).toBe(true);
@@ -247,12 +248,42 @@ describe(validateConfig.name, () => {
   });
 
   it("collects compatibility warnings with the service prefix", () => {
-    const config = validate(configWith({ compatibilityFlags: ["user_tracing"] }));
+    const config = validate(configWith({ compatibilityFlags: ["nodejs_compat"] }));
     expect(config.warnings).toMatchInlineSnapshot(`
       [
-        "service main: The compatibility flag user_tracing became the default as of 2026-05-29 so does not need to be specified anymore.",
+        "service main: The compatibility flag nodejs_compat became the default as of 2026-08-04 so does not need to be specified anymore.",
       ]
     `);
+  });
+
+  it("adds one warning naming the listed flags that have no effect in workers-shim", () => {
+    const raw = configWith({ compatibilityDate: "2024-01-01", compatibilityFlags: ["rpc", "url_original", "nodejs_compat", "durable_object_alarms"] });
+    const services = (raw as { services: { name: string; worker: Record<string, unknown> }[] }).services;
+    services.push({ name: "other", worker: { ...services[0]!.worker, compatibilityFlags: ["url_original", "no_global_navigator"] } });
+    const config = validate(raw);
+    expect(config.warnings).toEqual([
+      'compatibility flags accepted with no effect in workers-shim: rpc, url_original, no_global_navigator (see "workers-shim flags")',
+    ]);
+  });
+
+  it("does not warn about fields that only the date turns on, nor about honoured or obsolete flags", () => {
+    expect(validate(configWith({ compatibilityDate: "2026-11-01" })).warnings).toEqual([]);
+    expect(validate(configWith({ compatibilityDate: "2024-01-01", compatibilityFlags: ["nodejs_compat", "no_nodejs_compat_v2", "durable_object_alarms"] })).warnings).toEqual([]);
+  });
+
+  it("reads the registry profile from compatibilityProfile, and the profile option wins", () => {
+    const raw = { ...(configWith({}) as object), compatibilityProfile: "seed" };
+    const config = validate(raw);
+    expect(config.compatibilityProfile).toBe("seed");
+    expect(config.services[0]?.worker.compatibilityProfile).toBe("seed");
+    expect(validateConfig(raw, { baseDir: dir, today: TODAY, profile: "head" }).compatibilityProfile).toBe("head");
+    expect(validate(configWith({})).compatibilityProfile).toBe("head");
+  });
+
+  it.for([["tip"], [1], [null]])("rejects compatibilityProfile %j", ([value]) => {
+    expect(() => validate({ ...(configWith({}) as object), compatibilityProfile: value })).toThrow(
+      /^workers-shim: compatibilityProfile: expected one of "head", "seed", received /,
+    );
   });
 
   it("resolves a relative baseDir against the working directory", () => {
@@ -270,7 +301,7 @@ describe(validateConfig.name, () => {
     });
 
     it("rejects an unknown top-level key", () => {
-      expect(shimError(() => validate({ services: [], sockets: [] }))).toMatchInlineSnapshot(`"workers-shim: config: unknown key "sockets". Allowed keys: services."`);
+      expect(shimError(() => validate({ services: [], sockets: [] }))).toMatchInlineSnapshot(`"workers-shim: config: unknown key "sockets". Allowed keys: services, compatibilityProfile."`);
     });
 
     it("rejects a missing services list", () => {

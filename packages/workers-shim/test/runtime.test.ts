@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Runtime, createRuntime, validateConfig, type TestResult } from "../src/index";
-import { COLLECTOR, TODAY, drainTails, fixtureConfig, invocations, resetRecords, results, service, start, summarize } from "./helpers";
+import { COLLECTOR, FIXTURES, TODAY, drainTails, fixtureConfig, invocations, resetRecords, results, service, start, summarize } from "./helpers";
 
 beforeEach(resetRecords);
 
@@ -20,14 +20,27 @@ async function run(services: readonly object[], experimental = false) {
   return { ...started, summary };
 }
 
+/** Like `run`, with the registry profile of the config. */
+async function runProfile(services: readonly object[], experimental: boolean, profile: string) {
+  const config = validateConfig({ services, compatibilityProfile: profile }, { baseDir: FIXTURES, today: TODAY, experimental });
+  const started = await start(config);
+  open.push(started.runtime);
+  const summary = await started.runtime.runTests();
+  await drainTails();
+  return { ...started, summary };
+}
+
 describe(createRuntime.name, () => {
   describe("ctx.tracing", () => {
     it.for([
-      { label: "date 2026-05-29", date: "2026-05-29", flags: [], experimental: false },
-      { label: "date 2026-05-28 with user_tracing", date: "2026-05-28", flags: ["user_tracing"], experimental: false },
-      { label: "date 2026-05-28 with experimental", date: "2026-05-28", flags: ["experimental"], experimental: true },
-    ])("is a Tracing object of its own at $label", async ({ date, flags, experimental }) => {
-      await run([service("main", "gate/worker.js", { compatibilityDate: date, compatibilityFlags: flags })], experimental);
+      { label: "date 2026-05-29", date: "2026-05-29", flags: [], experimental: false, profile: "head" },
+      { label: "date 2026-05-28 (before the upstream promotion)", date: "2026-05-28", flags: [], experimental: false, profile: "head" },
+      { label: "date 2024-01-01", date: "2024-01-01", flags: [], experimental: false, profile: "head" },
+      { label: "date 2026-05-28 with experimental", date: "2026-05-28", flags: ["experimental"], experimental: true, profile: "head" },
+      { label: "date 2026-05-28 with experimental, seed profile", date: "2026-05-28", flags: ["experimental"], experimental: true, profile: "seed" },
+      { label: "date 2026-11-01 with experimental, seed profile", date: "2026-11-01", flags: ["experimental"], experimental: true, profile: "seed" },
+    ])("is a Tracing object of its own at $label", async ({ date, flags, experimental, profile }) => {
+      await runProfile([service("main", "gate/worker.js", { compatibilityDate: date, compatibilityFlags: flags })], experimental, profile);
       expect(results()).toEqual([
         {
           keys: ["tracing", "props"],
@@ -40,8 +53,8 @@ describe(createRuntime.name, () => {
       ]);
     });
 
-    it("is undefined but present before 2026-05-29, while the cloudflare:workers export is not gated", async () => {
-      await run([service("main", "gate/worker.js", { compatibilityDate: "2026-05-28" })]);
+    it.for(["2026-05-28", "2026-11-01"])("is undefined but present without experimental in the seed profile at %s, while the cloudflare:workers export is not gated", async (date) => {
+      await runProfile([service("main", "gate/worker.js", { compatibilityDate: date })], false, "seed");
       expect(results()).toEqual([
         {
           keys: ["tracing", "props"],

@@ -376,7 +376,7 @@ describe(serveCommand.name, () => {
     expect(status).toBe(0);
     expect(stderr).toEqual([]);
     expect(stdout).toEqual([SERVE_USAGE]);
-    expect(SERVE_USAGE).toMatch(/^usage: workers-shim serve \[--experimental\] <config\.json> \[--port N\] \[--tail pretty\|jsonl\]\n/);
+    expect(SERVE_USAGE).toMatch(/^usage: workers-shim serve \[--experimental\] \[--profile seed\] <config\.json> \[--port N\] \[--tail pretty\|jsonl\]\n/);
   });
 });
 

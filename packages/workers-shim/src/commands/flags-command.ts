@@ -1,24 +1,91 @@
-import { formatFlagTable } from "../compat/index";
+import { formatFlagTable, formatWorkerFlags, registryJson, workerFlagsJson } from "../compat/format";
+import type { WorkerFlagsReport } from "../compat/format";
+import { COMPAT_FLAG_REGISTRY } from "../compat/registry";
+import { WORKERD_REGISTRY_VERSION } from "../compat/registry-data";
+import { explainWithRegistry } from "../compat/resolve";
+import { COMPAT_PROFILES } from "../compat/tracing-gate";
+import type { CompatProfile } from "../compat/tracing-gate";
+import { loadConfig } from "../config/index";
 import { CommandError, type CommandIo } from "./command";
 
 /** `workers-shim flags --help`. */
-export const FLAGS_USAGE = `usage: workers-shim flags
+export const FLAGS_USAGE = `usage: workers-shim flags [--json] [--profile seed] [--experimental] [config.json]
 
-Prints the compatibility flags the shim knows: enable flag, default-on date, whether it needs
---experimental, disable flag and what it changes.
+Without a config: prints every compatibility field of the registry (workerd's, generated from
+workerd ${WORKERD_REGISTRY_VERSION}, then the shim's own workers_tracing_* flags): enable flag,
+disable flag, default-on date, whether it needs --experimental, and whether workers-shim honours
+it in behaviour or only accepts it ("accepted, no effect in workers-shim").
+With a config: prints, for each worker, every field's value and why (flag, date, implied, default).
 
 options:
-  -h, --help   show this help`;
+  --json           print JSON for tools instead of tables
+  --profile NAME   registry profile: head (default; ctx.tracing at every date) or seed
+                   (ctx.tracing only with the experimental flag); overrides the config's
+                   compatibilityProfile
+  --experimental   allow experimental compatibility flags in the config (like workerd --experimental)
+  -h, --help       show this help`;
+
+/**
+ * Parses `--profile NAME` at `args[i]`; returns the profile, or throws a usage error.
+ * @internal
+ */
+export function parseProfile(command: string, value: string | undefined): CompatProfile {
+  if (value !== undefined && (COMPAT_PROFILES as readonly string[]).includes(value)) return value as CompatProfile;
+  throw new CommandError(
+    `--profile needs one of ${COMPAT_PROFILES.join(", ")}, received ${value === undefined ? "nothing" : `"${value}"`}. Run "workers-shim ${command} --help".`,
+  );
+}
 
 /** Runs `workers-shim flags`; resolves the exit status. */
 export function flagsCommand(args: readonly string[], io: CommandIo): Promise<number> {
-  for (const arg of args) {
+  let json = false;
+  let experimental = false;
+  let profile: CompatProfile | undefined;
+  let configPath: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
     if (arg === "--help" || arg === "-h") {
       io.stdout(FLAGS_USAGE);
       return Promise.resolve(0);
     }
-    throw new CommandError(`"flags" takes no arguments, received "${arg}". Run "workers-shim flags --help".`);
+    if (arg === "--json") json = true;
+    else if (arg === "--experimental") experimental = true;
+    else if (arg === "--profile") profile = parseProfile("flags", args[++i]);
+    else if (arg.startsWith("-")) throw new CommandError(`unknown option "${arg}" for "flags". Run "workers-shim flags --help".`);
+    else if (configPath !== undefined) {
+      throw new CommandError(`"flags" takes at most one config file, received "${configPath}" and "${arg}". Run "workers-shim flags --help".`);
+    } else configPath = arg;
   }
-  io.stdout(formatFlagTable());
+
+  if (configPath === undefined) {
+    const chosen = profile ?? "head";
+    io.stdout(json ? JSON.stringify(registryJson(chosen), null, 2) : `${formatFlagTable()}\n\nprofile ${chosen}: ${describeProfile(chosen)}`);
+    return Promise.resolve(0);
+  }
+
+  const config = loadConfig(configPath, { experimental, ...(profile !== undefined ? { profile } : {}) });
+  const workers: WorkerFlagsReport[] = config.services.map(({ name, worker }) => {
+    const { flags, reasons } = explainWithRegistry(COMPAT_FLAG_REGISTRY, {
+      compatibilityDate: worker.compatibilityDate,
+      compatibilityFlags: worker.compatibilityFlags,
+      experimental,
+    });
+    return {
+      service: name,
+      compatibilityDate: worker.compatibilityDate,
+      compatibilityFlags: worker.compatibilityFlags,
+      flags,
+      reasons,
+    };
+  });
+  const chosen = config.compatibilityProfile;
+  io.stdout(json ? JSON.stringify(workerFlagsJson(workers, chosen), null, 2) : formatWorkerFlags(workers, chosen));
+  for (const warning of config.warnings) io.stderr(`workers-shim: warning: ${warning}`);
   return Promise.resolve(0);
+}
+
+function describeProfile(profile: CompatProfile): string {
+  return profile === "seed"
+    ? "ctx.tracing is a Tracing object only when a worker enables the experimental flag"
+    : "ctx.tracing is a Tracing object at every compatibility date, as in workerd since 2026-05-29";
 }

@@ -18,10 +18,12 @@ const COMMANDS: Readonly<Record<string, Command>> = {
 export const USAGE = `usage: workers-shim <command> [options]
 
 commands:
-  test [--experimental] <config.json>   run the config's test() handlers like \`workerd test\`
-  serve [--experimental] <config.json> [--port N] [--tail pretty|jsonl]
+  test [--experimental] [--profile seed] <config.json>
+                                        run the config's test() handlers like \`workerd test\`
+  serve [--experimental] [--profile seed] <config.json> [--port N] [--tail pretty|jsonl]
                                         serve HTTP on 127.0.0.1 to the first service's fetch()
-  flags                                 list the compatibility flags the shim knows
+  flags [--json] [--profile seed] [config.json]
+                                        list the compatibility flags, or a config's resolved flags
 
 Run "workers-shim <command> --help" for a command's options.`;
 

@@ -3,6 +3,8 @@ import { loadConfig } from "../config/index";
 import { createRuntime, type Runtime } from "../runtime";
 import { ListenError, startHttpServer, type HttpServer } from "../serve-server";
 import { TAIL_FORMATS, createPrintingTail, type TailFormat } from "../serve-tail";
+import type { CompatProfile } from "../compat/tracing-gate";
+import { parseProfile } from "./flags-command";
 import { CommandError, type CommandIo } from "./command";
 
 /** The port `serve` listens on when none is given. */
@@ -15,7 +17,7 @@ export const SERVE_HOST = "127.0.0.1";
 const SHUTDOWN_GRACE_MS = 2000;
 
 /** `workers-shim serve --help`. */
-export const SERVE_USAGE = `usage: workers-shim serve [--experimental] <config.json> [--port N] [--tail pretty|jsonl]
+export const SERVE_USAGE = `usage: workers-shim serve [--experimental] [--profile seed] <config.json> [--port N] [--tail pretty|jsonl]
 
 Loads every service of <config.json> and serves HTTP on ${SERVE_HOST}: each request goes to the
 fetch() handler of the first service's default export, its body and the response's streamed.
@@ -31,11 +33,14 @@ options:
                    durations, attributes, logs, exceptions and outcome; callees nested under
                    the caller) or "jsonl" (one JSON event per line)
   --experimental   allow experimental compatibility flags (like workerd --experimental)
+  --profile NAME   registry profile: head (default) or seed (ctx.tracing only with the
+                   experimental flag); overrides the config's compatibilityProfile
   -h, --help       show this help`;
 
 interface ServeArgs {
   readonly configPath: string;
   readonly experimental: boolean;
+  readonly profile: CompatProfile | undefined;
   readonly port: number;
   readonly tail: TailFormat | undefined;
 }
@@ -62,11 +67,16 @@ export function parseServeArgs(args: readonly string[]): ServeArgs | undefined {
   let configPath: string | undefined;
   let port = DEFAULT_PORT;
   let tail: TailFormat | undefined;
+  let profile: CompatProfile | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === "--help" || arg === "-h") return undefined;
     if (arg === "--experimental") {
       experimental = true;
+      continue;
+    }
+    if (arg === "--profile") {
+      profile = parseProfile("serve", args[++i]);
       continue;
     }
     const option = /^(--port|--tail)(?:=(.*))?$/s.exec(arg);
@@ -91,7 +101,7 @@ export function parseServeArgs(args: readonly string[]): ServeArgs | undefined {
     configPath = arg;
   }
   if (configPath === undefined) throw new CommandError(`"serve" needs a config file. ${HINT}`);
-  return { configPath, experimental, port, tail };
+  return { configPath, experimental, profile, port, tail };
 }
 
 /** Whether the pretty output is coloured: FORCE_COLOR, then NO_COLOR, then a terminal on stdout. */
@@ -146,7 +156,10 @@ export async function serveCommand(args: readonly string[], io: CommandIo): Prom
     io.stdout(SERVE_USAGE);
     return 0;
   }
-  const config = loadConfig(parsed.configPath, { experimental: parsed.experimental });
+  const config = loadConfig(parsed.configPath, {
+    experimental: parsed.experimental,
+    ...(parsed.profile !== undefined ? { profile: parsed.profile } : {}),
+  });
   for (const warning of config.warnings) io.stderr(`workers-shim: warning: ${warning}`);
   const entry = config.services[0]!.name;
 

@@ -1,10 +1,12 @@
 import { loadConfig } from "../config/index";
 import { describeError } from "../errors";
 import { createRuntime } from "../runtime";
+import type { CompatProfile } from "../compat/tracing-gate";
+import { parseProfile } from "./flags-command";
 import { CommandError, type CommandIo } from "./command";
 
 /** `workers-shim test --help`. */
-export const TEST_USAGE = `usage: workers-shim test [--experimental] <config.json>
+export const TEST_USAGE = `usage: workers-shim test [--experimental] [--profile seed] <config.json>
 
 Loads every service of <config.json> and runs their test() handlers one at a time, as
 \`workerd test\` does: services in config order; in each, the default export first, then named
@@ -14,18 +16,23 @@ done, without waiting for tail sessions.
 
 options:
   --experimental   allow experimental compatibility flags (like workerd --experimental)
+  --profile NAME   registry profile: head (default) or seed (ctx.tracing only with the
+                   experimental flag); overrides the config's compatibilityProfile
   -h, --help       show this help`;
 
 /** Runs `workers-shim test`; resolves the exit status. */
 export async function testCommand(args: readonly string[], io: CommandIo): Promise<number> {
   let experimental = false;
   let configPath: string | undefined;
-  for (const arg of args) {
+  let profile: CompatProfile | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
     if (arg === "--help" || arg === "-h") {
       io.stdout(TEST_USAGE);
       return 0;
     }
     if (arg === "--experimental") experimental = true;
+    else if (arg === "--profile") profile = parseProfile("test", args[++i]);
     else if (arg.startsWith("-")) throw new CommandError(`unknown option "${arg}" for "test". Run "workers-shim test --help".`);
     else if (configPath !== undefined) {
       throw new CommandError(`"test" takes one config file, received "${configPath}" and "${arg}". Run "workers-shim test --help".`);
@@ -33,7 +40,7 @@ export async function testCommand(args: readonly string[], io: CommandIo): Promi
   }
   if (configPath === undefined) throw new CommandError(`"test" needs a config file. Run "workers-shim test --help".`);
 
-  const config = loadConfig(configPath, { experimental });
+  const config = loadConfig(configPath, { experimental, ...(profile !== undefined ? { profile } : {}) });
   for (const warning of config.warnings) io.stderr(`workers-shim: warning: ${warning}`);
   const runtime = await createRuntime(config, { onWarning: (message) => io.stderr(`workers-shim: ${message}`) });
   try {

@@ -1,24 +1,42 @@
+import { shimSupport } from "./honoured";
+import type { ShimSupport } from "./honoured";
 import { COMPAT_FLAG_REGISTRY } from "./registry";
-import type { CompatFlagDefinition } from "./registry";
+import type { CompatFlagDefinition, CompatFlagField } from "./registry";
+import { WORKERD_REGISTRY_VERSION } from "./registry-data";
+import type { CompatFlagReason } from "./resolve";
+import { isTracingEnabled } from "./tracing-gate";
+import type { CompatProfile } from "./tracing-gate";
 
-const HEADERS = ["FLAG", "DEFAULT ON", "EXPERIMENTAL", "DISABLE FLAG", "DESCRIPTION"] as const;
+const SUPPORT_TEXT: Readonly<Record<ShimSupport, string>> = {
+  honoured: "honoured",
+  "no effect": "accepted, no effect",
+  obsolete: "obsolete",
+  own: "own flag",
+};
+
+const LEGEND =
+  'IN WORKERS-SHIM: "honoured" = implemented in behaviour; "accepted, no effect" = accepted, no effect in workers-shim; "obsolete" = no effect in workerd either; "own flag" = a workers-shim improvement (workers_tracing_*).';
 
 /**
  * Renders the compatibility registry as a plain-text table for the `workers-shim flags` command.
- * @remarks One row per field in declaration order: enable flag, enable date (`all dates` or
- * `-`), experimental (`yes`/`no`), disable flag (or `-`) and the description, followed by the
- * implication if any. The description comes last so long texts do not pad the other columns.
- * Lines end without trailing spaces and the text has no final newline.
+ * @remarks A summary line and a legend, then one row per field in registry order: enable flag,
+ * disable flag, enable date (`all dates` or `-`), experimental (`yes`/`-`), how workers-shim
+ * treats it (honoured, accepted with no effect, obsolete, own flag), the field name and notes:
+ * the implication if any, or an own field's description. Lines end without trailing spaces and the text has no final newline.
  * @example
  * ```ts
  * console.log(formatFlagTable());
- * // FLAG          DEFAULT ON  EXPERIMENTAL  DISABLE FLAG  DESCRIPTION
- * // experimental  -           yes           -             Turns on workerd's experimental ...
+ * // 210 workerd fields (from workerd 1.20261123.1) and 0 own fields: 4 honoured, ...
  * ```
  * @public
  */
 export function formatFlagTable(): string {
-  return formatTable(COMPAT_FLAG_REGISTRY);
+  const count = (support: ShimSupport): number => COMPAT_FLAG_REGISTRY.filter((entry) => shimSupport(entry) === support).length;
+  const workerd = COMPAT_FLAG_REGISTRY.filter((entry) => entry.owner === "workerd").length;
+  const summary =
+    `${workerd} workerd fields (from workerd ${WORKERD_REGISTRY_VERSION}) and ${count("own")} own fields: ` +
+    `${count("honoured")} honoured, ${count("no effect")} accepted with no effect, ${count("obsolete")} obsolete.`;
+  return `${summary}\n${LEGEND}\n\n${formatTable(COMPAT_FLAG_REGISTRY)}`;
 }
 
 /**
@@ -26,23 +44,126 @@ export function formatFlagTable(): string {
  * @internal
  */
 export function formatTable<F extends string>(registry: readonly CompatFlagDefinition<F>[]): string {
-  const flagOf = new Map<string, string>(registry.map((entry) => [entry.field, entry.enableFlag]));
-  const rows: string[][] = [[...HEADERS]];
+  const flagOf = enableFlagNames(registry);
+  const rows: string[][] = [["ENABLE FLAG", "DISABLE FLAG", "DEFAULT ON", "EXPERIMENTAL", "IN WORKERS-SHIM", "FIELD", "NOTES"]];
   for (const entry of registry) {
-    let description = entry.description;
-    if (entry.impliedByAfterDate !== undefined) {
-      const names = entry.impliedByAfterDate.names.map((name) => flagOf.get(name) ?? name).join(" or ");
-      description += ` Implied by ${names} from ${entry.impliedByAfterDate.date}.`;
-    }
+    const implied = entry.impliedByAfterDate;
     rows.push([
-      entry.enableFlag,
-      entry.enableAllDates === true ? "all dates" : (entry.enableDate ?? "-"),
-      entry.experimental === true ? "yes" : "no",
+      entry.enableFlag ?? "-",
       entry.disableFlag ?? "-",
-      description,
+      entry.enableAllDates === true ? "all dates" : (entry.enableDate ?? "-"),
+      entry.experimental === true ? "yes" : "-",
+      SUPPORT_TEXT[shimSupport(entry)],
+      entry.field,
+      implied !== undefined
+        ? `implied by ${implied.names.map((name) => flagOf.get(name) ?? name).join(" or ")} from ${implied.date}`
+        : (entry.description ?? ""),
     ]);
   }
-  const widths = HEADERS.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length)));
+  return alignColumns(rows);
+}
+
+/**
+ * The registry as data for `workers-shim flags --json`.
+ * @internal
+ */
+export function registryJson(profile: CompatProfile): unknown {
+  return {
+    workerdVersion: WORKERD_REGISTRY_VERSION,
+    profile,
+    fields: COMPAT_FLAG_REGISTRY.map((entry) => ({ ...entry, workersShim: shimSupport(entry) })),
+  };
+}
+
+/**
+ * One worker's resolved fields, for `workers-shim flags <config>`.
+ * @internal
+ */
+export interface WorkerFlagsReport {
+  readonly service: string;
+  readonly compatibilityDate: string;
+  readonly compatibilityFlags: readonly string[];
+  readonly flags: Readonly<Record<CompatFlagField, boolean>>;
+  readonly reasons: Readonly<Record<CompatFlagField, CompatFlagReason>>;
+}
+
+/**
+ * Renders each worker's fields: value, why, and how workers-shim treats the field.
+ * @internal
+ */
+export function formatWorkerFlags(workers: readonly WorkerFlagsReport[], profile: CompatProfile): string {
+  const flagOf = enableFlagNames(COMPAT_FLAG_REGISTRY);
+  const sections = workers.map((worker) => {
+    const listed = worker.compatibilityFlags.length === 0 ? "no flags" : `flags ${worker.compatibilityFlags.join(", ")}`;
+    const head = `service ${worker.service}: compatibility date ${worker.compatibilityDate}, ${listed}`;
+    const rows: string[][] = [["FLAG", "VALUE", "WHY", "IN WORKERS-SHIM", "FIELD"]];
+    for (const entry of COMPAT_FLAG_REGISTRY) {
+      rows.push([
+        entry.enableFlag ?? "-",
+        worker.flags[entry.field] ? "on" : "off",
+        describeReason(worker.reasons[entry.field], flagOf),
+        SUPPORT_TEXT[shimSupport(entry)],
+        entry.field,
+      ]);
+    }
+    const tracing = isTracingEnabled(worker.flags, profile)
+      ? "ctx.tracing: a Tracing object"
+      : "ctx.tracing: undefined (the seed profile gates it on the experimental flag)";
+    return `${head}\n${alignColumns(rows)}\n${tracing} (profile ${profile})`;
+  });
+  return [LEGEND, ...sections].join("\n\n");
+}
+
+/**
+ * Each worker's fields as data for `workers-shim flags --json <config>`.
+ * @internal
+ */
+export function workerFlagsJson(workers: readonly WorkerFlagsReport[], profile: CompatProfile): unknown {
+  return {
+    workerdVersion: WORKERD_REGISTRY_VERSION,
+    profile,
+    services: workers.map((worker) => ({
+      name: worker.service,
+      compatibilityDate: worker.compatibilityDate,
+      compatibilityFlags: worker.compatibilityFlags,
+      ctxTracing: isTracingEnabled(worker.flags, profile),
+      fields: COMPAT_FLAG_REGISTRY.map((entry) => ({
+        field: entry.field,
+        ...(entry.enableFlag !== undefined ? { enableFlag: entry.enableFlag } : {}),
+        value: worker.flags[entry.field],
+        reason: worker.reasons[entry.field],
+        workersShim: shimSupport(entry),
+      })),
+    })),
+  };
+}
+
+function describeReason(reason: CompatFlagReason, flagOf: ReadonlyMap<string, string>): string {
+  switch (reason.kind) {
+    case "flag":
+      return `flag ${reason.flag}`;
+    case "disableFlag":
+      return `disabled by flag ${reason.flag}`;
+    case "date":
+      return `date (on from ${reason.date})`;
+    case "allDates":
+      return "on at all dates";
+    case "implied":
+      return `implied by ${flagOf.get(reason.by) ?? reason.by} (from ${reason.date})`;
+    case "default":
+      return "default";
+  }
+}
+
+function enableFlagNames<F extends string>(registry: readonly CompatFlagDefinition<F>[]): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const entry of registry) names.set(entry.field, entry.enableFlag ?? entry.field);
+  return names;
+}
+
+function alignColumns(rows: readonly (readonly string[])[]): string {
+  const columns = rows[0]?.length ?? 0;
+  const widths = Array.from({ length: columns }, (_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length)));
   return rows
     .map((row) =>
       row

@@ -1,29 +1,32 @@
 import { deepFreeze } from "../config/deep-freeze";
+import { OWN_COMPAT_FIELDS, checkOwnFields } from "./own-flags";
+import type { OwnCompatField, OwnCompatFieldFacts } from "./own-flags";
+import { WORKERD_COMPAT_FIELDS } from "./registry-data";
+import type { WorkerdCompatField } from "./registry-data";
+import type { WorkerdCompatFieldFacts } from "./registry-types";
 
 /**
- * Names of the feature fields the shim resolves from a worker's compatibility date and flags.
+ * Names of the compatibility fields the shim resolves: every field of workerd's
+ * compatibility-date.capnp, plus the shim's own `workers_tracing_*` fields.
  * @public
  */
-export type CompatFlagField =
-  | "workerdExperimental"
-  | "nodejsCompat"
-  | "nodejsCompatV2"
-  | "serviceBindingExtraHandlers"
-  | "streamingTailWorker"
-  | "tailWorkerUserSpans"
-  | "userTracing";
+export type CompatFlagField = WorkerdCompatField | OwnCompatField;
 
 /**
- * Describes one feature field of the compatibility registry, as workerd's capnp annotations do.
- * @remarks Flag names are snake_case (`<feature>` / `no_<feature>`); dates are `YYYY-MM-DD`.
- * `impliedByAfterDate.names` are field names, not flag names.
+ * Describes one field of the compatibility registry, as workerd's capnp annotations do.
+ * @remarks Flag names are as workerd spells them (mostly snake_case); dates are `YYYY-MM-DD`.
+ * `impliedByAfterDate.names` are field names, not flag names. Obsolete workerd fields keep
+ * their enable flag (if they had one) so that old configs still load; a field without an
+ * enable flag cannot be named in a config at all.
  * @public
  */
 export interface CompatFlagDefinition<F extends string = CompatFlagField> {
   /** The camelCase field name used as the key of the resolved flags record. */
   readonly field: F;
-  /** The flag name that turns the field on. */
-  readonly enableFlag: string;
+  /** Who defines the field: workerd, or the shim itself (`workers_tracing_*` flags). */
+  readonly owner: "workerd" | "workers-shim";
+  /** The flag name that turns the field on; absent for a few obsolete workerd fields. */
+  readonly enableFlag?: string;
   /** The flag name that turns the field off even when its date applies. */
   readonly disableFlag?: string;
   /** The compatibility date from which the field is on by default. */
@@ -32,64 +35,41 @@ export interface CompatFlagDefinition<F extends string = CompatFlagField> {
   readonly enableAllDates?: boolean;
   /** Whether the enable flag may only be used when the runtime runs with `--experimental`. */
   readonly experimental?: boolean;
-  /** Fields that turn this one on from `date` onwards (one pass, in declaration order). */
+  /** Fields that turn this one on from `date` onwards (one pass, in registry order). */
   readonly impliedByAfterDate?: { readonly names: readonly F[]; readonly date: string };
-  /** One sentence on what the field changes, shown by `workers-shim flags`. */
-  readonly description: string;
+  /** Whether workerd keeps the field only so that old configs still load; it has no effect. */
+  readonly obsolete?: boolean;
+  /** One sentence on what the field changes (the shim's own fields only). */
+  readonly description?: string;
 }
 
 /**
- * Lists every compatibility field the shim knows, in declaration order.
+ * Builds a registry from workerd's fields (ordinal order) followed by the shim's own fields.
+ * @internal
+ */
+export function buildRegistry<F extends string>(
+  workerd: readonly WorkerdCompatFieldFacts<F>[],
+  own: readonly OwnCompatFieldFacts<F>[],
+): readonly CompatFlagDefinition<F>[] {
+  checkOwnFields(own, workerd);
+  const entries: CompatFlagDefinition<F>[] = [];
+  for (const facts of workerd) {
+    const { ordinal: _ordinal, ...rest } = facts;
+    entries.push({ ...rest, owner: "workerd" });
+  }
+  for (const facts of own) entries.push({ ...facts, owner: "workers-shim" });
+  return deepFreeze(entries);
+}
+
+/**
+ * Lists every compatibility field the shim knows: workerd's (generated from workerd's
+ * compatibility-date.capnp, in ordinal order) followed by the shim's own fields.
  * @remarks Order matters: implications are applied in one pass in this order, so a field can
- * only be implied by fields declared before it (workerd behaves the same way). The array and
- * its entries are frozen.
+ * only be implied by a field whose value is final when it is reached (workerd behaves the same
+ * way). The array and its entries are frozen.
  * @public
  */
-export const COMPAT_FLAG_REGISTRY: readonly CompatFlagDefinition[] = deepFreeze([
-  {
-    field: "workerdExperimental",
-    enableFlag: "experimental",
-    experimental: true,
-    description:
-      "Turns on workerd's experimental features; also makes ctx.tracing a Tracing object at any compatibility date.",
-  },
-  {
-    field: "nodejsCompat",
-    enableFlag: "nodejs_compat",
-    disableFlag: "no_nodejs_compat",
-    description: "Enables the Node.js compatibility layer (node:* built-in modules).",
-  },
-  {
-    field: "nodejsCompatV2",
-    enableFlag: "nodejs_compat_v2",
-    disableFlag: "no_nodejs_compat_v2",
-    enableDate: "2026-08-04",
-    impliedByAfterDate: { names: ["nodejsCompat"], date: "2024-09-23" },
-    description: "Enables version 2 of the Node.js compatibility layer (adds Node.js globals such as process and Buffer).",
-  },
-  {
-    field: "serviceBindingExtraHandlers",
-    enableFlag: "service_binding_extra_handlers",
-    experimental: true,
-    description: "Gives service bindings .scheduled() and .queue() methods that call the target's scheduled() and queue() handlers.",
-  },
-  {
-    field: "streamingTailWorker",
-    enableFlag: "streaming_tail_worker",
-    experimental: true,
-    description: "Obsolete, has no effect: streaming tail workers need no flag; kept so old configs still load.",
-  },
-  {
-    field: "tailWorkerUserSpans",
-    enableFlag: "tail_worker_user_spans",
-    experimental: true,
-    description: "Obsolete, has no effect: user spans reach streaming tail workers without a flag; kept so old configs still load.",
-  },
-  {
-    field: "userTracing",
-    enableFlag: "user_tracing",
-    enableDate: "2026-05-29",
-    description:
-      "Makes ctx.tracing a Tracing object; without it ctx.tracing is undefined (the cloudflare:workers tracing export is never gated).",
-  },
-]);
+export const COMPAT_FLAG_REGISTRY: readonly CompatFlagDefinition[] = buildRegistry<CompatFlagField>(
+  WORKERD_COMPAT_FIELDS,
+  OWN_COMPAT_FIELDS,
+);

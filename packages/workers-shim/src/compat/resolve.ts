@@ -57,12 +57,48 @@ export interface ResolvedCompatibilityFlags<F extends string = CompatFlagField> 
  *   compatibilityDate: "2026-11-01",
  *   compatibilityFlags: ["nodejs_compat"],
  * });
- * flags.nodejsCompatV2; // true: implied by nodejs_compat
+ * flags.nodeJsCompatV2; // true: implied by nodejs_compat
  * ```
  * @public
  */
 export function resolveCompatibilityFlags(input: CompatibilityInput): ResolvedCompatibilityFlags {
-  return resolveWithRegistry(COMPAT_FLAG_REGISTRY, input);
+  const { flags, warnings } = explainWithRegistry(COMPAT_FLAG_REGISTRY, input);
+  return Object.freeze({ flags, warnings });
+}
+
+/**
+ * Why a field has its value: listed enable flag, listed disable flag, date, all dates,
+ * implication, or nothing (off by default).
+ * @internal
+ */
+export type CompatFlagReason<F extends string = CompatFlagField> =
+  | { readonly kind: "flag"; readonly flag: string }
+  | { readonly kind: "disableFlag"; readonly flag: string }
+  | { readonly kind: "date"; readonly date: string }
+  | { readonly kind: "allDates" }
+  | { readonly kind: "implied"; readonly by: F; readonly date: string }
+  | { readonly kind: "default" };
+
+/**
+ * {@link ResolvedCompatibilityFlags} plus the reason of every field's value.
+ * @internal
+ */
+export interface ExplainedCompatibilityFlags<F extends string = CompatFlagField> extends ResolvedCompatibilityFlags<F> {
+  /** One reason per field (frozen). */
+  readonly reasons: Readonly<Record<F, CompatFlagReason<F>>>;
+}
+
+/**
+ * Runs the §6.2 algorithm against any registry and reports why each field has its value.
+ * @internal
+ */
+export function explainWithRegistry<F extends string>(
+  registry: readonly CompatFlagDefinition<F>[],
+  input: CompatibilityInput,
+): ExplainedCompatibilityFlags<F> {
+  const reasons = {} as Record<F, CompatFlagReason<F>>;
+  const resolved = resolveInto(registry, input, reasons);
+  return Object.freeze({ ...resolved, reasons: Object.freeze(reasons) });
 }
 
 /**
@@ -72,6 +108,14 @@ export function resolveCompatibilityFlags(input: CompatibilityInput): ResolvedCo
 export function resolveWithRegistry<F extends string>(
   registry: readonly CompatFlagDefinition<F>[],
   input: CompatibilityInput,
+): ResolvedCompatibilityFlags<F> {
+  return resolveInto(registry, input, undefined);
+}
+
+function resolveInto<F extends string>(
+  registry: readonly CompatFlagDefinition<F>[],
+  input: CompatibilityInput,
+  reasons: Record<F, CompatFlagReason<F>> | undefined,
 ): ResolvedCompatibilityFlags<F> {
   const date = input.compatibilityDate;
   const listed = input.compatibilityFlags ?? [];
@@ -99,7 +143,7 @@ export function resolveWithRegistry<F extends string>(
   }
   const known = new Set<string>();
   for (const entry of registry) {
-    known.add(entry.enableFlag);
+    if (entry.enableFlag !== undefined) known.add(entry.enableFlag);
     if (entry.disableFlag !== undefined) known.add(entry.disableFlag);
   }
   for (const flag of listed) {
@@ -110,25 +154,36 @@ export function resolveWithRegistry<F extends string>(
   const flags = {} as Record<F, boolean>;
   const warnings: string[] = [];
   for (const entry of registry) {
-    const enableListed = flagSet.has(entry.enableFlag);
+    const enableListed = entry.enableFlag !== undefined && flagSet.has(entry.enableFlag);
     const disableListed = entry.disableFlag !== undefined && flagSet.has(entry.disableFlag);
     const byDate = entry.enableAllDates === true || (entry.enableDate !== undefined && date >= entry.enableDate);
     if (enableListed && disableListed) {
-      fail(`Compatibility flags are mutually contradictory: ${entry.enableFlag} vs ${entry.disableFlag ?? ""}`);
+      fail(`Compatibility flags are mutually contradictory: ${entry.enableFlag ?? ""} vs ${entry.disableFlag ?? ""}`);
     }
     if (enableListed && entry.experimental === true && input.experimental !== true) {
       fail(
-        `The compatibility flag ${entry.enableFlag} is experimental and may break or be removed in a future version of workerd. To use this flag, you must pass --experimental on the command line.`,
+        `The compatibility flag ${entry.enableFlag ?? ""} is experimental and may break or be removed in a future version of workerd. To use this flag, you must pass --experimental on the command line.`,
       );
     }
     if (enableListed && byDate) {
       warnings.push(
         entry.enableDate !== undefined && entry.enableAllDates !== true
-          ? `The compatibility flag ${entry.enableFlag} became the default as of ${entry.enableDate} so does not need to be specified anymore.`
-          : `The compatibility flag ${entry.enableFlag} is the default, so does not need to be specified anymore.`,
+          ? `The compatibility flag ${entry.enableFlag ?? ""} became the default as of ${entry.enableDate} so does not need to be specified anymore.`
+          : `The compatibility flag ${entry.enableFlag ?? ""} is the default, so does not need to be specified anymore.`,
       );
     }
     flags[entry.field] = enableListed || (byDate && !disableListed);
+    if (reasons !== undefined) {
+      reasons[entry.field] = enableListed
+        ? { kind: "flag", flag: entry.enableFlag ?? "" }
+        : disableListed
+          ? { kind: "disableFlag", flag: entry.disableFlag ?? "" }
+          : byDate
+            ? entry.enableAllDates === true || entry.enableDate === undefined
+              ? { kind: "allDates" }
+              : { kind: "date", date: entry.enableDate }
+            : { kind: "default" };
+    }
   }
 
   // Step 5: a single pass, so a field is only implied by fields declared before it.
@@ -136,7 +191,11 @@ export function resolveWithRegistry<F extends string>(
     const implied = entry.impliedByAfterDate;
     if (implied === undefined || date < implied.date) continue;
     if (entry.disableFlag !== undefined && flagSet.has(entry.disableFlag)) continue;
-    if (implied.names.some((name) => flags[name])) flags[entry.field] = true;
+    if (flags[entry.field]) continue;
+    const by = implied.names.find((name) => flags[name]);
+    if (by === undefined) continue;
+    flags[entry.field] = true;
+    if (reasons !== undefined) reasons[entry.field] = { kind: "implied", by, date: implied.date };
   }
 
   return Object.freeze({ flags: Object.freeze(flags), warnings: Object.freeze(warnings) });

@@ -35,7 +35,7 @@ export type LoadConfigOptions = Omit<ValidateConfigOptions, "baseDir">;
  * @example
  * ```ts
  * const config = loadConfig("scenarios/fetch-in-span/config.json", { experimental: true });
- * for (const service of config.services) console.log(service.name, service.worker.flags.userTracing);
+ * for (const service of config.services) console.log(service.name, service.worker.flags.nodeJsCompat);
  * for (const warning of config.warnings) console.warn(`workers-shim: warning: ${warning}`);
  * ```
  * @public

@@ -1,4 +1,5 @@
 import type { CompatFlags } from "../compat/resolve";
+import type { CompatProfile } from "../compat/tracing-gate";
 
 /**
  * Validated, normalised and frozen form of a `config.json` (conformance README, "config.json format").
@@ -13,8 +14,13 @@ export interface ShimConfig {
   readonly baseDir: string;
   /** The services in config order, which is also the order their `test()` handlers run in. */
   readonly services: readonly ServiceConfig[];
-  /** Compatibility warnings of all workers, each prefixed `service <name>: ` as workerd does. */
+  /**
+   * Compatibility warnings of all workers, each prefixed `service <name>: ` as workerd does,
+   * then at most one line naming the listed flags that are accepted with no effect in workers-shim.
+   */
   readonly warnings: readonly string[];
+  /** The registry profile: root key `compatibilityProfile` or the `profile` option; `head` by default. */
+  readonly compatibilityProfile: CompatProfile;
 }
 
 /**
@@ -41,6 +47,8 @@ export interface WorkerConfig {
   readonly compatibilityFlags: readonly string[];
   /** The resolved compatibility flags (see `resolveCompatibilityFlags`). */
   readonly flags: CompatFlags;
+  /** The config's registry profile (the same for every worker; see {@link ShimConfig}). */
+  readonly compatibilityProfile: CompatProfile;
   /** The bindings, in config order (empty when absent). */
   readonly bindings: readonly BindingConfig[];
   /** The Durable Object classes this worker exports (empty when absent). */
@@ -139,7 +147,7 @@ export interface DurableObjectNamespaceConfig {
 }
 
 /** Keys accepted at each level of `config.json`, in the order the error messages list them. */
-export const ROOT_KEYS = ["services"] as const;
+export const ROOT_KEYS = ["services", "compatibilityProfile"] as const;
 export const SERVICE_KEYS = ["name", "worker"] as const;
 export const WORKER_KEYS = [
   "modules",

@@ -1,7 +1,11 @@
 import { statSync } from "node:fs";
 import type { Stats } from "node:fs";
 import { extname, resolve as resolvePath } from "node:path";
+import { HONOURED_FIELDS } from "../compat/honoured";
+import { COMPAT_FLAG_REGISTRY } from "../compat/registry";
 import { resolveCompatibilityFlags } from "../compat/resolve";
+import { COMPAT_PROFILES } from "../compat/tracing-gate";
+import type { CompatProfile } from "../compat/tracing-gate";
 import type { CompatibilityInput, ResolvedCompatibilityFlags } from "../compat/resolve";
 import { deepFreeze } from "./deep-freeze";
 import { WorkersShimError } from "./errors";
@@ -42,6 +46,8 @@ export interface ValidateConfigOptions {
   readonly today?: Date | string;
   /** Newest supported compatibility date; defaults to `SUPPORTED_COMPATIBILITY_DATE`. */
   readonly maxDate?: string;
+  /** The registry profile (`--profile`); overrides the config's `compatibilityProfile`. */
+  readonly profile?: CompatProfile;
 }
 
 /**
@@ -77,6 +83,7 @@ export function createConfig(raw: unknown, options: ValidateConfigOptions, confi
   checkKeys(top, "config", root, ROOT_KEYS);
   const list = expectArray(top, "services", required(top, "", root, "services"), "services");
   if (list.length === 0) top.fail("services", "must list at least one service");
+  const compatibilityProfile = options.profile ?? validateProfile(top, own(root, "compatibilityProfile"));
 
   // First pass: names only, so that bindings and tails can refer to any service.
   const entries: { name: string; reporter: Reporter; object: JsonObject }[] = [];
@@ -102,17 +109,30 @@ export function createConfig(raw: unknown, options: ValidateConfigOptions, confi
     entries.push({ name, reporter: serviceReporter(name), object });
   });
 
-  const context: WorkerContext = { baseDir, options, serviceNames: entries.map((entry) => entry.name), warnings: [] };
+  const context: WorkerContext = {
+    baseDir,
+    options,
+    serviceNames: entries.map((entry) => entry.name),
+    warnings: [],
+    compatibilityProfile,
+  };
   const services = entries.map(({ name, reporter, object }): ServiceConfig => {
     const worker = validateWorker(reporter, name, required(reporter, "", object, "worker"), context);
     return { name, worker };
   });
+  const inert = flagsWithoutEffect(services);
+  if (inert.length > 0) {
+    context.warnings.push(
+      `compatibility ${inert.length === 1 ? "flag" : "flags"} accepted with no effect in workers-shim: ${inert.join(", ")} (see "workers-shim flags")`,
+    );
+  }
 
   const config: ShimConfig = {
     ...(configPath !== undefined ? { configPath } : {}),
     baseDir,
     services,
     warnings: context.warnings,
+    compatibilityProfile,
   };
   return deepFreeze(config);
 }
@@ -124,6 +144,32 @@ interface WorkerContext {
   readonly options: ValidateConfigOptions;
   readonly serviceNames: readonly string[];
   readonly warnings: string[];
+  readonly compatibilityProfile: CompatProfile;
+}
+
+function validateProfile(r: Reporter, value: unknown): CompatProfile {
+  if (value === undefined) return "head";
+  if (typeof value === "string" && (COMPAT_PROFILES as readonly string[]).includes(value)) return value as CompatProfile;
+  return r.fail("compatibilityProfile", `expected one of ${COMPAT_PROFILES.map(quote).join(", ")}, received ${describeValue(value)}`);
+}
+
+/**
+ * workerd flags listed in the config (not implied by a date) whose field changes behaviour that
+ * workers-shim does not implement, in order of first appearance.
+ */
+function flagsWithoutEffect(services: readonly ServiceConfig[]): string[] {
+  const inert = new Set<string>();
+  for (const entry of COMPAT_FLAG_REGISTRY) {
+    if (entry.owner !== "workerd" || entry.obsolete === true) continue;
+    if (Object.prototype.hasOwnProperty.call(HONOURED_FIELDS, entry.field)) continue;
+    if (entry.enableFlag !== undefined) inert.add(entry.enableFlag);
+    if (entry.disableFlag !== undefined) inert.add(entry.disableFlag);
+  }
+  const found: string[] = [];
+  for (const { worker } of services) {
+    for (const flag of worker.compatibilityFlags) if (inert.has(flag) && !found.includes(flag)) found.push(flag);
+  }
+  return found;
 }
 
 /** Builds the one-line `workers-shim: <scope>: <path>: <problem>` messages. */
@@ -235,6 +281,7 @@ function validateWorker(r: Reporter, serviceName: string, value: unknown, contex
     compatibilityDate,
     compatibilityFlags,
     flags: resolved.flags,
+    compatibilityProfile: context.compatibilityProfile,
     bindings,
     durableObjectNamespaces,
     ...(storageValue !== undefined ? { durableObjectStorage: { inMemory: true } as const } : {}),

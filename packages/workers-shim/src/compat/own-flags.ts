@@ -1,0 +1,68 @@
+/**
+ * Prefix of every compatibility flag that workers-shim defines itself; workerd knows no such names.
+ * @public
+ */
+export const OWN_FLAG_PREFIX = "workers_tracing_";
+
+/**
+ * One of the shim's own compatibility fields: an improvement over workerd that a worker opts into.
+ * @remarks Both flag names start with {@link OWN_FLAG_PREFIX}. Own fields have no enable date:
+ * they are never on by default, so a config that runs on workerd keeps its meaning.
+ * @internal
+ */
+export interface OwnCompatFieldFacts<F extends string = string> {
+  /** The camelCase field name. */
+  readonly field: F;
+  /** The flag name that turns the field on, e.g. `workers_tracing_example`. */
+  readonly enableFlag: string;
+  /** The flag name that turns the field off again, e.g. `workers_tracing_no_example`. */
+  readonly disableFlag: string;
+  /** Whether the enable flag needs `--experimental`. */
+  readonly experimental?: boolean;
+  /** One sentence on what the field changes, shown by `workers-shim flags`. */
+  readonly description: string;
+}
+
+/**
+ * Names of the shim's own compatibility fields (none yet); each is listed in the registry.
+ * @public
+ */
+export type OwnCompatField = never;
+
+/**
+ * The shim's own compatibility fields (none yet), after workerd's in the registry.
+ * @internal
+ */
+export const OWN_COMPAT_FIELDS: readonly OwnCompatFieldFacts<OwnCompatField>[] = [];
+
+/**
+ * Checks own fields against workerd's: the prefix, no clash of field or flag names.
+ * @throws Error naming the first bad entry (a mistake in the shim itself, found when it loads).
+ * @internal
+ */
+export function checkOwnFields(
+  own: readonly OwnCompatFieldFacts[],
+  workerd: readonly { readonly field: string; readonly enableFlag?: string; readonly disableFlag?: string }[],
+): void {
+  const fields = new Set(workerd.map((entry) => entry.field));
+  const flags = new Set<string>();
+  for (const entry of workerd) {
+    if (entry.enableFlag !== undefined) flags.add(entry.enableFlag);
+    if (entry.disableFlag !== undefined) flags.add(entry.disableFlag);
+  }
+  for (const entry of own) {
+    if (fields.has(entry.field)) fail(`own field "${entry.field}" clashes with a workerd field of that name`);
+    fields.add(entry.field);
+    for (const flag of [entry.enableFlag, entry.disableFlag]) {
+      if (!flag.startsWith(OWN_FLAG_PREFIX) || flag.length === OWN_FLAG_PREFIX.length) {
+        fail(`own flag "${flag}" of field "${entry.field}" must start with "${OWN_FLAG_PREFIX}" (names workerd does not know are reserved for them)`);
+      }
+      if (flags.has(flag)) fail(`own flag "${flag}" of field "${entry.field}" is already used`);
+      flags.add(flag);
+    }
+  }
+}
+
+function fail(message: string): never {
+  throw new Error(`workers-shim: compatibility registry: ${message}`);
+}
