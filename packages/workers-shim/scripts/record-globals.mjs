@@ -59,6 +59,7 @@ const SETS = [
   },
   { date: "2024-01-01", flags: ["enable_weak_ref", "expose_global_message_channel", "enable_global_performance_classes"] },
   { date: "2026-11-01", flags: ["experimental"], experimental: true },
+  { date: "2026-11-01", flags: ["no_nodejs_global_timers", "streams_disable_constructors"] },
 ];
 
 /**
@@ -67,6 +68,12 @@ const SETS = [
  * order); used to store each set's resolved values next to its recording.
  */
 const GATES = [
+  {
+    field: "streamsJavaScriptControllers",
+    enable: "streams_enable_constructors",
+    disable: "streams_disable_constructors",
+    date: "2022-11-30",
+  },
   { field: "globalNavigator", enable: "global_navigator", disable: "no_global_navigator", date: "2022-03-21" },
   { field: "nodeJsCompat", enable: "nodejs_compat", disable: "no_nodejs_compat", date: "2026-08-04" },
   { field: "workerdExperimental", enable: "experimental" },
@@ -97,6 +104,12 @@ const GATES = [
     enable: "enable_global_performance_classes",
     disable: "disable_global_performance_classes",
     impliedBy: { names: ["nodeJsCompat"], date: "2026-03-17" },
+  },
+  {
+    field: "enableNodejsGlobalTimers",
+    enable: "enable_nodejs_global_timers",
+    disable: "no_nodejs_global_timers",
+    impliedBy: { names: ["nodeJsCompat"], date: "2026-02-10" },
   },
 ];
 
