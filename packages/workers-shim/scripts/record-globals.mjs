@@ -153,6 +153,46 @@ export default {
 };
 `;
 
+const PROBES = JSON.parse(fs.readFileSync(path.join(HERE, "globals-probes.json"), "utf8"));
+
+/** The (date, flags) sets the probes run at. */
+const PROBE_SETS = [
+  { date: "2026-11-01", flags: ["nodejs_compat"] },
+  // Before 2025-06-01 workerd refuses eval during startup, which the probe worker needs.
+  { date: "2024-01-01", flags: ["allow_eval_during_startup"] },
+];
+
+/**
+ * Evaluates each probe expression (compiled at startup: workerd refuses code generation
+ * during a request) and prints its result: `String(value)`, or JSON for objects, prefixed
+ * with THROWS / RESOLVES / REJECTS where that applies, or PENDING. test/globals-probes.test.ts formats
+ * results the same way.
+ */
+const PROBES_WORKER = `
+const PROBES = ${JSON.stringify(PROBES)};
+const PENDING = Symbol("pending");
+const format = (v) => (typeof v === "object" && v !== null ? JSON.stringify(v) : String(v));
+const failure = (e) => (e !== null && typeof e === "object" ? e.name + ": " + e.message : "non-error " + String(e));
+const compiled = new Map([...PROBES.sync, ...PROBES.async].map((e) => [e, new Function("return (" + e + ")")]));
+export default {
+  async test() {
+    const results = {};
+    for (const e of PROBES.sync) {
+      try { results[e] = format(compiled.get(e)()); } catch (err) { results[e] = "THROWS " + failure(err); }
+    }
+    for (const e of PROBES.async) {
+      // A probe that never settles is reported as PENDING after 500 ms.
+      const pending = new Promise((resolve) => setTimeout(() => resolve(PENDING), 500));
+      try {
+        const value = await Promise.race([compiled.get(e)(), pending]);
+        results[e] = value === PENDING ? "PENDING" : "RESOLVES " + format(value);
+      } catch (err) { results[e] = "REJECTS " + failure(err); }
+    }
+    console.log("PROBES " + JSON.stringify(results));
+  }
+};
+`;
+
 const WARNINGS_WORKER = fs.readFileSync(path.join(HERE, "record-globals-warnings.js"), "utf8");
 
 const TAIL_WORKER = `
@@ -220,6 +260,25 @@ try {
     const name = `${set.date}_${set.flags.length === 0 ? "none" : set.flags.join("+")}.json`;
     fs.writeFileSync(path.join(OUT, name), JSON.stringify(fixture, null, 2) + "\n");
     console.log(`recorded ${name}`);
+  }
+
+  fs.mkdirSync(path.join(OUT, "probes"), { recursive: true });
+  for (const set of PROBE_SETS) {
+    fs.writeFileSync(path.join(tmp, "worker.js"), PROBES_WORKER);
+    fs.writeFileSync(path.join(tmp, "config.capnp"), capnp({ date: set.date, flags: set.flags, tail: false }));
+    const stdout = runWorkerd(tmp, false);
+    const line = stdout.split("\n").find((l) => l.startsWith("PROBES "));
+    if (line === undefined) throw new Error(`no PROBES line for ${JSON.stringify(set)}: ${stdout}`);
+    const name = `${set.date}_${set.flags.length === 0 ? "none" : set.flags.join("+")}.json`;
+    const fixture = {
+      workerd: version,
+      compatibilityDate: set.date,
+      compatibilityFlags: set.flags,
+      flags: { ...resolveGates(set.date, set.flags), enableNavigatorLanguage: set.date >= "2025-05-19" },
+      results: JSON.parse(line.slice("PROBES ".length)),
+    };
+    fs.writeFileSync(path.join(OUT, "probes", name), JSON.stringify(fixture, null, 2) + "\n");
+    console.log(`recorded probes/${name}`);
   }
 
   fs.writeFileSync(path.join(tmp, "worker.js"), WARNINGS_WORKER);

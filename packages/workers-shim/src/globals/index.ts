@@ -145,7 +145,8 @@ export function installWorkerGlobals(global: Target, options: WorkerGlobalsOptio
     ["structuredClone", structuredClone],
     [
       "reportError",
-      function reportError(error: unknown): void {
+      function reportError(...args: unknown[]): void {
+        const error = args[0];
         const event = new events.ErrorEvent("error", { error, message: String(error), cancelable: true });
         if (listeners.dispatchEvent(event)) {
           try {
@@ -251,7 +252,7 @@ export function installWorkerGlobals(global: Target, options: WorkerGlobalsOptio
   Object.defineProperty(global, "origin", { value: "null", writable: false, enumerable: true, configurable: true });
   define(global, "Cloudflare", createCloudflare(flags));
   define(global, "performance", performance);
-  define(global, "scheduler", createScheduler());
+  define(global, "scheduler", createScheduler(toStringTag));
   define(global, "caches", cache.caches);
   define(global, "crypto", crypto);
   define(global, "self", global);

@@ -28,7 +28,7 @@ export function createNavigator(flags: Flags) {
 }
 
 /** `scheduler` (a `Scheduler` instance) with workerd's `wait(ms, { signal })`. */
-export function createScheduler() {
+export function createScheduler(toStringTag: boolean) {
   class Scheduler {
     constructor(token: unknown) {
       guard(token);
@@ -54,7 +54,7 @@ export function createScheduler() {
       });
     }
   }
-  Object.defineProperty(Scheduler.prototype, Symbol.toStringTag, { value: "Scheduler", configurable: true });
+  if (toStringTag) Object.defineProperty(Scheduler.prototype, Symbol.toStringTag, { value: "Scheduler", configurable: true });
   return new Scheduler(RUNTIME_ONLY);
 }
 
@@ -97,9 +97,6 @@ export function createCaches() {
   class CacheStorage {
     constructor(token: unknown) {
       guard(token);
-    }
-    get default(): Cache {
-      return defaultCache;
     }
     open(_name: unknown): Promise<Cache> {
       return Promise.resolve(new Cache(RUNTIME_ONLY));
@@ -152,13 +149,15 @@ const NOT_BYTES =
 
 /** workerd's byte-only `IdentityTransformStream` and `FixedLengthStream`. */
 export function createByteStreams() {
-  class IdentityTransformStream extends TransformStream<ArrayBuffer | ArrayBufferView, Uint8Array> {
+  class IdentityTransformStream extends TransformStream<unknown, Uint8Array> {
     constructor(transform?: (chunk: Uint8Array) => void, flush?: () => void) {
       super({
-        transform(chunk, controller) {
-          if (!isByteChunk(chunk)) throw new TypeError(NOT_BYTES);
-          transform?.(toBytes(chunk));
-          if (byteLength(chunk) > 0) controller.enqueue(toBytes(chunk));
+        transform(chunk: unknown, controller) {
+          // workerd writes a string as its UTF-8 bytes.
+          const bytes = typeof chunk === "string" ? new TextEncoder().encode(chunk) : chunk;
+          if (!isByteChunk(bytes)) throw new TypeError(NOT_BYTES);
+          transform?.(toBytes(bytes));
+          if (byteLength(bytes) > 0) controller.enqueue(toBytes(bytes));
         },
         flush() {
           flush?.();
@@ -222,7 +221,7 @@ export function createWebSockets(events: { CloseEvent: new (type: string, init?:
       for (const event of this.#pending.splice(0)) this.dispatchEvent(event);
     }
     send(message: unknown): void {
-      if (!this.#accepted) throw new TypeError("You must call accept() on this WebSocket before sending messages.");
+      if (!this.#accepted) throw new TypeError("You must call one of accept() or state.acceptWebSocket() on this WebSocket before sending messages.");
       if (this.#state !== 1) throw new TypeError("Can't call WebSocket send() after close().");
       peers.get(this)?.[DELIVER](new MessageEvent("message", { data: message }));
     }
