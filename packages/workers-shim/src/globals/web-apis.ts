@@ -65,8 +65,8 @@ const NO_CACHE = "No Cache was configured";
  * lookup and store rejects with `Error: No Cache was configured`.
  */
 export function createCaches() {
-  const notImplemented = (method: string): Promise<never> =>
-    Promise.reject(new Error(`Failed to execute '${method}' on 'Cache': the method is not implemented.`));
+  const notImplemented = (method: string, type = "Cache"): Promise<never> =>
+    Promise.reject(new Error(`Failed to execute '${method}' on '${type}': the method is not implemented.`));
   class Cache {
     constructor(token: unknown) {
       guard(token);
@@ -98,20 +98,25 @@ export function createCaches() {
     constructor(token: unknown) {
       guard(token);
     }
-    open(_name: unknown): Promise<Cache> {
+    open(name: unknown): Promise<Cache> {
+      if (typeof name !== "string") {
+        return Promise.reject(
+          new TypeError("Failed to execute 'open' on 'CacheStorage': parameter 1 is not of type 'string'."),
+        );
+      }
       return Promise.resolve(new Cache(RUNTIME_ONLY));
     }
     delete(_name: unknown): Promise<never> {
-      return Promise.reject(unsupportedError("CacheStorage.delete"));
+      return notImplemented("delete", "CacheStorage");
     }
     match(_request: unknown, _options?: unknown): Promise<never> {
-      return Promise.reject(unsupportedError("CacheStorage.match"));
+      return notImplemented("match", "CacheStorage");
     }
     has(_name: unknown): Promise<never> {
-      return Promise.reject(unsupportedError("CacheStorage.has"));
+      return notImplemented("has", "CacheStorage");
     }
     keys(): Promise<never> {
-      return Promise.reject(unsupportedError("CacheStorage.keys"));
+      return notImplemented("keys", "CacheStorage");
     }
   }
   const caches = new CacheStorage(RUNTIME_ONLY);
