@@ -115,7 +115,7 @@ describe(serializeLogArguments.name, () => {
     const error = new Error("m");
     error.name = 42 as unknown as string;
     (error as { message: unknown }).message = { a: 1 };
-    error.stack = undefined;
+    delete error.stack;
     expect(serializeLogArguments([error])).toStrictEqual({
       message: ["42: [object Object]"],
       errorInfo: [{ name: "42", message: "[object Object]" }],
