@@ -155,14 +155,16 @@ const NOT_BYTES =
 /** workerd's byte-only `IdentityTransformStream` and `FixedLengthStream`. */
 export function createByteStreams() {
   class IdentityTransformStream extends TransformStream<unknown, Uint8Array> {
-    constructor(transform?: (chunk: Uint8Array) => void, flush?: () => void) {
+    /** `check` returns an error that errors the readable side (the write itself succeeds, as in workerd). */
+    constructor(check?: (chunk: Uint8Array) => Error | undefined, flush?: () => void) {
       super({
         transform(chunk: unknown, controller) {
           // workerd writes a string as its UTF-8 bytes.
           const bytes = typeof chunk === "string" ? new TextEncoder().encode(chunk) : chunk;
           if (!isByteChunk(bytes)) throw new TypeError(NOT_BYTES);
-          transform?.(toBytes(bytes));
-          if (byteLength(bytes) > 0) controller.enqueue(toBytes(bytes));
+          const error = check?.(toBytes(bytes));
+          if (error !== undefined) controller.error(error);
+          else if (byteLength(bytes) > 0) controller.enqueue(toBytes(bytes));
         },
         flush() {
           flush?.();
@@ -185,7 +187,9 @@ export function createByteStreams() {
       super(
         (bytes) => {
           seen += bytes.byteLength;
-          if (seen > expected) throw new TypeError("Attempt to write too many bytes through a FixedLengthStream.");
+          return seen > expected
+            ? new TypeError("Attempt to write too many bytes through a FixedLengthStream.")
+            : undefined;
         },
         () => {
           if (seen < expected) throw new TypeError("FixedLengthStream did not see all expected bytes before close().");
