@@ -35,6 +35,42 @@ function stackFrames(error: unknown): string | undefined {
   return lines.slice(first).join("\n");
 }
 
+/** `String(name)` and `String(message)` of an error, or undefined when reading either throws. */
+function readErrorParts(error: Error): { name: string; message: string } | undefined {
+  try {
+    return { name: String((error as { name?: unknown }).name), message: String((error as { message?: unknown }).message) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The `stack` of a log event's errorInfo, as workerd reports it: `String(error.stack)` without
+ * the leading name, `": "`, message and newline (each removed only where it is found, in that
+ * order); absent when the stack is undefined or nothing is left.
+ */
+function logStack(stack: unknown, name: string, message: string): string | undefined {
+  if (stack === undefined) return undefined;
+  let rest = String(stack);
+  if (rest.startsWith(name)) rest = rest.slice(name.length);
+  if (rest.startsWith(": ")) rest = rest.slice(2);
+  if (rest.startsWith(message)) rest = rest.slice(message.length);
+  if (rest.startsWith("\n")) rest = rest.slice(1);
+  return rest === "" ? undefined : rest;
+}
+
+function logErrorInfo(error: Error): LogErrorInfo | undefined {
+  const parts = readErrorParts(error);
+  if (parts === undefined) return undefined;
+  let stack: string | undefined;
+  try {
+    stack = logStack((error as { stack?: unknown }).stack, parts.name, parts.message);
+  } catch {
+    return undefined;
+  }
+  return stack === undefined ? { ...parts } : { ...parts, stack };
+}
+
 function serializeArgument(value: unknown): unknown {
   switch (typeof value) {
     case "string":
@@ -57,8 +93,10 @@ function serializeArgument(value: unknown): unknown {
   if (value === null) return null;
   if (types.isNativeError(value)) {
     // Formatted like Error.prototype.toString: an empty name or message drops the separator.
-    const name = errorName(value);
-    const message = errorMessage(value);
+    // workerd writes `{}` for an error whose name or message cannot be read.
+    const parts = readErrorParts(value);
+    if (parts === undefined) return {};
+    const { name, message } = parts;
     return name === "" ? message : message === "" ? name : `${name}: ${message}`;
   }
   if (types.isMap(value)) return "[object Map]";
@@ -91,12 +129,11 @@ export function serializeLogArguments(args: readonly unknown[]): {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (!types.isNativeError(arg)) continue;
+    const info = logErrorInfo(arg);
+    // An error whose name, message or stack cannot be read gets a null slot; workerd leaves
+    // errorInfo out when no slot holds an error's info.
+    if (info === undefined) continue;
     errorInfo ??= args.map(() => null);
-    const stack = stackFrames(arg);
-    const info: LogErrorInfo =
-      stack === undefined
-        ? { name: errorName(arg), message: errorMessage(arg) }
-        : { name: errorName(arg), message: errorMessage(arg), stack };
     errorInfo[i] = info;
   }
   let result: { message: unknown; truncated?: true; errorInfo?: (LogErrorInfo | null)[] } = { message };

@@ -82,6 +82,63 @@ describe(serializeLogArguments.name, () => {
     });
   });
 
+  // Hostile errors, as workerd 1.20261117.1 reports them (recorded with a streaming tail worker).
+  function withThrowingGetter<E extends Error>(error: E, key: "name" | "message" | "stack"): E {
+    Object.defineProperty(error, key, {
+      get() {
+        throw new Error(`${key} getter`);
+      },
+    });
+    return error;
+  }
+
+  it("gives a null errorInfo slot to an Error whose stack getter throws", () => {
+    const ok = new Error("ok");
+    const result = serializeLogArguments([ok, withThrowingGetter(new Error("stack boom"), "stack"), 3]);
+    expect(result.message).toEqual(["Error: ok", "Error: stack boom", 3]);
+    expect(result.errorInfo).toEqual([expect.objectContaining({ name: "Error", message: "ok" }), null, null]);
+  });
+
+  it("leaves errorInfo out when no Error's info can be read", () => {
+    expect(serializeLogArguments([withThrowingGetter(new Error("stack boom"), "stack")])).toStrictEqual({
+      message: ["Error: stack boom"],
+    });
+  });
+
+  it.for(["name", "message"] as const)("writes {} for an Error whose %s getter throws", (key) => {
+    const result = serializeLogArguments([withThrowingGetter(new TypeError("x"), key), new Error("ok")]);
+    expect(result.message).toEqual([{}, "Error: ok"]);
+    expect(result.errorInfo).toEqual([null, expect.objectContaining({ name: "Error", message: "ok" })]);
+  });
+
+  it("converts a non-string name, message and stack with String()", () => {
+    const error = new Error("m");
+    error.name = 42 as unknown as string;
+    (error as { message: unknown }).message = { a: 1 };
+    delete error.stack;
+    expect(serializeLogArguments([error])).toStrictEqual({
+      message: ["42: [object Object]"],
+      errorInfo: [{ name: "42", message: "[object Object]" }],
+    });
+    const other = new Error("numstack");
+    other.stack = 42 as unknown as string;
+    expect(serializeLogArguments([other]).errorInfo).toEqual([{ name: "Error", message: "numstack", stack: "42" }]);
+    other.stack = null as unknown as string;
+    expect(serializeLogArguments([other]).errorInfo).toEqual([{ name: "Error", message: "numstack", stack: "null" }]);
+  });
+
+  it.for<[string, string, string, string]>([
+    ["strips name, separator, message and newline", "Error", "m", "Error: m\n    at f (a.js:1:1)"],
+    ["keeps what follows a name whose message changed", "Error", "[object Object]", "Error: m\n    at f (a.js:1:1)"],
+    ["strips the message after an empty name", "", "nameless", "nameless\n    at f (a.js:1:1)"],
+  ])("%s from an errorInfo stack", ([, name, message, stack]) => {
+    const error = new Error(message);
+    error.name = name;
+    error.stack = stack;
+    const expected = message === "[object Object]" ? "m\n    at f (a.js:1:1)" : "    at f (a.js:1:1)";
+    expect(serializeLogArguments([error]).errorInfo).toEqual([{ name, message, stack: expected }]);
+  });
+
   it("has no errorInfo when no argument is an Error", () => {
     expect(serializeLogArguments(["x", { message: "not an error" }])).not.toHaveProperty("errorInfo");
   });

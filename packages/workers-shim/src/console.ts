@@ -6,6 +6,20 @@ type ConsoleMethod = (...args: unknown[]) => void;
 
 let installed = 0;
 let originals: Map<LogLevel, ConsoleMethod> | undefined;
+let uncaptured = 0;
+
+/**
+ * Runs `print` with the capture switched off, for callers (a worker's own console) that
+ * already reported the call and only want it printed.
+ */
+export function printWithoutCapture(print: () => void): void {
+  uncaptured++;
+  try {
+    print();
+  } finally {
+    uncaptured--;
+  }
+}
 
 /**
  * Patches `console.debug/info/log/warn/error` so that a call made inside a traced invocation is
@@ -20,10 +34,12 @@ export function installConsoleCapture(): () => void {
       const original = target[level];
       originals.set(level, original);
       target[level] = function (this: unknown, ...args: unknown[]): void {
-        try {
-          reportLog(level, args);
-        } catch {
-          // Reporting must never break the caller's console call.
+        if (uncaptured === 0) {
+          try {
+            reportLog(level, args);
+          } catch {
+            // Reporting must never break the caller's console call.
+          }
         }
         original.apply(console, args);
       };
