@@ -126,12 +126,16 @@ export function createCaches() {
 }
 
 /**
- * `Cloudflare`: `{ compatibilityFlags }`, a frozen null-prototype record of every flag name the
- * registry knows (the enable flag's name) and whether the worker has it on.
+ * `Cloudflare`: `{ compatibilityFlags }`, a frozen null-prototype record of every enable flag of
+ * workerd's fields and whether the worker has it on.
  */
 export function createCloudflare(flags: Flags): object {
   const record: Record<string, boolean> = Object.create(null) as Record<string, boolean>;
-  for (const definition of COMPAT_FLAG_REGISTRY) record[definition.enableFlag] = flags[definition.field] === true;
+  for (const definition of COMPAT_FLAG_REGISTRY) {
+    // workerd lists its own fields that have an enable flag; ours are not workerd's to list.
+    if (definition.owner !== "workerd" || definition.enableFlag === undefined) continue;
+    record[definition.enableFlag] = flags[definition.field] === true;
+  }
   return { compatibilityFlags: Object.freeze(record) };
 }
 
