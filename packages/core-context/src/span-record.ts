@@ -308,8 +308,8 @@ export class SpanRecord {
    * gave them; they are counted and encoded here as for {@link SpanRecord.setBudgetedAttribute}.
    * A link costs 72 bytes plus, per attribute, 48 bytes and the key and value sizes. One that
    * does not fit is not reported and not charged; the two `cloudflare.warning.*` attributes
-   * then name it (`record link "" of size <n>`), replacing an earlier warning. Links on the
-   * invocation span and on runtime spans are reported without budget.
+   * then name it (`record link "" of size <n>`), replacing an earlier warning; on the invocation
+   * span and on runtime spans it is dropped without a warning.
    */
   addLink(link: SpanLinkInfo): void {
     const state = SpanRecord.#state(this);
@@ -322,17 +322,16 @@ export class SpanRecord {
       size += LINK_ATTRIBUTE_BYTES + utf8Bytes(name) + (typeof value === "string" ? utf8Bytes(value) : 8);
       wire.push({ name: toWire(name), value: typeof value === "string" ? toWire(value) : value });
     }
-    if (state === OPEN) {
-      const detail = SpanRecord.#detail(this);
-      if (!detail.runtime) {
-        if (detail.bytes + size > ATTRIBUTE_BUDGET_BYTES) {
-          detail.set("cloudflare.warning.type", "span_data_limit_exceeded");
-          detail.set("cloudflare.warning.message", `exceeded span data limit while trying to record link "" of size ${size}`);
-          return;
-        }
-        detail.bytes += size;
+    const detail = SpanRecord.#detail(this);
+    if (detail.bytes + size > ATTRIBUTE_BUDGET_BYTES) {
+      // workerd reports no warning for the invocation span and runtime spans.
+      if (state === OPEN && !detail.runtime) {
+        detail.set("cloudflare.warning.type", "span_data_limit_exceeded");
+        detail.set("cloudflare.warning.message", `exceeded span data limit while trying to record link "" of size ${size}`);
       }
+      return;
     }
+    detail.bytes += size;
     const info: SpanLinkInfo = { context: link.context, attributes: wire, droppedAttributesCount: link.droppedAttributesCount };
     this.invocation._emit(this._spanContext(), { type: "spanLinks", links: [info] }, Date.now());
   }
