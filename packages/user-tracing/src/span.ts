@@ -42,7 +42,7 @@ export interface SpanIdentity {
   readonly traceId: string;
   /** 16 lowercase hex digits. */
   readonly spanId: string;
-  /** Always `0`. */
+  /** W3C trace flags: always `0` from {@link Span.spanContext}; 0–255 in a {@link SpanLink}. */
   readonly traceFlags: number;
 }
 
