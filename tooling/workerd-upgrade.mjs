@@ -140,6 +140,7 @@ export function formatReport(report) {
   const changed = report.goldens.filter((c) => c.kind !== 'version-only');
   const versionOnly = report.goldens.filter((c) => c.kind === 'version-only');
   lines.push(`own goldens: ${report.recordOk ? 're-recorded' : 'RECORDING FAILED'}; ${changed.length} changed, ${versionOnly.length} with only the workerd version line changed`);
+  for (const line of report.recordFailures ?? []) lines.push(`  not recorded (golden kept): ${line}`);
   for (const change of changed) {
     lines.push(`  ${change.kind} ${change.name}: +${change.added} -${change.removed} lines`);
     for (const line of change.sample) lines.push(`      ${line}`);
@@ -159,6 +160,23 @@ export function formatReport(report) {
   lines.push('');
   lines.push(report.ok ? 'workerd-upgrade: all checks passed' : 'workerd-upgrade: some checks FAILED (see above)');
   return lines.join('\n');
+}
+
+/**
+ * The failed scenarios of a conformance runner's output: each `FAIL <name> (...)` line with the
+ * first line of its reason, e.g. `tail-handler-object: test() failed: main`.
+ */
+export function failedScenarios(output) {
+  const lines = output.split('\n');
+  const failures = [];
+  for (let i = 0; i < lines.length; i++) {
+    const match = /^FAIL (\S+)/.exec(lines[i]);
+    if (!match) continue;
+    const next = lines[i + 1] ?? '';
+    const reason = /^\s/.test(next) ? next.trim().replace(/^run \d+: /, '') : '';
+    failures.push(reason ? `${match[1]}: ${reason}` : match[1]);
+  }
+  return failures;
 }
 
 /** Whether every check of a report passed; a missing registry test does not fail the run. */
@@ -240,7 +258,7 @@ function main(argv) {
   } else {
     const check = run(process.execPath, [SHARED_RUN_ALL, '--workerd', '--check', '--set', 'everything', '--bin', bin]);
     const summary = check.output.match(/conformance: \d+\/\d+ scenarios match/g)?.at(-1) ?? 'no summary line';
-    shared = { ok: check.ok, summary, failures: check.output.split('\n').filter((line) => line.startsWith('FAIL ')) };
+    shared = { ok: check.ok, summary, failures: failedScenarios(check.output) };
   }
 
   let registry;
@@ -258,8 +276,9 @@ function main(argv) {
     binary: binaryDate(binaryVersion),
     supported: supportedDate(fs.readFileSync(path.join(ROOT, RESOLVE_TS), 'utf8')),
   };
-  const report = { from, to: version, binaryVersion, recordOk: recorded.ok, goldens, shared, registry, dates };
-  if (!recorded.ok) process.stderr.write(`${lastLines(recorded.output, 30).join('\n')}\n`);
+  const recordFailures = failedScenarios(recorded.output);
+  const report = { from, to: version, binaryVersion, recordOk: recorded.ok, recordFailures, goldens, shared, registry, dates };
+  if (!recorded.ok && recordFailures.length === 0) process.stderr.write(`${lastLines(recorded.output, 30).join('\n')}\n`);
   report.ok = reportOk(report);
   process.stdout.write(`${formatReport(report)}\n`);
   return report.ok ? 0 : 1;

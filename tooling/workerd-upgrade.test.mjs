@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   binaryDate,
+  failedScenarios,
   formatReport,
   parseArgs,
   pinnedVersion,
@@ -125,4 +126,22 @@ test('formatReport lists the changed goldens, every check and the verdict', () =
   const mismatch = formatReport({ ...baseReport, dates: { binary: '2026-11-23', supported: '2026-11-17' }, ok: false });
   assert.match(mismatch, /compatibility date: MISMATCH: the binary says 2026-11-23, SUPPORTED_COMPATIBILITY_DATE is 2026-11-17/);
   assert.match(mismatch, /some checks FAILED/);
+});
+
+test('failedScenarios names each FAIL line with the first line of its reason', () => {
+  const output = [
+    'PASS a (1 invocations, 3 events, 2 runs)',
+    'FAIL tail-handler-object (1 invocations, 6 events, 2 runs)',
+    '    run 1: test() failed: main',
+    '        workerd/server/server/run.rs:642: debug: [ TEST ] main',
+    'FAIL last',
+    'conformance: 1/3 scenarios match',
+  ].join('\n');
+  assert.deepEqual(failedScenarios(output), ['tail-handler-object: test() failed: main', 'last']);
+  assert.deepEqual(failedScenarios('PASS a\nconformance: 1/1 scenarios match'), []);
+});
+
+test('formatReport shows scenarios that could not be recorded', () => {
+  const text = formatReport({ ...baseReport, recordOk: false, recordFailures: ['span-links: test() failed: main'], ok: false });
+  assert.match(text, /own goldens: RECORDING FAILED; 1 changed, 1 with only the workerd version line changed\n  not recorded \(golden kept\): span-links: test\(\) failed: main\n/);
 });
