@@ -149,7 +149,7 @@ describe(`${Span.name} links`, () => {
     const { raw } = await trace(() =>
       tracing.enterSpan("s", (span) => {
         // eslint-disable-next-line no-sparse-arrays -- a hole is one of the items workerd skips
-        span.addLinks([link({ n: 1 }), link(undefined, ctx("bad", ID, 1)), undefined as never, null as never, , link({ n: 2 })]);
+        span.addLinks([link({ n: 1 }), link(undefined, ctx("bad", ID, 1)), undefined, null, , link({ n: 2 })] as SpanLink[]);
       }),
     );
     expect(linksOf(raw).map((r) => r.links.map((l) => l.attributes[0]!.value))).toEqual([[1], [2]]);
