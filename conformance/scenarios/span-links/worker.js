@@ -15,7 +15,8 @@
 //  * a missing argument throws TypeError "Failed to execute 'addLink' on 'Span': parameter 1 is
 //    not of type 'Value'." (also addLinks), `undefined` does not;
 //  * addLinks: one event per usable item (others skipped); a non-array (Set, generator,
-//    array-like, string) is ignored; an array of more than 512 items is ignored as a whole;
+//    array-like, string, a Proxy of an array) is ignored; an array of more than 512 items is
+//    ignored as a whole;
 //  * budget: links share the span's 64 KiB with attributes; a link costs 72 bytes + per
 //    attribute 48 + key + value bytes (numbers/booleans 8); one that does not fit is not
 //    reported and not charged: the span gets the warning attributes "exceeded span data limit
@@ -96,6 +97,7 @@ export default {
       span.addLinks(new Set([link({ from: 'set' })]));
       span.addLinks((function* () { yield link({ from: 'generator' }); })());
       span.addLinks({ 0: link({ from: 'array-like' }), length: 1 });
+      span.addLinks(new Proxy([link({ from: 'proxy' })], {}));
       span.addLinks('ab');
       span.addLinks(null);
       span.addLinks(undefined);

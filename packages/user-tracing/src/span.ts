@@ -1,3 +1,4 @@
+import { types } from "node:util";
 import { USER_SPAN, type SpanRecord } from "@workers-tracing/core-context";
 import {
   MAX_LINKS_PER_CALL,
@@ -10,6 +11,7 @@ import {
 } from "./internal/convert";
 
 const CONSTRUCT = Symbol("Span.construct");
+const isProxy = types.isProxy;
 const hasOwn = Object.prototype.hasOwnProperty;
 
 const DIFFERENT_REQUEST =
@@ -194,15 +196,18 @@ export class Span {
   /**
    * Adds each link of an array as {@link Span.addLink} does, one `spanLinks` event per usable
    * link; returns the span.
-   * @remarks Anything but an array (also an iterable or an array-like) is ignored silently; an
-   * array of more than 512 links is ignored with a process warning, as workerd logs one.
+   * @remarks Anything but an array (also an iterable, an array-like or a Proxy of an array) is
+   * ignored silently; an array of more than 512 links is ignored with a process warning, as
+   * workerd logs one (not on ended or no-op spans).
    * @throws TypeError if `links` is missing.
    */
   addLinks(links: readonly SpanLink[]): this {
     if (arguments.length < 1) throw argumentError("addLinks", "Span", 1, "Value");
     const record = this.#record;
-    if (record === null || !Array.isArray(links)) return this;
+    // workerd takes only a real array: a Proxy of one is ignored too.
+    if (record === null || !Array.isArray(links) || isProxy(links)) return this;
     assertSameRequest(record);
+    if (!record.isOpen && !record.isRoot) return this;
     if (links.length > MAX_LINKS_PER_CALL) {
       warnHost(TOO_MANY_LINKS);
       return this;

@@ -165,6 +165,7 @@ describe(`${Span.name} links`, () => {
     ["null", null],
     ["undefined", undefined],
     ["a single link", link()],
+    ["a Proxy of an array", new Proxy([link()], {})],
   ])("ignores %s given to addLinks", async ([, value]) => {
     const { raw } = await trace(() => tracing.enterSpan("s", (span) => span.addLinks(value as SpanLink[])));
     expect(linksOf(raw)).toEqual([]);
@@ -259,6 +260,19 @@ describe(`${Span.name} links`, () => {
       ]);
       expect(raw.some((e) => e.event.type === "attributes")).toBe(false);
     });
+  });
+
+  it("ignores an array of more than 512 links on an ended or no-op span without a warning", async () => {
+    const warn = vi.spyOn(process, "emitWarning").mockImplementation(() => {});
+    const many = Array.from({ length: 513 }, () => link());
+    await trace(() =>
+      tracing.enterSpan("s", (span) => {
+        span.end();
+        span.addLinks(many);
+      }),
+    );
+    NOOP_SPAN.addLinks(many);
+    expect(warn).not.toHaveBeenCalled();
   });
 
   it("ignores links on an ended span", async () => {
