@@ -62,6 +62,9 @@ class SpanEventPrinter {
   spanUpdate(event) {
     receive(this, 'spanUpdate', 'spanUpdate', event);
   }
+  spanLinks(event) {
+    receive(this, 'spanLinks', 'spanLinks', event);
+  }
 }
 
 class EventPrinter extends SpanEventPrinter {

@@ -2,8 +2,8 @@
 // whose tailStream() returns an object instead of a function. Its members are inherited
 // (spanOpen/spanClose/attributes on a base class prototype, log/return/outcome on the
 // subclass prototype, `exception` an accessor property) and check `this`.
-// test() produces every event type the object has a member for: its own spans, attributes
-// and logs; a self-binding fetch of /ok (spans, a log, a `return`, waitUntil work after
+// test() produces every event type the object has a member for: its own spans, attributes,
+// a span link (`spanLinks`) and logs; a self-binding fetch of /ok (spans, a log, a `return`, waitUntil work after
 // it); a self-binding fetch of /boom (an `exception` event, outcome "exception").
 // Expect: the same events as with the function form, each delivered to the member named
 // after its type, called with the handler object as `this` (no `envelope.handlerMethod` or
@@ -28,6 +28,7 @@ export default {
   async test(ctrl, env, ctx) {
     ctx.tracing.enterSpan('test-span', (span) => {
       span.setAttribute('flag', true);
+      span.addLink({ context: { traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8), traceFlags: 1 }, attributes: { why: 'linked' } });
       console.log('inside test-span');
     });
     const ok = await env.self.fetch('http://main/ok');

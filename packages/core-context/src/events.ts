@@ -403,6 +403,31 @@ export interface SpanUpdate {
 }
 
 /**
+ * One link of a {@link SpanLinks} event: the linked span and the link's attributes.
+ * @public
+ */
+export interface SpanLinkInfo {
+  /** The linked span: lowercase hex ids and its trace flags (0–255). */
+  readonly context: { readonly traceId: string; readonly spanId: string; readonly traceFlags: number };
+  /** The link's string, number and boolean attributes, in property order. */
+  readonly attributes: readonly Attribute[];
+  /** How many attribute values were dropped for having another type (`undefined` is not counted). */
+  readonly droppedAttributesCount: number;
+}
+
+/**
+ * Links were added to a span (workerd builds from 2026-11-23); reported at once, one link per
+ * event.
+ * @public
+ */
+export interface SpanLinks {
+  /** Discriminant. */
+  readonly type: "spanLinks";
+  /** The added links. */
+  readonly links: readonly SpanLinkInfo[];
+}
+
+/**
  * Any event payload.
  * @public
  */
@@ -417,7 +442,8 @@ export type TailEventPayload =
   | Return
   | Outcome
   | StreamDiagnostic
-  | SpanUpdate;
+  | SpanUpdate
+  | SpanLinks;
 
 /**
  * The envelope of every streaming tail event.

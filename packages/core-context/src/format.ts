@@ -4,6 +4,7 @@ import type {
   EventOutcome,
   Log,
   Onset,
+  SpanLinkInfo,
   SpanUpdate,
   TailEvent,
   TailEventPayload,
@@ -236,9 +237,19 @@ function eventLine(event: TailEventPayload, c: Palette): string {
       return `${c.dim("diagnosticChannel:")} ${clean(event.channel)} ${json(event.message)}`;
     case "streamDiagnostic":
       return c.yellow(`dropped ${event.diagnostic.count} events`);
+    case "spanLinks":
+      return `${c.dim(event.links.length === 1 ? "link" : "links")} ${event.links.map(linkText).join("; ")}`;
     default:
       return c.dim(clean(String((event as { type: unknown }).type)));
   }
+}
+
+function linkText(link: SpanLinkInfo): string {
+  const { traceId, spanId, traceFlags } = link.context;
+  const parts = [`${traceId}-${spanId}-${traceFlags.toString(16).padStart(2, "0")}`];
+  for (const attribute of link.attributes) parts.push(`${clean(attribute.name)}=${formatValue(attribute.value)}`);
+  if (link.droppedAttributesCount > 0) parts.push(`(${link.droppedAttributesCount} dropped)`);
+  return parts.join("  ");
 }
 
 function levelColor(level: Log["level"], c: Palette): (text: string) => string {

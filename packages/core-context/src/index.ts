@@ -52,6 +52,8 @@ export type {
   ScheduledEventInfo,
   SpanClose,
   SpanContext,
+  SpanLinkInfo,
+  SpanLinks,
   SpanOpen,
   SpanUpdate,
   StreamDiagnostic,

@@ -112,6 +112,7 @@ const HANDLER_NAMES: Readonly<Record<TailEventPayload["type"], string>> = {
   outcome: "outcome",
   streamDiagnostic: "streamDiagEvent",
   spanUpdate: "spanUpdate",
+  spanLinks: "spanLinks",
 };
 
 const STARTING = 0;

@@ -1,4 +1,4 @@
-import type { Attribute, AttributeValue, SpanClose, SpanContext, TailEventPayload } from "./events";
+import type { Attribute, AttributeValue, SpanClose, SpanContext, SpanLinkInfo, TailEventPayload } from "./events";
 import type { Invocation } from "./invocation";
 
 const OPEN = 0;
@@ -15,6 +15,11 @@ export const ATTRIBUTE_BUDGET_BYTES = 65536;
 
 /** The payload of every user span's close, shared: it never varies. */
 const SPAN_CLOSE_OK: SpanClose = Object.freeze({ type: "spanClose", outcome: "ok" });
+
+// A link's charge against the span budget, fitted on workerd 2026-11-23: 72 bytes, plus 48 bytes
+// and the key and value sizes per attribute.
+const LINK_BASE_BYTES = 72;
+const LINK_ATTRIBUTE_BYTES = 48;
 
 /** Keys longer than this are shown cut in the budget warning message. */
 const WARNING_KEY_BYTES = 64;
@@ -294,6 +299,41 @@ export class SpanRecord {
     // A text whose UTF-8 size is its length is ASCII, so already as the tail worker receives it.
     const wireName = keyBytes === name.length ? name : toWire(name);
     detail.set(wireName, typeof value === "string" && valueSize !== value.length ? toWire(value) : value);
+  }
+
+  /**
+   * Adds a link: reports a `spanLinks` event with it at once, if the span is open and the link
+   * fits in the span's 64 KiB budget, shared with its attributes.
+   * @remarks `link` holds validated ids and the attribute keys and string values as user code
+   * gave them; they are counted and encoded here as for {@link SpanRecord.setBudgetedAttribute}.
+   * A link costs 72 bytes plus, per attribute, 48 bytes and the key and value sizes. One that
+   * does not fit is not reported and not charged; the two `cloudflare.warning.*` attributes
+   * then name it (`record link "" of size <n>`), replacing an earlier warning; on the invocation
+   * span and on runtime spans it is dropped without a warning.
+   */
+  addLink(link: SpanLinkInfo): void {
+    const state = SpanRecord.#state(this);
+    if (state !== OPEN && state !== ROOT) return;
+    const attributes = link.attributes;
+    const wire: Attribute[] = [];
+    let size = LINK_BASE_BYTES;
+    for (let i = 0; i < attributes.length; i++) {
+      const { name, value } = attributes[i]!;
+      size += LINK_ATTRIBUTE_BYTES + utf8Bytes(name) + (typeof value === "string" ? utf8Bytes(value) : 8);
+      wire.push({ name: toWire(name), value: typeof value === "string" ? toWire(value) : value });
+    }
+    const detail = SpanRecord.#detail(this);
+    if (detail.bytes + size > ATTRIBUTE_BUDGET_BYTES) {
+      // workerd reports no warning for the invocation span and runtime spans.
+      if (state === OPEN && !detail.runtime) {
+        detail.set("cloudflare.warning.type", "span_data_limit_exceeded");
+        detail.set("cloudflare.warning.message", `exceeded span data limit while trying to record link "" of size ${size}`);
+      }
+      return;
+    }
+    detail.bytes += size;
+    const info: SpanLinkInfo = { context: link.context, attributes: wire, droppedAttributesCount: link.droppedAttributesCount };
+    this.invocation._emit(this._spanContext(), { type: "spanLinks", links: [info] }, Date.now());
   }
 
   /** Reports an event attributed to this span at once (e.g. `spanUpdate`), if it is open. */

@@ -188,6 +188,28 @@ describe(formatEventTree.name, () => {
     `);
   });
 
+  it("renders span links under their span", () => {
+    const link = (spanId: string, traceFlags: number, dropped: number) => ({
+      context: { traceId: "0af7651916cd43dd8448eb211c80319c", spanId, traceFlags },
+      attributes: [{ name: "kind", value: "producer" }],
+      droppedAttributesCount: dropped,
+    });
+    const events = [
+      event("g", 0, 0, undefined, { type: "onset", executionModel: "stateless", spanId: "g0", scriptTags: [], info: { type: "custom" } }),
+      event("g", 1, 1, "g0", { type: "spanOpen", name: "consume", spanId: "g1" }),
+      event("g", 2, 1, "g1", { type: "spanLinks", links: [link("b7ad6b7169203331", 1, 0)] }),
+      event("g", 3, 1, "g0", { type: "spanLinks", links: [link("00f067aa0ba902b7", 0, 2), link("b7ad6b7169203331", 255, 0)] }),
+      event("g", 4, 2, "g1", { type: "spanClose", outcome: "ok" }),
+      event("g", 5, 2, "g0", outcome()),
+    ];
+    expect(formatEventTree(events)).toMatchInlineSnapshot(`
+      "custom  ok  2ms
+      ├─ consume  1ms
+      │  └─ link 0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01  kind="producer"
+      └─ links 0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-00  kind="producer"  (2 dropped); 0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-ff  kind="producer""
+    `);
+  });
+
   it("returns an empty string for no events", () => {
     expect(formatEventTree([])).toBe("");
   });

@@ -175,6 +175,23 @@ describe(createTailStreamSink.name, () => {
     expect(calls).toEqual(["log 1", "streamDiagEvent 4", "outcome 5"]);
   });
 
+  it("calls the spanLinks member for a span links event", async () => {
+    const calls: string[] = [];
+    const handler = {
+      spanLinks: (event: TailEvent) => void calls.push(`spanLinks ${event.sequence}`),
+      outcome: (event: TailEvent) => void calls.push(`outcome ${event.sequence}`),
+    };
+    const { sink, end } = open(() => handler);
+    const invocation = start(sink);
+    invocation.run(() => {
+      const context = { traceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b7ad6b7169203331", traceFlags: 1 };
+      currentUserSpan()!.addLink({ context, attributes: [], droppedAttributesCount: 0 });
+    });
+    invocation.finish();
+    await end;
+    expect(calls).toEqual(["spanLinks 1", "outcome 2"]);
+  });
+
   it("ends the session quietly when tailStream returns undefined", async () => {
     let calls = 0;
     const { sink, end, warnings, errors } = open(() => {

@@ -51,6 +51,55 @@ describe(SpanRecord.name, () => {
     ]);
   });
 
+  describe("addLink", () => {
+    const context = { traceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b7ad6b7169203331", traceFlags: 1 };
+    const link = (name: string, value: string | number) => ({ context, attributes: [{ name, value }], droppedAttributesCount: 0 });
+
+    it("reports one spanLinks event at once, with the wire form of keys and values", async () => {
+      const { events } = await trace(() => {
+        const span = currentUserSpan()!.startChild("consumer");
+        span.addLink(link("k\ud800", "v"));
+        span.end();
+        span.addLink(link("late", 1));
+      });
+      expect(events[2]).toStrictEqual({
+        sequence: 2,
+        spanId: S(2),
+        event: { type: "spanLinks", links: [{ context, attributes: [{ name: "k\ufffd\ufffd\ufffd", value: "v" }], droppedAttributesCount: 0 }] },
+      });
+      expect(events.filter((e) => e.event.type === "spanLinks")).toHaveLength(1);
+    });
+
+    it("charges the attribute budget and warns with the size of a link that does not fit", async () => {
+      const { events } = await trace(() => {
+        const span = currentUserSpan()!.startChild("consumer");
+        // 72 + 48 + 1 + value: exactly the budget fits.
+        span.addLink(link("a", "x".repeat(ATTRIBUTE_BUDGET_BYTES - 121)));
+        span.addLink(link("b", 1));
+        span.end();
+      });
+      expect(events.filter((e) => e.event.type === "spanLinks")).toHaveLength(1);
+      expect(events.find((e) => e.event.type === "attributes")?.event).toStrictEqual({
+        type: "attributes",
+        info: [
+          { name: "cloudflare.warning.type", value: "span_data_limit_exceeded" },
+          { name: "cloudflare.warning.message", value: 'exceeded span data limit while trying to record link "" of size 129' },
+        ],
+      });
+    });
+
+    it("drops an oversized link on a runtime child without a warning", async () => {
+      const { events } = await trace(() => {
+        const span = currentUserSpan()!.startRuntimeChild("jsRpcCall");
+        span.addLink(link("big", "x".repeat(ATTRIBUTE_BUDGET_BYTES)));
+        span.addLink(link("small", 1));
+        span.end();
+      });
+      expect(events.filter((e) => e.event.type === "spanLinks")).toHaveLength(1);
+      expect(events.some((e) => e.event.type === "attributes")).toBe(false);
+    });
+  });
+
   it("reports user attributes of a runtime child at once and its own ones at its end", async () => {
     const { events } = await trace(() => {
       const span = currentUserSpan()!.startRuntimeChild("jsRpcCall");

@@ -1,7 +1,17 @@
+import { types } from "node:util";
 import { USER_SPAN, type SpanRecord } from "@workers-tracing/core-context";
-import { argumentError, toAttributeValue, toStringValue, toWire } from "./internal/convert";
+import {
+  MAX_LINKS_PER_CALL,
+  TOO_MANY_LINKS,
+  argumentError,
+  toAttributeValue,
+  toLinkInput,
+  toStringValue,
+  toWire,
+} from "./internal/convert";
 
 const CONSTRUCT = Symbol("Span.construct");
+const isProxy = types.isProxy;
 const hasOwn = Object.prototype.hasOwnProperty;
 
 const DIFFERENT_REQUEST =
@@ -34,8 +44,28 @@ export interface SpanIdentity {
   readonly traceId: string;
   /** 16 lowercase hex digits. */
   readonly spanId: string;
-  /** Always `0`. */
+  /** W3C trace flags: always `0` from {@link Span.spanContext}; 0–255 in a {@link SpanLink}. */
   readonly traceFlags: number;
+}
+
+/**
+ * A link to another span, for {@link Span.addLink} and {@link Span.addLinks} (workerd's
+ * `TracingSpanLink`).
+ * @public
+ */
+export interface SpanLink {
+  /** The linked span: `traceId` (32 hex digits), `spanId` (16 hex digits), `traceFlags` (0–255). */
+  readonly context: SpanIdentity;
+  /** The link's attributes: string, number and boolean values are kept, others dropped and counted. */
+  readonly attributes?: Record<string, SpanAttributeValue | undefined>;
+  /** Ignored: the reported count is always the number of values dropped here. */
+  readonly droppedAttributesCount?: number;
+}
+
+function warnHost(message: string): void {
+  // A host-side warning, as workerd's "console warning" log: emitted outside the invocation so
+  // that a runtime capturing the console never reports it as the worker's own log.
+  USER_SPAN.exit(() => process.emitWarning(message));
 }
 
 function assertSameRequest(record: SpanRecord): void {
@@ -134,6 +164,57 @@ export class Span {
     for (let i = 0; i < keys.length; i++) {
       const value = values[i];
       if (value !== undefined) record.setBudgetedAttribute(keys[i]!, value);
+    }
+    return this;
+  }
+
+  /**
+   * Links the span to another span; reported at once as a `spanLinks` event; returns the span.
+   * @remarks As in workerd, a link that is not usable is ignored without an error: a non-object,
+   * a missing `context`, ids that are not 32 / 16 hex digits or are all zeros, `traceFlags` that
+   * is not an integer from 0 to 255. Ids are reported lowercased. A link counts against the
+   * span's 64 KiB budget (72 bytes, plus 48 bytes and the key and value sizes per attribute);
+   * one that does not fit is replaced by warning attributes. Does nothing on ended spans.
+   * @throws TypeError if `link` is missing.
+   * @example
+   * ```ts
+   * tracing.enterSpan("consume", (span) => {
+   *   span.addLink({ context: producer.spanContext(), attributes: { kind: "producer" } });
+   * });
+   * ```
+   */
+  addLink(link: SpanLink): this {
+    if (arguments.length < 1) throw argumentError("addLink", "Span", 1, "Value");
+    const record = this.#record;
+    if (record === null) return this;
+    assertSameRequest(record);
+    const input = toLinkInput(link);
+    if (input !== undefined) record.addLink(input);
+    return this;
+  }
+
+  /**
+   * Adds each link of an array as {@link Span.addLink} does, one `spanLinks` event per usable
+   * link; returns the span.
+   * @remarks Anything but an array (also an iterable, an array-like or a Proxy of an array) is
+   * ignored silently; an array of more than 512 links is ignored with a process warning, as
+   * workerd logs one (not on ended or no-op spans).
+   * @throws TypeError if `links` is missing.
+   */
+  addLinks(links: readonly SpanLink[]): this {
+    if (arguments.length < 1) throw argumentError("addLinks", "Span", 1, "Value");
+    const record = this.#record;
+    // workerd takes only a real array: a Proxy of one is ignored too.
+    if (record === null || !Array.isArray(links) || isProxy(links)) return this;
+    assertSameRequest(record);
+    if (!record.isOpen && !record.isRoot) return this;
+    if (links.length > MAX_LINKS_PER_CALL) {
+      warnHost(TOO_MANY_LINKS);
+      return this;
+    }
+    for (let i = 0; i < links.length; i++) {
+      const input = toLinkInput(links[i]);
+      if (input !== undefined) record.addLink(input);
     }
     return this;
   }
