@@ -96,7 +96,7 @@ function member(receiver: unknown, method: string): unknown {
  * onset span, opens the callee's `jsRpcCall` span and makes it current while the method runs
  * (workerd 2026-11-17, Appendix A), and ends it a turn of the event loop after the method's
  * result arrived (after the spans of RPC calls the method made, which close a turn after their
- * results; still before the invocation's `return`), or at once when the method failed. A
+ * results; still before the invocation's `return`; also when the method failed). A
  * returned ReadableStream reaches the caller through a pump (see `streamToCaller`).
  */
 export async function runRpcMethod(invocation: Invocation, request: RpcRequest, receiver: () => unknown): Promise<unknown> {
@@ -119,8 +119,12 @@ export async function runRpcMethod(invocation: Invocation, request: RpcRequest, 
   try {
     value = await (span === undefined ? run() : USER_SPAN.run(span, run));
   } catch (error) {
-    // A rejected call has no `return`; its outcome follows at once, after the span.
-    span?.end();
+    // A rejected call has no `return`. Its span closes a turn later, as after a result (after
+    // the spans of RPC calls the method made), and the outcome follows it.
+    if (span !== undefined) {
+      await nextTurn();
+      span.end();
+    }
     throw error;
   }
   endLater(span);
