@@ -98,9 +98,16 @@ function member(receiver: unknown, method: string): unknown {
  * result arrived (after the spans of RPC calls the method made, which close a turn after their
  * results; still before the invocation's `return`; also when the method failed). A
  * returned ReadableStream reaches the caller through a pump (see `streamToCaller`).
+ * @param frame - the invocation whose root the `jsRpcCall` span belongs to: on an object, the
+ * newest live one when the method starts (see `DurableObjectActor.inNewestFrame`)
  */
-export async function runRpcMethod(invocation: Invocation, request: RpcRequest, receiver: () => unknown): Promise<unknown> {
-  const span = invocation.traced ? invocation.root.startRuntimeChild("jsRpcCall") : undefined;
+export async function runRpcMethod(
+  invocation: Invocation,
+  request: RpcRequest,
+  receiver: () => unknown,
+  frame: Invocation = invocation,
+): Promise<unknown> {
+  const span = frame.traced ? frame.root.startRuntimeChild("jsRpcCall") : undefined;
   invocation.reportAttributes([{ name: "jsrpc.method", value: request.method }]);
   if (span !== undefined) {
     span.setAttribute("jsrpc.method", request.method);
