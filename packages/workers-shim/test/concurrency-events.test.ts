@@ -65,7 +65,7 @@ describe("a Durable Object receiving two requests before it started", () => {
     const all = await run();
     const fetch = all.find((invocation) => (invocation.onset.event as { info: { type: string } }).info.type === "fetch")!;
     const ret = fetch.events.find((e) => e.event.type === "return")!;
-    const reading = all[0]!.events.find((e) => e.event.type === "log" && e.event.message[0] === "reading")!;
+    const reading = all[0]!.events.find((e) => e.event.type === "log" && (e.event.message as unknown[])[0] === "reading")!;
     // The caller waits 20 ms before it reads: the return arrives after its "reading" log.
     expect(events().indexOf(ret)).toBeGreaterThan(events().indexOf(reading));
   });

@@ -21,6 +21,9 @@ interface StreamResult {
 
 const results = new WeakMap<ReadableStream, StreamResult>();
 
+/** What one read of the source gives. */
+type ReadResult = Awaited<ReturnType<ReadableStreamDefaultReader<unknown>["read"]>>;
+
 /** The pumping state of a stream an RPC method returned, if `value` is one. */
 export function rpcStreamResult(value: unknown): StreamResult | undefined {
   return value instanceof ReadableStream ? results.get(value) : undefined;
@@ -60,7 +63,7 @@ export function streamToCaller(scope: InvocationScope, source: ReadableStream): 
     });
   };
 
-  let pending: Promise<ReadableStreamReadResult<unknown>> | undefined;
+  let pending: Promise<ReadResult> | undefined;
   const prefetch = (): void => {
     const read = invocation.run(() => reader.read());
     pending = read;
@@ -76,7 +79,7 @@ export function streamToCaller(scope: InvocationScope, source: ReadableStream): 
     {
       async pull(controller) {
         if (pending === undefined) prefetch();
-        let chunk: ReadableStreamReadResult<unknown>;
+        let chunk: ReadResult;
         try {
           chunk = await pending!;
         } catch (error) {
