@@ -1,13 +1,17 @@
 // Two requests reach a Durable Object at once, before it has started (its constructor, with a
 // blockConcurrencyWhile of 10 ms, runs when the first one arrives). test() calls visit('A')
 // and visit('B') on one object together (JS RPC; A waits 30 ms inside its span, B 15 ms),
-// then fetches /C and /D on a second object together (C waits 30 ms, D 15 ms) and reads both
-// bodies once both responses arrived.
+// then, on a second object, fetches /C (waits 30 ms) and calls visit('D') (15 ms) together and
+// reads the response body once both results arrived (two fetches would race: workerd hands
+// both responses to the caller in one turn); then the same on a third object with the RPC
+// call visit('E') (15 ms) made before the fetch of /F (30 ms).
 // Expect (workerd): both onsets are delivered before any handler code runs, so the constructor,
 // both handlers' spans (the callee `jsRpcCall` spans too) and logs all go to the stream of the
-// second (newest) invocation, also after that invocation's own `return`; the first invocation
-// gets only onset, `return` (when its own handler finished) and `outcome`. Outcomes wait until
-// both handlers have finished.
+// newest invocation, also after that invocation's own `return`; the other invocation gets only
+// onset, `return` (when its own handler finished) and `outcome`. The newest invocation's
+// outcome waits for the other handler too (the other one's does not). A fetch reaches the
+// object after an RPC call made at the same time, so in both mixed pairs the fetch invocation
+// is the newest, and its handler runs before the RPC method.
 import { DurableObject, tracing } from 'cloudflare:workers';
 const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 export class Room extends DurableObject {
@@ -33,7 +37,7 @@ export class Room extends DurableObject {
     const label = new URL(request.url).pathname.slice(1);
     console.log(label, 'fetch start');
     await tracing.enterSpan(`fetch-${label}`, async () => {
-      await wait(label === 'C' ? 30 : 15);
+      await wait(label === 'D' ? 15 : 30);
       console.log(label, 'fetch after wait');
     });
     return new Response(label);
@@ -44,7 +48,10 @@ export default {
     const stub = env.objects.get(env.objects.idFromName('rpc-room'));
     console.log('rpc', await Promise.all([stub.visit('A'), stub.visit('B')]));
     const other = env.objects.get(env.objects.idFromName('fetch-room'));
-    const responses = await Promise.all([other.fetch('http://room/C'), other.fetch('http://room/D')]);
-    console.log('fetch', await Promise.all(responses.map((r) => r.text())));
+    const [response, label] = await Promise.all([other.fetch('http://room/C'), other.visit('D')]);
+    console.log('fetch and rpc', await response.text(), label);
+    const third = env.objects.get(env.objects.idFromName('mixed-room'));
+    const [mixedLabel, mixedResponse] = await Promise.all([third.visit('E'), third.fetch('http://room/F')]);
+    console.log('rpc and fetch', mixedLabel, await mixedResponse.text());
   },
 };

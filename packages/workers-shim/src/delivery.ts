@@ -86,6 +86,11 @@ export class InvocationScope {
     this.#outcome = outcome;
   }
 
+  /** Adds work the invocation's `outcome` waits for, without reporting its failure. */
+  hold(value: Promise<unknown>): void {
+    this.#pending.push(value.then(noop, noop));
+  }
+
   /** Registers `callback` to run once the invocation has ended (after its `outcome`). */
   atEnd(callback: () => void): void {
     this.#atEnd.push(callback);
@@ -111,22 +116,6 @@ export function scopeOf(invocation: Invocation): InvocationScope | undefined {
 }
 
 const noop = (): void => {};
-
-// The handlers still running on each actor context (settled results are removed).
-const running = new WeakMap<ExecutionContext, Set<Promise<unknown>>>();
-
-/**
- * Resolves once no handler other than `own` is running on the actor context. workerd reports an
- * object invocation's `outcome` only when the object's other handlers have finished too (they
- * may still be reporting into this invocation's stream, see `DurableObjectActor.inNewestFrame`).
- */
-async function othersFinished(context: ExecutionContext, own: Promise<unknown>): Promise<void> {
-  for (;;) {
-    const others = [...(running.get(context) ?? [])].filter((handler) => handler !== own);
-    if (others.length === 0) return;
-    await Promise.all(others.map((handler) => handler.then(noop, noop)));
-  }
-}
 
 /**
  * Delivers one event as an invocation: reports its onset, runs `body` inside it, reports
@@ -173,21 +162,9 @@ export function deliver<R>(
       throw error;
     },
   );
-  const actor = context.executionModel === "durableObject";
-  if (actor) {
-    let handlers = running.get(context);
-    if (handlers === undefined) running.set(context, (handlers = new Set()));
-    handlers.add(result);
-    const own = handlers;
-    void result.then(
-      () => own.delete(result),
-      () => own.delete(result),
-    );
-  }
   const done = result
     .then(noop, noop)
     .then(() => scope.settle())
-    .then(() => (actor ? othersFinished(context, result) : undefined))
     .then(() => {
       invocation.finish(scope.forcedOutcome ?? (failed ? options.failureOutcome : "ok"));
       scope.ended();

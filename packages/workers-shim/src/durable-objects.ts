@@ -137,14 +137,17 @@ export class DurableObjectActor implements AlarmScheduler {
 
   /**
    * The class instance once no `blockConcurrencyWhile()` holds the object back. An object that
-   * has not started yet starts a turn later, as workerd's start is I/O: requests sent together
-   * are all delivered (their onsets reported) before the constructor runs.
+   * has not started yet starts two turns later, as workerd's start is I/O: requests sent
+   * together (fetches included, which arrive a turn after RPC calls) are all delivered, their
+   * onsets reported, before the constructor runs.
    */
   async prepared(): Promise<object> {
     if (this.#instance === undefined) {
-      this.#starting ??= nextTurn().then(() => {
-        this.instance();
-      });
+      this.#starting ??= nextTurn()
+        .then(nextTurn)
+        .then(() => {
+          this.instance();
+        });
       await this.#starting;
     }
     const object = this.instance();
@@ -159,7 +162,11 @@ export class DurableObjectActor implements AlarmScheduler {
    */
   inNewestFrame<R>(own: Invocation, fn: () => R): R {
     const newest = this.context.newestLive ?? own;
-    return newest.run(fn);
+    const result = newest.run(fn);
+    // The newer invocation's outcome waits for the handler running in its frame (and for the
+    // runtime spans that close a turn after it), as workerd's does.
+    if (newest !== own) scopeOf(newest)?.hold(Promise.resolve(result).then(nextTurn, nextTurn));
+    return result;
   }
 
   /** Runs `callback` at once; new events wait until its result settled. */
@@ -238,7 +245,11 @@ export class DurableObjectActor implements AlarmScheduler {
       },
       async (scope) => {
         const object = await this.prepared();
-        return runRpcMethod(scope.invocation, request, () => object, this.context.newestLive);
+        // An RPC method starts a step later than a fetch handler that waited for the same start.
+        await Promise.resolve();
+        return this.inNewestFrame(scope.invocation, () =>
+          runRpcMethod(scope.invocation, request, () => object, this.context.newestLive),
+        );
       },
     );
     return delivery.result;
@@ -407,7 +418,9 @@ class DurableObjectStub {
     if (span !== undefined) setRequestAttributes(span, request, knownBodyLength(request));
     const parent = spanContextOf(span);
     // `request` is this call's own copy (toRequest made it): the object gets it as it is.
+    // A fetch reaches the object a turn later than an RPC call made at the same time would.
     return nextTurn()
+      .then(nextTurn)
       .then(() => this.#objects.actor(this.id).deliverFetch(request, parent))
       .then(
         (response) => {
