@@ -1,10 +1,10 @@
 // Two requests reach a Durable Object at once, before it has started (its constructor, with a
 // blockConcurrencyWhile of 10 ms, runs when the first one arrives). test() calls visit('A')
 // and visit('B') on one object together (JS RPC; A waits 30 ms inside its span, B 15 ms),
-// then, on a second object, fetches /C (waits 30 ms) and calls visit('D') (15 ms) together and
+// then, on a second object, fetches /C (waits 60 ms) and calls visit('D') (15 ms) together and
 // reads the response body once both results arrived (two fetches would race: workerd hands
 // both responses to the caller in one turn); then the same on a third object with the RPC
-// call visit('E') (15 ms) made before the fetch of /F (30 ms).
+// call visit('E') (15 ms) made before the fetch of /F (60 ms).
 // Expect (workerd): both onsets are delivered before any handler code runs, so the constructor,
 // both handlers' spans (the callee `jsRpcCall` spans too) and logs all go to the stream of the
 // newest invocation, also after that invocation's own `return`; the other invocation gets only
@@ -37,7 +37,7 @@ export class Room extends DurableObject {
     const label = new URL(request.url).pathname.slice(1);
     console.log(label, 'fetch start');
     await tracing.enterSpan(`fetch-${label}`, async () => {
-      await wait(label === 'D' ? 15 : 30);
+      await wait(60);
       console.log(label, 'fetch after wait');
     });
     return new Response(label);

@@ -194,7 +194,7 @@ export class DurableObjectActor implements AlarmScheduler {
 
   /** Delivers a `fetch` event to the object. */
   async deliverFetch(request: Request, parent: SpanContext | undefined): Promise<Response> {
-    await this.#ready();
+    // Delivered (onset reported) at once; the handler waits for a blockConcurrencyWhile().
     const held = new WeakSet<Response>();
     const delivery = deliver(
       this.owner.host,
@@ -230,7 +230,7 @@ export class DurableObjectActor implements AlarmScheduler {
 
   /** Delivers a JS-RPC call to the object. */
   async deliverRpc(request: RpcRequest): Promise<unknown> {
-    await this.#ready();
+    // Delivered (onset reported) at once; the method waits for a blockConcurrencyWhile().
     const delivery = deliver(
       this.owner.host,
       {

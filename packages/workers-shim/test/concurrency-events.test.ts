@@ -86,3 +86,34 @@ describe("a failing RPC method that made a nested RPC call", () => {
     expect(names(events).slice(-2)).toEqual(["spanClose", "outcome ok"]);
   });
 });
+
+describe("a request reaching a Durable Object while blockConcurrencyWhile() holds it", () => {
+  it("is delivered at once; the blocking handler's later logs go to its stream", async () => {
+    const config = fixtureConfig(
+      [
+        service("main", "events/do-block.js", {
+          bindings: [{ name: "objects", durableObjectNamespace: "Room" }],
+          durableObjectNamespaces: [{ className: "Room", uniqueKey: "room" }],
+          durableObjectStorage: { inMemory: true },
+          streamingTails: ["tail"],
+        }),
+        COLLECTOR,
+      ],
+      true,
+    );
+    runtime = (await start(config)).runtime;
+    expect((await runtime.runTests()).failed).toBe(0);
+    await drainTails();
+    const [, , first, second] = invocations();
+    expect(names(first!.events)).toEqual(["onset jsrpc", "spanOpen jsRpcCall", 'log ["A","start"]', "spanClose", "return", "outcome ok"]);
+    expect(names(second!.events)).toEqual([
+      "onset jsrpc",
+      'log ["A after block"]',
+      "spanOpen jsRpcCall",
+      'log ["B","start"]',
+      "spanClose",
+      "return",
+      "outcome ok",
+    ]);
+  });
+});
