@@ -44,6 +44,7 @@
 // scenario matches; 2 on usage errors or when the shared tools are missing.
 
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { spawn, execFileSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -160,6 +161,7 @@ async function loadSharedTools() {
     parseEvLines: runWorkerdModule.parseEvLines,
     scenarioProblems: runWorkerdModule.scenarioProblems,
     loadConfig: toCapnpModule.loadConfig,
+    configToCapnp: toCapnpModule.configToCapnp,
     normalize: normalizeModule.normalize,
     renderDocument: normalizeModule.renderDocument,
     compareDocuments: compareModule.compareDocuments,
@@ -293,6 +295,61 @@ const SERVE_WORKERD = path.join(TOOLS_DIR, 'serve-workerd.mjs');
 // Placeholder values go into a /bin/sh command line: quote them unless they are plain.
 const quoteForShell = (s) => (/^[\w./@%+=:,-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`);
 
+/**
+ * Services that name themselves in `streamingTails` (a service that is its own streaming tail,
+ * which workerd allows). The shared checks refuse a tail with tails of its own; this suite
+ * accepts exactly that case, for "tail…" services (the shared naming rule still applies).
+ */
+export function selfTailingServices(config) {
+  return (config.services ?? []).filter((s) => (s.worker?.streamingTails ?? []).includes(s.name)).map((s) => s.name);
+}
+
+/** The shared scenario problems, less the refusal of a self-tailing "tail…" service. */
+export function ownScenarioProblems(tools, config) {
+  const selfTailing = new Set(selfTailingServices(config));
+  return tools
+    .scenarioProblems(config)
+    .filter((p) => ![...selfTailing].some((name) => p === `tail service "${name}" must not have streamingTails`));
+}
+
+/**
+ * The shared `runWorkerd` for a scenario with a self-tailing service: the same capnp config and
+ * `workerd test --experimental` run, checked with {@link ownScenarioProblems}.
+ */
+async function runWorkerdOwn(tools, scenarioDir, { timeoutMs, bin }) {
+  const { config } = tools.loadConfig(scenarioDir);
+  if (selfTailingServices(config).length === 0) return tools.runWorkerd(scenarioDir, { timeoutMs, bin });
+  const problems = ownScenarioProblems(tools, config);
+  if (problems.length) throw new Error(`${path.basename(scenarioDir)}: ${problems.join('; ')}`);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'conformance-'));
+  const capnpPath = path.join(tmp, 'config.capnp');
+  fs.writeFileSync(capnpPath, tools.configToCapnp(config, { scenarioDir, capnpDir: tmp }));
+  const result = await new Promise((resolve) => {
+    const child = spawn(tools.findWorkerd(bin), ['test', '--experimental', capnpPath], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      resolve({ stdout, stderr: `${stderr}\nspawn error: ${err.message}`, code: 127, signal: null, timedOut });
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ stdout, stderr, code, signal, timedOut });
+    });
+  });
+  fs.rmSync(tmp, { recursive: true, force: true });
+  const tests = [...result.stderr.matchAll(/\[ (PASS|FAIL) \] (\S+)/g)].map((m) => ({ status: m[1], name: m[2] }));
+  const { events, errors } = tools.parseEvLines(result.stdout);
+  return { ...result, events, parseErrors: errors, tests };
+}
+
 /** Fills {config}, {dir} and {name} of a command template for one scenario. */
 function fillCommand(template, name) {
   const dir = path.join(SCENARIOS_DIR, name);
@@ -374,7 +431,7 @@ async function recordOrCheck(tools, options, names) {
       } else {
         let result;
         try {
-          result = await tools.runWorkerd(path.join(SCENARIOS_DIR, name), { timeoutMs: options.timeoutMs, bin });
+          result = await runWorkerdOwn(tools, path.join(SCENARIOS_DIR, name), { timeoutMs: options.timeoutMs, bin });
         } catch (e) {
           return { ok: false, line: `FAIL ${name} (config)`, report: e.message };
         }

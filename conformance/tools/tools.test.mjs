@@ -1,13 +1,13 @@
 // Tests of this suite's own tools (node:test; no workerd needed): the dropped-event accounting,
 // the http.json checks, the client-port mask, the serve capnp socket, the driver's request and
-// stop logic, and the --candidate-serve options. Run: node --test conformance/tools/
+// stop logic, the --candidate-serve options, and the self-tailing services' exception. Run: node --test conformance/tools/
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { accountDroppedEvents, parseArgs } from './run.mjs';
+import { accountDroppedEvents, ownScenarioProblems, parseArgs, selfTailingServices } from './run.mjs';
 import { freePort, maskClientPorts, readHttpPlan, runServe } from './serve.mjs';
 import { serveCapnp } from './serve-workerd.mjs';
 
@@ -36,6 +36,24 @@ test('accountDroppedEvents wants the diagnostic right before the outcome, on con
   assert.match(gap.problems[0], /outcome has sequence 3, expected 2/);
   const untouched = [event(0, 'onset'), event(2, 'outcome')];
   assert.equal(accountDroppedEvents(untouched).events, untouched, 'streams without a diagnostic pass through');
+});
+
+test('ownScenarioProblems lets a "tail…" service be its own tail, and keeps every other problem', () => {
+  const config = {
+    services: [
+      { name: 'tail-self', worker: { streamingTails: ['tail-self', 'tail'] } },
+      { name: 'other', worker: { streamingTails: ['tailx'] } },
+      { name: 'tailx', worker: { streamingTails: ['tail'] } },
+    ],
+  };
+  assert.deepEqual(selfTailingServices(config), ['tail-self']);
+  const tools = {
+    scenarioProblems: () => [
+      'tail service "tail-self" must not have streamingTails',
+      'tail service "tailx" must not have streamingTails',
+    ],
+  };
+  assert.deepEqual(ownScenarioProblems(tools, config), ['tail service "tailx" must not have streamingTails']);
 });
 
 test('readHttpPlan accepts requests and names the first bad field', () => {

@@ -326,7 +326,7 @@ export interface Exception {
 }
 
 /**
- * A `diagnostics_channel` publish that had a subscriber.
+ * A `diagnostics_channel` publish (workerd reports every publish, subscribers or not).
  * @public
  */
 export interface DiagnosticChannelEvent {

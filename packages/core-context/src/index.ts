@@ -14,6 +14,13 @@ export {
   currentUserSpan,
   reportLog,
 } from "./current";
+export {
+  DIAGNOSTIC_CHANNEL_EVENT_OVERHEAD_BYTES,
+  MAX_DIAGNOSTIC_CHANNEL_EVENT_BYTES,
+  UNSERIALIZABLE_DIAGNOSTIC_MESSAGE,
+  diagnosticChannelEvent,
+  reportDiagnosticChannel,
+} from "./diagnostic-channel";
 export { MAX_LOG_MESSAGE_BYTES, describeException, serializeLogArguments } from "./serialize";
 export {
   TAIL_QUEUE_LIMIT_BYTES,

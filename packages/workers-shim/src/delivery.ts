@@ -58,6 +58,7 @@ export class InvocationScope {
   readonly invocation: Invocation;
   #pending: Promise<unknown>[] = [];
   #atEnd: (() => void)[] = [];
+  #outcome: EventOutcome | undefined;
 
   constructor(invocation: Invocation) {
     this.invocation = invocation;
@@ -72,6 +73,22 @@ export class InvocationScope {
         invocation.reportException(error);
       }),
     );
+  }
+
+  /** The outcome the invocation ends with whatever its handler did (set by {@link InvocationScope.fail}). */
+  get forcedOutcome(): EventOutcome | undefined {
+    return this.#outcome;
+  }
+
+  /** Reports `error` as an `exception` event and makes the invocation's outcome `outcome`. */
+  fail(error: unknown, outcome: EventOutcome): void {
+    this.invocation.reportException(error);
+    this.#outcome = outcome;
+  }
+
+  /** Adds work the invocation's `outcome` waits for, without reporting its failure. */
+  hold(value: Promise<unknown>): void {
+    this.#pending.push(value.then(noop, noop));
   }
 
   /** Registers `callback` to run once the invocation has ended (after its `outcome`). */
@@ -149,7 +166,7 @@ export function deliver<R>(
     .then(noop, noop)
     .then(() => scope.settle())
     .then(() => {
-      invocation.finish(failed ? options.failureOutcome : "ok");
+      invocation.finish(scope.forcedOutcome ?? (failed ? options.failureOutcome : "ok"));
       scope.ended();
     });
   return { invocation, result, done, failed: () => failed };

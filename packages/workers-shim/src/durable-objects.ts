@@ -1,5 +1,11 @@
 import { createHash, randomBytes } from "node:crypto";
-import { ExecutionContext, USER_SPAN, currentInvocation, type SpanContext } from "@workers-tracing/core-context";
+import {
+  ExecutionContext,
+  USER_SPAN,
+  currentInvocation,
+  type Invocation,
+  type SpanContext,
+} from "@workers-tracing/core-context";
 import { callRpc, runRpcMethod, withRpcMembers, type RpcRequest } from "./bindings/rpc";
 import { deliver, scopeOf, type DeliveryReceiver } from "./delivery";
 import { DurableObjectStorage, type AlarmScheduler } from "./durable-object-storage";
@@ -11,7 +17,7 @@ import {
   setResponseAttributes,
   toRequest,
 } from "./http";
-import { onBodyConsumed, responseBodyLength } from "./response-body";
+import { holdUntilBodySent, onBodyConsumed, responseBodyLength } from "./response-body";
 import { asError, endLater, nextTurn, spanContextOf, startRuntimeSpan } from "./runtime-spans";
 
 /** What an actor needs from the service that exports its class. */
@@ -103,6 +109,7 @@ export class DurableObjectActor implements AlarmScheduler {
   readonly state: DurableObjectState;
   #instance: object | undefined = undefined;
   #blocked: Promise<unknown> | undefined = undefined;
+  #starting: Promise<void> | undefined = undefined;
   #alarm: { time: number; timer: NodeJS.Timeout } | undefined = undefined;
   #closed = false;
 
@@ -128,11 +135,38 @@ export class DurableObjectActor implements AlarmScheduler {
     return this.#instance;
   }
 
-  /** The class instance once no `blockConcurrencyWhile()` holds the object back. */
+  /**
+   * The class instance once no `blockConcurrencyWhile()` holds the object back. An object that
+   * has not started yet starts two turns later, as workerd's start is I/O: requests sent
+   * together (fetches included, which arrive a turn after RPC calls) are all delivered, their
+   * onsets reported, before the constructor runs.
+   */
   async prepared(): Promise<object> {
+    if (this.#instance === undefined) {
+      this.#starting ??= nextTurn()
+        .then(nextTurn)
+        .then(() => {
+          this.instance();
+        });
+      await this.#starting;
+    }
     const object = this.instance();
     await this.#ready();
     return object;
+  }
+
+  /**
+   * Runs a handler's code for `own`: in the root frame of the newest live invocation of the
+   * object, which is `own` unless another request was delivered meanwhile (two requests reaching
+   * an object before it started: workerd attributes both handlers' spans and logs to the newer).
+   */
+  inNewestFrame<R>(own: Invocation, fn: () => R): R {
+    const newest = this.context.newestLive ?? own;
+    const result = newest.run(fn);
+    // The newer invocation's outcome waits for the handler running in its frame (and for the
+    // runtime spans that close a turn after it), as workerd's does.
+    if (newest !== own) scopeOf(newest)?.hold(Promise.resolve(result).then(nextTurn, nextTurn));
+    return result;
   }
 
   /** Runs `callback` at once; new events wait until its result settled. */
@@ -160,7 +194,8 @@ export class DurableObjectActor implements AlarmScheduler {
 
   /** Delivers a `fetch` event to the object. */
   async deliverFetch(request: Request, parent: SpanContext | undefined): Promise<Response> {
-    await this.#ready();
+    // Delivered (onset reported) at once; the handler waits for a blockConcurrencyWhile().
+    const held = new WeakSet<Response>();
     const delivery = deliver(
       this.owner.host,
       {
@@ -169,18 +204,25 @@ export class DurableObjectActor implements AlarmScheduler {
         parent,
         entrypoint: this.owner.className,
         context: this.context,
-        returnInfo: (response: Response) => ({ type: "fetch", statusCode: response.status }),
+        // A response with a body reports `return` once the caller has read the body to the end,
+        // as a service's fetch does (holdUntilBodySent).
+        returnInfo: (response: Response) => (held.has(response) ? false : { type: "fetch", statusCode: response.status }),
         failureOutcome: "exception",
         reportFailure: true,
       },
-      async () => {
+      async (scope) => {
         const object = (await this.prepared()) as { fetch?: unknown };
         if (typeof object.fetch !== "function") throw new TypeError("Handler does not export a fetch() function.");
-        const response: unknown = await (object.fetch as (request: Request) => unknown).call(object, request);
+        const response: unknown = await this.inNewestFrame(scope.invocation, () =>
+          (object.fetch as (request: Request) => unknown).call(object, request),
+        );
         if (!(response instanceof Response)) {
           throw new TypeError("Incorrect type for Promise: the Promise did not resolve to 'Response'.");
         }
-        return response;
+        const watched = holdUntilBodySent(response, scope);
+        if (watched === false) return response;
+        held.add(watched);
+        return watched;
       },
     );
     return delivery.result;
@@ -188,7 +230,7 @@ export class DurableObjectActor implements AlarmScheduler {
 
   /** Delivers a JS-RPC call to the object. */
   async deliverRpc(request: RpcRequest): Promise<unknown> {
-    await this.#ready();
+    // Delivered (onset reported) at once; the method waits for a blockConcurrencyWhile().
     const delivery = deliver(
       this.owner.host,
       {
@@ -203,7 +245,11 @@ export class DurableObjectActor implements AlarmScheduler {
       },
       async (scope) => {
         const object = await this.prepared();
-        return runRpcMethod(scope.invocation, request, () => object);
+        // An RPC method starts a step later than a fetch handler that waited for the same start.
+        await Promise.resolve();
+        return this.inNewestFrame(scope.invocation, () =>
+          runRpcMethod(scope.invocation, request, () => object, this.context.newestLive),
+        );
       },
     );
     return delivery.result;
@@ -372,12 +418,14 @@ class DurableObjectStub {
     if (span !== undefined) setRequestAttributes(span, request, knownBodyLength(request));
     const parent = spanContextOf(span);
     // `request` is this call's own copy (toRequest made it): the object gets it as it is.
+    // A fetch reaches the object a turn later than an RPC call made at the same time would.
     return nextTurn()
+      .then(nextTurn)
       .then(() => this.#objects.actor(this.id).deliverFetch(request, parent))
       .then(
         (response) => {
           if (span !== undefined) {
-            setResponseAttributes(span, response, knownBodyLength(response));
+            setResponseAttributes(span, response, responseBodyLength(response));
             span.end();
           }
           // The subrequest lasts until the response body has been consumed, and ends just after

@@ -24,7 +24,7 @@ import {
   type ScheduledResult,
 } from "./event-objects";
 import { fetchEventInfo } from "./http";
-import { registerServiceEnv } from "./loader/cloudflare-workers";
+import { registerServiceBuiltins, registerServiceEnv } from "./loader/cloudflare-workers";
 import { holdUntilBodySent } from "./response-body";
 import { SERVICE_QUERY } from "./loader/hooks-source";
 import { importWorkerModule } from "./loader/register-hooks";
@@ -137,6 +137,7 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
   /** Imports the main module (its imports follow); evaluates the worker's top-level code. */
   async load(): Promise<void> {
     registerServiceEnv(this.key, this.env);
+    registerServiceBuiltins(this.key, this.worker.flags);
     const url = pathToFileURL(this.worker.modules[0]!.path);
     url.searchParams.set(SERVICE_QUERY, this.key);
     this.#namespace = await importWorkerModule(url.href);

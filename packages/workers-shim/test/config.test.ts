@@ -576,8 +576,9 @@ describe(validateConfig.name, () => {
       expect(shimError(() => validate(configWith({ streamingTails: ["tial"] })))).toMatchInlineSnapshot(`"workers-shim: service "main": worker.streamingTails[0]: unknown service "tial". Known services: main, tail."`);
     });
 
-    it("rejects a service that tails itself", () => {
-      expect(shimError(() => validate(configWith({ streamingTails: ["tail", "main"] })))).toMatchInlineSnapshot(`"workers-shim: service "main": worker.streamingTails[1]: a service cannot be its own streaming tail ("main")"`);
+    it("accepts a service that tails itself (workerd does)", () => {
+      const config = validate(configWith({ streamingTails: ["tail", "main"] }));
+      expect(config.services[0]!.worker.streamingTails).toEqual(["tail", "main"]);
     });
 
     it("rejects a tail listed twice", () => {

@@ -319,6 +319,10 @@ function platformFor(tracingObject: typeof tracing, env: Record<string, unknown>
 const host = {
   async main(request: Request, env: Record<string, unknown>, ctx: { tracing: typeof tracing }): Promise<Response> {
     const url = new URL(request.url);
+    if (url.pathname.startsWith("/warm/")) {
+      const namespace = env["ACTORS"] as { idFromName(name: string): unknown; get(id: unknown): Record<string, () => Promise<unknown>> };
+      return new Response(String(await namespace.get(namespace.idFromName(url.pathname.slice("/warm/".length)))["warm"]!()));
+    }
     if (url.pathname.startsWith("/front/")) {
       const { shimCase, index, caseId } = parseProgramUrl(request.url);
       const namespace = env["ACTORS"] as { idFromName(name: string): unknown; get(id: unknown): Record<string, (...args: unknown[]) => Promise<unknown>> };
@@ -403,6 +407,11 @@ describe("random traced programs in the workers-shim", () => {
     const liveness = new RuntimeLiveness();
     const shimCase: ShimCase = { runner: new Runner(caseId, liveness), liveness, specs, programs: [] };
     shimCases.set(caseId, shimCase);
+    if (actor) {
+      // The model describes a started object: start it first, outside the case's events.
+      await (await runtime.dispatchFetch("main", `http://main/warm/${caseId}`)).text();
+      await drainStreams();
+    }
     tailEvents.length = 0;
     const outcomes = await Promise.all(
       specs.map(

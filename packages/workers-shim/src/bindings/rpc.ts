@@ -1,5 +1,7 @@
 import { USER_SPAN, type Invocation, type SpanContext, type SpanRecord } from "@workers-tracing/core-context";
+import { scopeOf } from "../delivery";
 import { endLater, nextTurn, spanContextOf } from "../runtime-spans";
+import { receiveStream, rpcStreamResult, streamToCaller } from "./rpc-stream";
 
 /** How an RPC member is used: called, or read (`await stub.prop`). */
 export type RpcOperation = "call" | "getProperty";
@@ -63,7 +65,17 @@ export function callRpc(
   // workerd releases the session (and an enclosing Durable Object subrequest) a turn of the
   // event loop after the result was delivered.
   const release = (): void => endLater(call, session, outer);
-  void result.then(release, release);
+  void result.then((value) => {
+    const stream = rpcStreamResult(value);
+    if (stream === undefined) return release();
+    // A returned stream keeps the session open until the callee's invocation has ended.
+    receiveStream(stream);
+    endLater(call);
+    void stream.finished.then(() => {
+      session?.end();
+      outer?.end();
+    });
+  }, release);
   return result;
 }
 
@@ -84,10 +96,18 @@ function member(receiver: unknown, method: string): unknown {
  * onset span, opens the callee's `jsRpcCall` span and makes it current while the method runs
  * (workerd 2026-11-17, Appendix A), and ends it a turn of the event loop after the method's
  * result arrived (after the spans of RPC calls the method made, which close a turn after their
- * results; still before the invocation's `return`), or at once when the method failed.
+ * results; still before the invocation's `return`; also when the method failed). A
+ * returned ReadableStream reaches the caller through a pump (see `streamToCaller`).
+ * @param frame - the invocation whose root the `jsRpcCall` span belongs to: on an object, the
+ * newest live one when the method starts (see `DurableObjectActor.inNewestFrame`)
  */
-export async function runRpcMethod(invocation: Invocation, request: RpcRequest, receiver: () => unknown): Promise<unknown> {
-  const span = invocation.traced ? invocation.root.startRuntimeChild("jsRpcCall") : undefined;
+export async function runRpcMethod(
+  invocation: Invocation,
+  request: RpcRequest,
+  receiver: () => unknown,
+  frame: Invocation = invocation,
+): Promise<unknown> {
+  const span = frame.traced ? frame.root.startRuntimeChild("jsRpcCall") : undefined;
   invocation.reportAttributes([{ name: "jsrpc.method", value: request.method }]);
   if (span !== undefined) {
     span.setAttribute("jsrpc.method", request.method);
@@ -106,11 +126,17 @@ export async function runRpcMethod(invocation: Invocation, request: RpcRequest, 
   try {
     value = await (span === undefined ? run() : USER_SPAN.run(span, run));
   } catch (error) {
-    // A rejected call has no `return`; its outcome follows at once, after the span.
-    span?.end();
+    // A rejected call has no `return`. Its span closes a turn later, as after a result (after
+    // the spans of RPC calls the method made), and the outcome follows it.
+    if (span !== undefined) {
+      await nextTurn();
+      span.end();
+    }
     throw error;
   }
   endLater(span);
+  const scope = scopeOf(invocation);
+  if (value instanceof ReadableStream && scope !== undefined) return streamToCaller(scope, value);
   return value;
 }
 

@@ -251,7 +251,6 @@ function validateWorker(r: Reporter, serviceName: string, value: unknown, contex
   const streamingTails = optionalArray(r, worker, "streamingTails", "service names").map((entry, i) => {
     const path = `worker.streamingTails[${i}]`;
     const tail = expectString(r, path, entry, true);
-    if (tail === serviceName) r.fail(path, `a service cannot be its own streaming tail (${quote(tail)})`);
     checkKnownService(r, path, tail, context.serviceNames);
     const first = tailIndex.get(tail);
     if (first !== undefined) r.fail(path, `duplicate tail ${quote(tail)} (first listed at worker.streamingTails[${first}])`);

@@ -1,3 +1,5 @@
+import { BUILTIN_OVERRIDES } from "../node-builtins";
+
 /**
  * The query parameter that ties a module URL to one service of one runtime. Every module a
  * service imports (relative imports included) carries it, so two services that share a file
@@ -7,6 +9,9 @@ export const SERVICE_QUERY = "workers-shim-service";
 
 /** The URL `cloudflare:workers` resolves to (plus the importing service's query). */
 export const VIRTUAL_CLOUDFLARE_WORKERS = "workers-shim:cloudflare-workers";
+
+/** The URL prefix of a `node:*` module the shim serves itself (see `BUILTIN_OVERRIDES`). */
+export const VIRTUAL_NODE_BUILTIN = "workers-shim:node-builtin/";
 
 /** The `Symbol.for` key of the main-thread object the virtual `cloudflare:workers` module reads. */
 export const CLOUDFLARE_WORKERS_API_KEY = "@workers-tracing/workers-shim/cloudflare:workers";
@@ -27,6 +32,8 @@ export interface HooksData {
  * is evaluated (on the main thread).
  */
 const HOOKS_LINES = [
+  `const BUILTIN = ${JSON.stringify(VIRTUAL_NODE_BUILTIN)};`,
+  `const BUILTIN_EXPORTS = ${JSON.stringify(builtinExportNames())};`,
   `const QUERY = ${JSON.stringify(SERVICE_QUERY)};`,
   `const VIRTUAL = ${JSON.stringify(VIRTUAL_CLOUDFLARE_WORKERS)};`,
   `const API_KEY = ${JSON.stringify(CLOUDFLARE_WORKERS_API_KEY)};`,
@@ -47,6 +54,9 @@ const HOOKS_LINES = [
   `  if (specifier === "cloudflare:workers") {`,
   `    return { url: VIRTUAL + "?" + QUERY + "=" + encodeURIComponent(key === null ? "" : key), format: "module", shortCircuit: true };`,
   `  }`,
+  `  if (key !== null && specifier.startsWith("node:") && Object.prototype.hasOwnProperty.call(BUILTIN_EXPORTS, specifier.slice(5))) {`,
+  `    return { url: BUILTIN + specifier.slice(5) + "?" + QUERY + "=" + encodeURIComponent(key), format: "module", shortCircuit: true };`,
+  `  }`,
   `  if (key === null) {`,
   `    const resolved = await nextResolve(specifier, context);`,
   `    if (serviceKeyOf(resolved.url) !== null && resolved.url.startsWith("file:") && !resolved.url.includes("/node_modules/")) return { ...resolved, format: "module" };`,
@@ -65,6 +75,15 @@ const HOOKS_LINES = [
   `  const esm = /\\.m?js$/.test(url.pathname) && !url.pathname.includes("/node_modules/");`,
   `  return { ...resolved, url: url.href, format: esm ? "module" : resolved.format };`,
   `}`,
+  `function builtinSource(key, name) {`,
+  `  const lines = [`,
+  `    "const api = globalThis[Symbol.for(" + JSON.stringify(API_KEY) + ")];",`,
+  `    "const ns = api.builtin(" + JSON.stringify(key) + ", " + JSON.stringify(name) + ");",`,
+  `    "export default ns.default;",`,
+  `  ];`,
+  `  for (const exported of BUILTIN_EXPORTS[name]) if (exported !== "default") lines.push("export const " + exported + " = ns." + exported + ";");`,
+  `  return lines.join("\\n");`,
+  `}`,
   `function virtualSource(key) {`,
   `  return [`,
   `    "const api = globalThis[Symbol.for(" + JSON.stringify(API_KEY) + ")];",`,
@@ -81,9 +100,20 @@ const HOOKS_LINES = [
   `    const key = serviceKeyOf(url);`,
   `    return { format: "module", source: virtualSource(key === null ? "" : key), shortCircuit: true };`,
   `  }`,
+  `  if (url.startsWith(BUILTIN)) {`,
+  `    const name = new URL(url).pathname.slice(BUILTIN.length - "workers-shim:".length);`,
+  `    return { format: "module", source: builtinSource(serviceKeyOf(url) ?? "", name), shortCircuit: true };`,
+  `  }`,
   `  return nextLoad(url, context);`,
   `}`,
 ];
+
+/** The export names of each module of `BUILTIN_OVERRIDES`, for the virtual modules' source. */
+function builtinExportNames(): Record<string, string[]> {
+  const names: Record<string, string[]> = {};
+  for (const [name, factory] of Object.entries(BUILTIN_OVERRIDES)) names[name] = Object.keys(factory());
+  return names;
+}
 
 /** The hooks module's source text. */
 export const HOOKS_SOURCE = HOOKS_LINES.join("\n");
