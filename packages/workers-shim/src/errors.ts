@@ -18,6 +18,6 @@ export function describeError(error: unknown): string {
 
 /** The stack of an error when it has one, else {@link describeError}. */
 export function describeErrorWithStack(error: unknown): string {
-  if (error instanceof Error && typeof error.stack === "string" && error.stack !== "") return error.stack;
+  if ((types.isNativeError(error) || error instanceof Error) && typeof error.stack === "string" && error.stack !== "") return error.stack;
   return describeError(error);
 }

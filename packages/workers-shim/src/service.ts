@@ -1,4 +1,3 @@
-import { pathToFileURL } from "node:url";
 import {
   ExecutionContext,
   type IdGenerator,
@@ -24,10 +23,8 @@ import {
   type ScheduledResult,
 } from "./event-objects";
 import { fetchEventInfo } from "./http";
-import { registerServiceEnv } from "./loader/cloudflare-workers";
 import { holdUntilBodySent } from "./response-body";
-import { SERVICE_QUERY } from "./loader/hooks-source";
-import { importWorkerModule } from "./loader/register-hooks";
+import { WorkerModules } from "./loader/worker-modules";
 import { createTailSessionSink, type TailWorker } from "./tails";
 import { WorkerExecutionContext } from "./worker-context";
 
@@ -70,7 +67,7 @@ export function hasTestHandler(value: unknown): boolean {
 export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
   readonly name: string;
   readonly worker: WorkerConfig;
-  /** Identifies the service's module instances (see `SERVICE_QUERY`). */
+  /** Identifies the service within the process (`<runtime>/<service>`). */
   readonly key: string;
   /** Whether `ctx.tracing` is a `Tracing` object for this worker. */
   readonly tracingEnabled: boolean;
@@ -123,19 +120,19 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
     return env;
   }
 
-  /** The module-name → file URL map of the worker (for imports by module name). */
-  moduleMap(): Record<string, string> {
-    const map: Record<string, string> = {};
-    for (const module of this.worker.modules) map[module.name] = pathToFileURL(module.path).href;
-    return map;
-  }
-
-  /** Imports the main module (its imports follow); evaluates the worker's top-level code. */
-  async load(): Promise<void> {
-    registerServiceEnv(this.key, this.env);
-    const url = pathToFileURL(this.worker.modules[0]!.path);
-    url.searchParams.set(SERVICE_QUERY, this.key);
-    this.#namespace = await importWorkerModule(url.href);
+  /**
+   * Loads the main module (its imports follow) into the service's own vm context, a global scope
+   * of its own; evaluates the worker's top-level code.
+   */
+  async load(hostConsole: Console = console): Promise<void> {
+    const modules = new WorkerModules({
+      serviceName: this.name,
+      modules: this.worker.modules,
+      flags: this.worker.flags as unknown as Readonly<Record<string, boolean>>,
+      env: this.env,
+      hostConsole,
+    });
+    this.#namespace = await modules.loadMain();
   }
 
   /** The main module's namespace. */

@@ -1,3 +1,4 @@
+import { types } from "node:util";
 import type { SpanContext } from "@workers-tracing/core-context";
 import { type QueueMessageInput, type QueueResult, type ScheduledResult } from "../event-objects";
 import { knownBodyLength, setRequestAttributes, setResponseAttributes, toRequest } from "../http";
@@ -29,9 +30,12 @@ interface ScheduledOptions {
   readonly scheduledTime?: unknown;
 }
 
+// Realm-independent: a worker's Date comes from its own global scope.
+const getTime = Date.prototype.getTime;
+
 function scheduledTimeOf(value: unknown): number {
   if (value === undefined) return Date.now();
-  if (value instanceof Date && !Number.isNaN(value.getTime())) return value.getTime();
+  if (types.isDate(value) && !Number.isNaN(getTime.call(value))) return getTime.call(value);
   if (typeof value === "number" && Number.isFinite(value)) return value;
   throw new TypeError(
     `Fetcher.scheduled() expects options.scheduledTime to be a Date or a number of milliseconds, received ${describeValue(value)}.`,
@@ -41,7 +45,7 @@ function scheduledTimeOf(value: unknown): number {
 function describeValue(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
-  if (value instanceof Date) return "an invalid Date";
+  if (types.isDate(value)) return "an invalid Date";
   if (typeof value === "string") return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   if (typeof value === "object") return "an object";
   return `${typeof value} ${String(value)}`;
