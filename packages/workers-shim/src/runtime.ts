@@ -87,8 +87,8 @@ let runtimeCount = 0;
  * A loaded config: every service's modules evaluated, its bindings, Durable Objects and
  * streaming tails wired, ready to deliver events as `workerd` would.
  * @remarks Create it with {@link createRuntime}; call {@link Runtime.close} when done (alarms
- * stop, the console and process hooks are removed with the last open runtime). Each service gets
- * its own module instances, even when two services share a file.
+ * stop, the process hooks are removed with the last open runtime). Each service gets
+ * its own global scope (a `vm` context) and module instances, even when two services share a file.
  * @public
  */
 export class Runtime {
@@ -223,7 +223,7 @@ export class Runtime {
 
   /**
    * Stops the runtime: Durable Object alarms are cancelled and, with the last open runtime, the
-   * console and process hooks are removed. Work still running is not awaited.
+   * process hooks are removed. Work still running is not awaited.
    */
   close(): Promise<void> {
     if (!this.#closed) {
