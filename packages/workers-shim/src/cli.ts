@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { spawn } from "node:child_process";
-import { main } from "./commands/main";
 import { VM_MODULES_FLAG, hasVmModules } from "./loader/vm-modules";
 
 const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
@@ -29,6 +28,8 @@ function rerunWithVmModules(): void {
 }
 
 async function run(): Promise<void> {
+  // Loaded here, not at the top: the process that only starts its flagged twin stays cheap.
+  const { main } = await import("./commands/main");
   const io = {
     stdout: (line: string) => void process.stdout.write(`${line}\n`),
     stderr: (line: string) => void process.stderr.write(`${line}\n`),
