@@ -1,3 +1,4 @@
+import { types } from "node:util";
 import {
   ExecutionContext,
   type IdGenerator,
@@ -75,6 +76,7 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
   readonly #host: ServiceHost;
   readonly #objects = new Map<string, DurableObjectClass>();
   #namespace: Record<string, unknown> | undefined = undefined;
+  #global: Record<PropertyKey, unknown> | undefined = undefined;
 
   constructor(host: ServiceHost, config: ServiceConfig, key: string) {
     this.#host = host;
@@ -103,7 +105,9 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
       switch (binding.type) {
         case "service": {
           const target = binding.service;
-          env[binding.name] = createServiceBinding(() => this.#host.service(target), binding.entrypoint, extraHandlers);
+          env[binding.name] = createServiceBinding(() => this.#host.service(target), binding.entrypoint, extraHandlers, (error) =>
+            this.#adoptError(error),
+          );
           break;
         }
         case "durableObjectNamespace":
@@ -132,7 +136,31 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
       env: this.env,
       hostConsole,
     });
+    this.#global = modules.global;
     this.#namespace = await modules.loadMain();
+  }
+
+  /**
+   * An error another service's RPC method threw, as this service sees it: re-created from this
+   * service's own constructors (name, message, stack and own properties kept), as workerd
+   * serialises an RPC error into the caller's isolate, so that `instanceof RangeError` holds.
+   */
+  #adoptError(error: unknown): unknown {
+    const global = this.#global;
+    if (global === undefined || !types.isNativeError(error)) return error;
+    const base = global["Error"] as ErrorConstructor;
+    const source: Error = error;
+    if (Object.prototype.isPrototypeOf.call(base.prototype, source)) return source;
+    const named = global[source.name];
+    const Constructor = typeof named === "function" && (named === base || named.prototype instanceof base) ? (named as ErrorConstructor) : base;
+    const copy = new Constructor(source.message);
+    for (const key of Reflect.ownKeys(source)) {
+      if (key === "message") continue;
+      const descriptor = Object.getOwnPropertyDescriptor(source, key);
+      if (descriptor !== undefined) Object.defineProperty(copy, key, descriptor);
+    }
+    if (copy.name !== source.name) Object.defineProperty(copy, "name", { value: source.name, writable: true, configurable: true });
+    return copy;
   }
 
   /** The main module's namespace. */

@@ -2,7 +2,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Runtime } from "../src/index";
-import { FIXTURES, fixtureConfig, resetRecords, results, service, start } from "./helpers";
+import { COLLECTOR, FIXTURES, drainTails, fixtureConfig, invocations, resetRecords, results, service, start, summarize } from "./helpers";
 
 // Every service runs in a global scope of its own (a vm context), with its modules loaded by the
 // shim's own linker.
@@ -49,6 +49,14 @@ describe("a service's global scope", () => {
     ]);
     // Nor does it reach the host's global object.
     expect((globalThis as { mark?: unknown }).mark).toBeUndefined();
+  });
+
+  it("turns another service's RPC error into one of its own realm's errors", async () => {
+    await runTests([
+      service("caller", "isolation/rpc-caller.js", { bindings: [{ name: "CALLEE", service: "callee" }] }),
+      service("callee", "isolation/rpc-callee.js"),
+    ]);
+    expect(results()).toEqual([{ rangeError: true, error: true, name: "RangeError", message: "out of range", code: "E_RANGE" }]);
   });
 
   it("has workerd's globals and not Node's: process and Buffer only with nodejs_compat_v2", async () => {
@@ -112,6 +120,13 @@ describe("module loading", () => {
       { service: "one", count: 1, importedEnv: "one" },
       { service: "two", count: 1, importedEnv: "two" },
     ]);
+  });
+
+  it("gives @workers-tracing packages as the host's instances, so their spans join the invocation", async () => {
+    const { summary } = await runTests([service("main", "modules/helpers.js", { streamingTails: ["tail"] }), COLLECTOR]);
+    expect(summary.failed).toBe(0);
+    await drainTails();
+    expect(summarize(invocations()[0]!.events)).toEqual(["onset custom", "spanOpen from-helpers", 'log ["inside"]', "spanClose", "outcome ok"]);
   });
 
   it("serves node:* modules under nodejs_compat, and bare Node names under nodejs_compat_v2", async () => {

@@ -156,6 +156,7 @@ export function createServiceBinding(
   target: () => BindingTarget,
   entrypoint: string | undefined,
   extraHandlers: boolean,
+  adoptError: (error: unknown) => unknown = (error) => error,
 ): object {
   const fetcher = new Fetcher(target, entrypoint);
   return withRpcMembers(
@@ -166,7 +167,10 @@ export function createServiceBinding(
         method,
         operation,
         args,
-        (request) => target().deliverRpc(entrypoint, request),
+        (request) =>
+          target()
+            .deliverRpc(entrypoint, request)
+            .catch((error: unknown) => Promise.reject(adoptError(error))),
       ),
     extraHandlers ? NO_EXTRA_HANDLERS : EXTRA_HANDLERS,
   );

@@ -24,6 +24,7 @@ export interface WorkerModulesOptions {
 
 type Resolved =
   | { readonly kind: "cloudflare:workers" }
+  | { readonly kind: "host"; readonly file: string }
   | { readonly kind: "builtin"; readonly name: string }
   | { readonly kind: "file"; readonly file: string; readonly format: ModuleFormat };
 
@@ -45,6 +46,40 @@ export function addWorkerGlobalHook(hook: GlobalHook): () => void {
 }
 
 const hostRequire = createRequire(import.meta.url);
+
+type Importer = (url: string) => Promise<Record<string, unknown>>;
+
+/*
+ * An import by Node's own loader, in the host's realm. Inside a Function body, so that a bundler
+ * or test runner leaves it alone.
+ */
+const functionImport = new Function("url", "return import(url);") as Importer;
+
+let scriptImport: Importer | undefined;
+
+/** Imports `url` with Node's own loader, in the host's realm. */
+async function hostImport(url: string): Promise<Record<string, unknown>> {
+  if (scriptImport !== undefined) return scriptImport(url);
+  try {
+    return await functionImport(url);
+  } catch (error) {
+    if ((error as { code?: unknown } | null)?.code !== "ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING") throw error;
+    // Code a test runner evaluated without an import callback cannot import from a Function body;
+    // a script compiled for the main context's default loader can.
+    scriptImport = new vm.Script("(url) => import(url)", {
+      filename: "workers-shim:host-import",
+      importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+    }).runInThisContext() as Importer;
+    return scriptImport(url);
+  }
+}
+
+/**
+ * Packages a worker gets as the host's instances, run outside its global scope: this project's
+ * own libraries, whose process-wide registry (on the host's `globalThis`) ties their spans and
+ * logs to the runtime's invocations.
+ */
+const HOST_PACKAGE_SCOPE = "@workers-tracing/";
 
 const CJS_PARAMETERS = ["exports", "require", "module", "__filename", "__dirname"];
 
@@ -84,7 +119,7 @@ export class WorkerModules {
   readonly #options: WorkerModulesOptions;
   readonly #byName = new Map<string, string>();
   readonly #nameOf = new Map<string, string>();
-  readonly #modules = new Map<string, vm.Module>();
+  readonly #modules = new Map<string, vm.Module | Promise<vm.Module>>();
   readonly #ready = new WeakMap<vm.Module, Promise<void>>();
   readonly #commonJs = new Map<string, CommonJsModule>();
   readonly #contextError: ErrorConstructor;
@@ -110,7 +145,7 @@ export class WorkerModules {
   /** Loads, links and evaluates the main module and its imports; resolves its namespace. */
   async loadMain(): Promise<Record<string, unknown>> {
     const main = this.#options.modules[0]!;
-    const module = this.#module({ kind: "file", file: main.path, format: "esm" });
+    const module = await this.#module({ kind: "file", file: main.path, format: "esm" });
     await this.#prepare(module);
     return module.namespace as Record<string, unknown>;
   }
@@ -169,13 +204,19 @@ export class WorkerModules {
       return undefined;
     } else {
       file = resolvePackage(specifier, dir, kind);
+      if (file !== undefined && specifier.startsWith(HOST_PACKAGE_SCOPE)) return { kind: "host", file };
     }
     return file === undefined ? undefined : { kind: "file", file, format: formatOf(file) };
   }
 
   /** The service's one instance of a resolved module (created, not yet linked). */
-  #module(resolved: Resolved): vm.Module {
-    const key = resolved.kind === "file" ? `${resolved.format}:${resolved.file}` : resolved.kind === "builtin" ? `node:${resolved.name}` : resolved.kind;
+  #module(resolved: Resolved): vm.Module | Promise<vm.Module> {
+    const key =
+      resolved.kind === "file" || resolved.kind === "host"
+        ? `${resolved.kind === "host" ? "host" : resolved.format}:${resolved.file}`
+        : resolved.kind === "builtin"
+          ? `node:${resolved.name}`
+          : resolved.kind;
     let module = this.#modules.get(key);
     if (module === undefined) {
       module = this.#create(resolved);
@@ -184,8 +225,12 @@ export class WorkerModules {
     return module;
   }
 
-  #create(resolved: Resolved): vm.Module {
+  #create(resolved: Resolved): vm.Module | Promise<vm.Module> {
     switch (resolved.kind) {
+      case "host": {
+        const url = pathToFileURL(resolved.file).href;
+        return hostImport(url).then((namespace) => this.#synthetic(url, { ...namespace }));
+      }
       case "cloudflare:workers":
         return this.#synthetic("cloudflare:workers", this.#cloudflareWorkersExports());
       case "builtin":
@@ -271,7 +316,7 @@ export class WorkerModules {
   async #import(specifier: string, fromFile: string): Promise<vm.Module> {
     const resolved = this.#resolve(specifier, fromFile, "import");
     if (resolved === undefined) throw this.#noSuchModule(specifier);
-    const module = this.#module(resolved);
+    const module = await this.#module(resolved);
     await this.#prepare(module);
     return module;
   }
@@ -302,6 +347,8 @@ export class WorkerModules {
     switch (resolved.kind) {
       case "cloudflare:workers":
         return this.#cloudflareWorkersExports();
+      case "host":
+        return hostRequire(resolved.file);
       case "builtin": {
         const namespace = this.#builtin(resolved.name);
         return namespace["default"] ?? namespace;
