@@ -57,7 +57,7 @@ const shim = await import(pathToFileURL(path.join(HERE, "../packages/workers-shi
 
 const MB = 1024 * 1024;
 
-// The object logs once per request; the runtime's console capture still reports every call.
+// The object logs once per request; its console prints through this one and still reports every call.
 console.log = () => {};
 
 const config = shim.validateConfig(

@@ -383,7 +383,7 @@ describe("random traced programs in the workers-shim", () => {
 
   beforeAll(async () => {
     (globalThis as Record<symbol, unknown>)[HOST] = host;
-    // The programs log a lot; the runtime's console capture still reports every call.
+    // The programs log a lot; the workers' consoles print through these and still report every call.
     for (const level of silenced) console[level] = () => {};
     const config = fixtureConfig([
       service("main", "reliability/worker.js", {
