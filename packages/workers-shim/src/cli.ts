@@ -8,10 +8,13 @@ const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGH
  * Workers are loaded as vm modules, which Node.js 20 offers only with --experimental-vm-modules:
  * without it, the CLI runs itself again with the flag (its warning silenced), passing stdio,
  * signals and the exit status through.
+ * @remarks The child runs in a process group of its own, so that a signal sent to this process's
+ * group (Ctrl-C) reaches it once, through this process; it exits when this process is gone
+ * (its IPC channel closes), so that it never outlives a killed parent.
  */
 function rerunWithVmModules(): void {
   const args = [...process.execArgv, VM_MODULES_FLAG, "--disable-warning=ExperimentalWarning", ...process.argv.slice(1)];
-  const child = spawn(process.execPath, args, { stdio: "inherit" });
+  const child = spawn(process.execPath, args, { stdio: ["inherit", "inherit", "inherit", "ipc"], detached: true });
   const forward = (signal: NodeJS.Signals): void => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
   };
@@ -28,6 +31,11 @@ function rerunWithVmModules(): void {
 }
 
 async function run(): Promise<void> {
+  // Started by rerunWithVmModules: end with the parent.
+  if (process.channel !== undefined && process.channel !== null) {
+    process.channel.unref();
+    process.once("disconnect", () => process.exit(1));
+  }
   // Loaded here, not at the top: the process that only starts its flagged twin stays cheap.
   const { main } = await import("./commands/main");
   const io = {

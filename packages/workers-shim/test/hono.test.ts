@@ -16,21 +16,26 @@ afterEach(() => {
   for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
 });
 
+/** Starts `workers-shim serve` on the Hono app, without --experimental-vm-modules (the CLI adds it). */
+async function serveHono() {
+  const child = spawn(process.execPath, [CLI, "serve", CONFIG, "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
+  children.push(child);
+  let stderr = "";
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr += chunk;
+      const match = LISTENING.exec(stderr);
+      if (match !== null) resolve(Number(match[1]));
+    });
+    void exited.then((code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
+  });
+  return { child, port, exited, stderr: () => stderr };
+}
+
 describe("Hono's Workers app", () => {
   it("is served by workers-shim serve and detects the runtime as workerd", { timeout: 30_000 }, async () => {
-    // Started without --experimental-vm-modules: the CLI adds it itself.
-    const child = spawn(process.execPath, [CLI, "serve", CONFIG, "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
-    children.push(child);
-    let stderr = "";
-    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-    const port = await new Promise<number>((resolve, reject) => {
-      child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
-        stderr += chunk;
-        const match = LISTENING.exec(stderr);
-        if (match !== null) resolve(Number(match[1]));
-      });
-      void exited.then((code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
-    });
+    const { child, port, exited, stderr } = await serveHono();
     const home = await fetch(`http://127.0.0.1:${port}/`);
     expect([home.status, await home.text()]).toEqual([200, "Hello Hono!"]);
     const runtime = await fetch(`http://127.0.0.1:${port}/runtime`);
@@ -40,7 +45,26 @@ describe("Hono's Workers app", () => {
     await missing.text();
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
-    expect(stderr.trim().split("\n")).toEqual([expect.stringMatching(LISTENING)]);
+    expect(stderr().trim().split("\n")).toEqual([expect.stringMatching(LISTENING)]);
+  });
+});
+
+describe("the CLI's re-run with --experimental-vm-modules", () => {
+  it("does not outlive a killed parent", { timeout: 30_000 }, async () => {
+    const { child, port, exited } = await serveHono();
+    child.kill("SIGKILL");
+    await exited;
+    // The flagged process serves the port; once it is gone, connections are refused.
+    let refused = false;
+    for (let attempt = 0; attempt < 200 && !refused; attempt++) {
+      try {
+        await (await fetch(`http://127.0.0.1:${port}/`)).text();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      } catch {
+        refused = true;
+      }
+    }
+    expect(refused).toBe(true);
   });
 });
 
