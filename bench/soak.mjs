@@ -4,14 +4,16 @@
 // with a streaming tail attached. Prints the heap after GC as it goes; fails (exit 1) if the heap
 // after the invocations ended exceeds the heap after the warm-up by more than the allowed growth.
 //
-// usage: node --expose-gc bench/soak.mjs [--invocations=N] [--every=N] [--max-growth-mb=X]
+// Each request enters through the worker's default export, which forwards it to the object.
+//
+// usage: node --expose-gc --experimental-vm-modules bench/soak.mjs [--invocations=N] [--every=N] [--max-growth-mb=X]
 //                                        [--concurrency=N] [--json]
 // Defaults: 1,000,000 invocations, a line every 100,000, 1 MB allowed growth, 64 in flight.
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const USAGE = "usage: node --expose-gc bench/soak.mjs [--invocations=N] [--every=N] [--max-growth-mb=X] [--concurrency=N] [--json]";
+const USAGE = "usage: node --expose-gc --experimental-vm-modules bench/soak.mjs [--invocations=N] [--every=N] [--max-growth-mb=X] [--concurrency=N] [--json]";
 
 function fail(message, status = 2) {
   process.stderr.write(`soak: ${message}\n${USAGE}\n`);
@@ -53,11 +55,9 @@ const shim = await import(pathToFileURL(path.join(HERE, "../packages/workers-shi
   fail("packages/workers-shim/dist is missing: build first (npx -y pnpm@10.34.8 build)"),
 );
 
-const COUNTS = Symbol.for("workers-tracing.soak.counts");
-const STUB = Symbol.for("workers-tracing.soak.stub");
 const MB = 1024 * 1024;
 
-// The object logs once per request; the runtime's console capture still reports every call.
+// The object logs once per request; its console prints through this one and still reports every call.
 console.log = () => {};
 
 const config = shim.validateConfig(
@@ -81,7 +81,11 @@ const config = shim.validateConfig(
 );
 const warnings = [];
 const runtime = await shim.createRuntime(config, { onWarning: (message) => warnings.push(message) });
-const stub = globalThis[STUB];
+/** The tail worker's counts of events and of the object's outcomes. */
+async function tailCounts() {
+  const response = await runtime.dispatchFetch("tail", "http://tail/counts");
+  return response.json();
+}
 
 let sent = 0;
 async function invoke(count) {
@@ -89,7 +93,7 @@ async function invoke(count) {
   const worker = async () => {
     while (sent < target) {
       sent++;
-      const response = await stub.fetch("http://soak/");
+      const response = await runtime.dispatchFetch("main", "http://soak/");
       if ((await response.text()) !== "ok") throw new Error("the object answered something else");
     }
   };
@@ -128,10 +132,10 @@ while (sent < options.invocations) {
 
 // Every invocation must have ended with its outcome; the tail saw each of them.
 const deadline = Date.now() + 10000;
-while (globalThis[COUNTS].outcomes < sent && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+while ((await tailCounts()).outcomes < sent && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
 const final = await settledHeap();
 const growth = final - baseline;
-const outcomes = globalThis[COUNTS].outcomes;
+const { outcomes } = await tailCounts();
 await runtime.close();
 
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;

@@ -1,3 +1,4 @@
+import { types } from "node:util";
 import type { Onset, StreamDiagnostic, TailEvent, TailEventPayload } from "./events";
 import { USER_SPAN } from "./current";
 
@@ -67,7 +68,7 @@ function sizeOf(value: unknown, depth: number): number {
       return value.length;
     case "object": {
       if (value === null || depth > 6) return 8;
-      if (value instanceof Date) return 8;
+      if (types.isDate(value)) return 8;
       let total = 0;
       if (Array.isArray(value)) {
         for (const item of value) total += sizeOf(item, depth + 1);

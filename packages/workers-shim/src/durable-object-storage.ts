@@ -1,3 +1,4 @@
+import { types } from "node:util";
 import type { SpanRecord } from "@workers-tracing/core-context";
 import { endLater, startRuntimeSpan } from "./runtime-spans";
 
@@ -41,7 +42,7 @@ function compareKeys(a: string, b: string): number {
 }
 
 function alarmTimeOf(value: unknown): number {
-  if (value instanceof Date && !Number.isNaN(value.getTime())) return value.getTime();
+  if (types.isDate(value) && !Number.isNaN(Date.prototype.getTime.call(value))) return Date.prototype.getTime.call(value);
   if (typeof value === "number" && Number.isFinite(value)) return value;
   throw new TypeError(`DurableObjectStorage.setAlarm() expects a Date or a number of milliseconds, received ${describe(value)}.`);
 }

@@ -1,4 +1,6 @@
+import { types } from "node:util";
 import type { EventOutcome } from "@workers-tracing/core-context";
+import { logAsWorker } from "./console";
 
 /** The controller of a `test()` invocation (workerd's `TestController`, no members). */
 export class TestController {}
@@ -96,7 +98,7 @@ class QueueAcks {
 function ignored(method: string, messageId: string | undefined, earlier: string): void {
   const call = messageId === undefined ? method : `${method} on message ${messageId}`;
   const calls = messageId === undefined ? method : `${method} on a message`;
-  console.warn(`Received a call to ${call} after ${earlier} was already called. Calling ${calls} after calling ${earlier} has no effect.`);
+  logAsWorker("warn", [`Received a call to ${call} after ${earlier} was already called. Calling ${calls} after calling ${earlier} has no effect.`]);
 }
 
 /** A message of a `queue()` batch. */
@@ -110,7 +112,8 @@ export class QueueMessage {
   constructor(input: QueueMessageInput, index: number, acks: QueueAcks) {
     this.#acks = acks;
     const id = input.id === undefined ? String(index) : String(input.id);
-    const timestamp = input.timestamp instanceof Date ? input.timestamp : new Date(typeof input.timestamp === "number" ? input.timestamp : Date.now());
+    // The caller's own Date (realm-independent check: it may come from another global scope).
+    const timestamp = types.isDate(input.timestamp) ? (input.timestamp as Date) : new Date(typeof input.timestamp === "number" ? input.timestamp : Date.now());
     const attempts = typeof input.attempts === "number" ? input.attempts : 1;
     Object.defineProperty(this, "attempts", { value: attempts, enumerable: true });
     Object.defineProperty(this, "body", { value: input.body, enumerable: true });

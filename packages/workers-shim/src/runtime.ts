@@ -1,10 +1,8 @@
 import { RANDOM_IDS, USER_SPAN, type IdGenerator, type TailStreamHandler } from "@workers-tracing/core-context";
 import { WorkersShimError, type ShimConfig } from "./config/index";
-import { installConsoleCapture } from "./console";
 import { describeError } from "./errors";
 import { toRequest } from "./http";
-import { unregisterServiceEnv } from "./loader/cloudflare-workers";
-import { registerModuleHooks } from "./loader/register-hooks";
+import { VM_MODULES_FLAG, hasVmModules } from "./loader/vm-modules";
 import { installProcessErrorHandlers } from "./process-errors";
 import { warmUpResponseBodies } from "./response-body";
 import { ServiceInstance, hasTestHandler, type ServiceHost } from "./service";
@@ -89,8 +87,8 @@ let runtimeCount = 0;
  * A loaded config: every service's modules evaluated, its bindings, Durable Objects and
  * streaming tails wired, ready to deliver events as `workerd` would.
  * @remarks Create it with {@link createRuntime}; call {@link Runtime.close} when done (alarms
- * stop, the console and process hooks are removed with the last open runtime). Each service gets
- * its own module instances, even when two services share a file.
+ * stop, the process hooks are removed with the last open runtime). Each service gets
+ * its own global scope (a `vm` context) and module instances, even when two services share a file.
  * @public
  */
 export class Runtime {
@@ -130,10 +128,7 @@ export class Runtime {
   }
 
   async #start(): Promise<void> {
-    this.#cleanup.push(installConsoleCapture(), installProcessErrorHandlers(this.#warn));
-    const services: Record<string, Record<string, string>> = {};
-    for (const service of this.#services.values()) services[service.key] = service.moduleMap();
-    registerModuleHooks({ services });
+    this.#cleanup.push(installProcessErrorHandlers(this.#warn));
     warmUpResponseBodies();
     for (const service of this.#services.values()) {
       try {
@@ -228,15 +223,12 @@ export class Runtime {
 
   /**
    * Stops the runtime: Durable Object alarms are cancelled and, with the last open runtime, the
-   * console and process hooks are removed. Work still running is not awaited.
+   * process hooks are removed. Work still running is not awaited.
    */
   close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true;
-      for (const service of this.#services.values()) {
-        service.close();
-        unregisterServiceEnv(service.key);
-      }
+      for (const service of this.#services.values()) service.close();
       for (const undo of this.#cleanup.splice(0)) undo();
     }
     return Promise.resolve();
@@ -244,11 +236,13 @@ export class Runtime {
 }
 
 /**
- * Loads a config into a new {@link Runtime}: registers the module hooks, creates every service's
- * `env`, and evaluates each service's modules in config order.
+ * Loads a config into a new {@link Runtime}: creates every service's `env` and global scope (a
+ * `vm` context of its own), and evaluates each service's modules in it, in config order.
  * @remarks `ctx.tracing` is a `Tracing` object in every worker, whatever its compatibility date
  * and flags, as in workerd 2026-11-17; so is the `cloudflare:workers` `tracing` export.
- * @throws {@link WorkersShimError} (rejects) with code `ERR_CONFIG` when a module cannot be loaded.
+ * Needs Node.js started with `--experimental-vm-modules` (the `workers-shim` CLI adds it itself).
+ * @throws {@link WorkersShimError} (rejects) with code `ERR_CONFIG` when a module cannot be loaded,
+ * and with code `ERR_VM_MODULES` when Node.js runs without `--experimental-vm-modules`.
  * @example
  * ```ts
  * const runtime = await createRuntime(loadConfig("config.json", { experimental: true }));
@@ -258,5 +252,13 @@ export class Runtime {
  * @public
  */
 export function createRuntime(config: ShimConfig, options: RuntimeOptions = {}): Promise<Runtime> {
+  if (!hasVmModules()) {
+    return Promise.reject(
+      new WorkersShimError(
+        "ERR_VM_MODULES",
+        `workers-shim: workers run as vm modules, which need Node.js started with ${VM_MODULES_FLAG} (e.g. NODE_OPTIONS=${VM_MODULES_FLAG}); this process was started without it.`,
+      ),
+    );
+  }
   return Runtime._create(config, options);
 }

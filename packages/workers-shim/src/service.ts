@@ -1,4 +1,4 @@
-import { pathToFileURL } from "node:url";
+import { types } from "node:util";
 import {
   ExecutionContext,
   type IdGenerator,
@@ -24,10 +24,8 @@ import {
   type ScheduledResult,
 } from "./event-objects";
 import { fetchEventInfo } from "./http";
-import { registerServiceBuiltins, registerServiceEnv } from "./loader/cloudflare-workers";
 import { holdUntilBodySent } from "./response-body";
-import { SERVICE_QUERY } from "./loader/hooks-source";
-import { importWorkerModule } from "./loader/register-hooks";
+import { WorkerModules } from "./loader/worker-modules";
 import { createTailSessionSink, type TailWorker } from "./tails";
 import { WorkerExecutionContext } from "./worker-context";
 
@@ -70,7 +68,7 @@ export function hasTestHandler(value: unknown): boolean {
 export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
   readonly name: string;
   readonly worker: WorkerConfig;
-  /** Identifies the service's module instances (see `SERVICE_QUERY`). */
+  /** Identifies the service within the process (`<runtime>/<service>`). */
   readonly key: string;
   /** Whether `ctx.tracing` is a `Tracing` object for this worker. */
   readonly tracingEnabled: boolean;
@@ -78,6 +76,7 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
   readonly #host: ServiceHost;
   readonly #objects = new Map<string, DurableObjectClass>();
   #namespace: Record<string, unknown> | undefined = undefined;
+  #global: Record<PropertyKey, unknown> | undefined = undefined;
 
   constructor(host: ServiceHost, config: ServiceConfig, key: string) {
     this.#host = host;
@@ -110,7 +109,10 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
       switch (binding.type) {
         case "service": {
           const target = binding.service;
-          bind(binding.name, createServiceBinding(() => this.#host.service(target), binding.entrypoint, extraHandlers));
+          bind(
+            binding.name,
+            createServiceBinding(() => this.#host.service(target), binding.entrypoint, extraHandlers, (error) => this.#adoptError(error)),
+          );
           break;
         }
         case "durableObjectNamespace":
@@ -127,20 +129,45 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
     return env;
   }
 
-  /** The module-name → file URL map of the worker (for imports by module name). */
-  moduleMap(): Record<string, string> {
-    const map: Record<string, string> = {};
-    for (const module of this.worker.modules) map[module.name] = pathToFileURL(module.path).href;
-    return map;
+  /**
+   * Loads the main module (its imports follow) into the service's own vm context, a global scope
+   * of its own; evaluates the worker's top-level code.
+   */
+  async load(hostConsole: Console = console): Promise<void> {
+    const modules = new WorkerModules({
+      serviceName: this.name,
+      modules: this.worker.modules,
+      flags: this.worker.flags as unknown as Readonly<Record<string, boolean>>,
+      env: this.env,
+      hostConsole,
+    });
+    this.#global = modules.global;
+    // env belongs to the worker's global scope, as in workerd: `env instanceof Object` holds.
+    Object.setPrototypeOf(this.env, (modules.global["Object"] as ObjectConstructor).prototype);
+    this.#namespace = await modules.loadMain();
   }
 
-  /** Imports the main module (its imports follow); evaluates the worker's top-level code. */
-  async load(): Promise<void> {
-    registerServiceEnv(this.key, this.env);
-    registerServiceBuiltins(this.key, this.worker.flags);
-    const url = pathToFileURL(this.worker.modules[0]!.path);
-    url.searchParams.set(SERVICE_QUERY, this.key);
-    this.#namespace = await importWorkerModule(url.href);
+  /**
+   * An error another service's RPC method threw, as this service sees it: re-created from this
+   * service's own constructors (name, message, stack and own properties kept), as workerd
+   * serialises an RPC error into the caller's isolate, so that `instanceof RangeError` holds.
+   */
+  #adoptError(error: unknown): unknown {
+    const global = this.#global;
+    if (global === undefined || !types.isNativeError(error)) return error;
+    const base = global["Error"] as ErrorConstructor;
+    const source: Error = error;
+    if (Object.prototype.isPrototypeOf.call(base.prototype, source)) return source;
+    const named = global[source.name];
+    const Constructor = typeof named === "function" && (named === base || named.prototype instanceof base) ? (named as ErrorConstructor) : base;
+    const copy = new Constructor(source.message);
+    for (const key of Reflect.ownKeys(source)) {
+      if (key === "message") continue;
+      const descriptor = Object.getOwnPropertyDescriptor(source, key);
+      if (descriptor !== undefined) Object.defineProperty(copy, key, descriptor);
+    }
+    if (copy.name !== source.name) Object.defineProperty(copy, "name", { value: source.name, writable: true, configurable: true });
+    return copy;
   }
 
   /** The main module's namespace. */

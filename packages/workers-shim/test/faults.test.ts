@@ -17,7 +17,7 @@ const LEVELS = ["log", "info", "debug", "warn", "error"] as const;
 const originals = LEVELS.map((level) => console[level]);
 
 beforeEach(() => {
-  // The workers log a lot; the runtime's console capture still reports every call.
+  // The workers log a lot; their consoles print through these and still report every call.
   for (const level of LEVELS) console[level] = () => {};
   resetRecords();
   delete registry[SLOW];

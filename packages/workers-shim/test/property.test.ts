@@ -306,18 +306,21 @@ async function runProgram(url: string, platform: Platform, rpcFrame: boolean): P
   return "done";
 }
 
-function platformFor(tracingObject: typeof tracing, env: Record<string, unknown>): Platform {
+/** The worker's own console: a worker logs through the global scope of its service. */
+type WorkerConsole = Pick<Console, "log">;
+
+function platformFor(tracingObject: typeof tracing, env: Record<string, unknown>, workerConsole: WorkerConsole): Platform {
   const callee = env["CALLEE"] as { fetch(url: string): Promise<Response> };
   return {
     tracing: tracingObject,
     withSpan: (name, fn) => withSpan(name, fn),
-    log: (message) => console.log(message),
+    log: (message) => workerConsole.log(message),
     fetch: (url) => callee.fetch(url),
   };
 }
 
 const host = {
-  async main(request: Request, env: Record<string, unknown>, ctx: { tracing: typeof tracing }): Promise<Response> {
+  async main(request: Request, env: Record<string, unknown>, ctx: { tracing: typeof tracing }, workerConsole: WorkerConsole): Promise<Response> {
     const url = new URL(request.url);
     if (url.pathname.startsWith("/warm/")) {
       const namespace = env["ACTORS"] as { idFromName(name: string): unknown; get(id: unknown): Record<string, () => Promise<unknown>> };
@@ -331,14 +334,20 @@ const host = {
       if (shimCase.specs[index]!.kind === "rpc") return new Response(String(await stub["run"]!(target)));
       return (await stub["fetch"]!(target)) as Response;
     }
-    return new Response(await runProgram(request.url, platformFor(ctx.tracing, env), false));
+    return new Response(await runProgram(request.url, platformFor(ctx.tracing, env, workerConsole), false));
   },
-  async actor(url: string, env: Record<string, unknown>, tracingObject: typeof tracing, kind: "fetch" | "rpc"): Promise<unknown> {
-    const result = await runProgram(url, platformFor(tracingObject, env), kind === "rpc");
+  async actor(
+    url: string,
+    env: Record<string, unknown>,
+    tracingObject: typeof tracing,
+    kind: "fetch" | "rpc",
+    workerConsole: WorkerConsole,
+  ): Promise<unknown> {
+    const result = await runProgram(url, platformFor(tracingObject, env, workerConsole), kind === "rpc");
     return kind === "rpc" ? result : new Response(result);
   },
-  callee(request: Request, ctx: { tracing: typeof tracing }): Response {
-    ctx.tracing.enterSpan("callee", () => console.log(`callee:${request.url}`));
+  callee(request: Request, ctx: { tracing: typeof tracing }, workerConsole: WorkerConsole): Response {
+    ctx.tracing.enterSpan("callee", () => workerConsole.log(`callee:${request.url}`));
     return new Response(`callee ${request.url}`);
   },
   tail(event: TailEvent): void {
@@ -378,7 +387,7 @@ describe("random traced programs in the workers-shim", () => {
 
   beforeAll(async () => {
     (globalThis as Record<symbol, unknown>)[HOST] = host;
-    // The programs log a lot; the runtime's console capture still reports every call.
+    // The programs log a lot; the workers' consoles print through these and still report every call.
     for (const level of silenced) console[level] = () => {};
     const config = fixtureConfig([
       service("main", "reliability/worker.js", {

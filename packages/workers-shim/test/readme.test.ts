@@ -41,7 +41,9 @@ describe("README", () => {
       .filter((line) => line.startsWith("// "))
       .map((line) => line.slice(3));
     expect(expected.length).toBeGreaterThan(0);
-    const run = spawnSync(process.execPath, ["example.mjs"], { cwd: dir, encoding: "utf8", timeout: 60000 });
+    // The command the README gives for it.
+    expect(README).toContain("`node --experimental-vm-modules --disable-warning=ExperimentalWarning example.mjs`");
+    const run = spawnSync(process.execPath, ["--experimental-vm-modules", "--disable-warning=ExperimentalWarning", "example.mjs"], { cwd: dir, encoding: "utf8", timeout: 60000 });
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
     expect(run.stdout.trimEnd().split("\n")).toEqual(expected);

@@ -18,7 +18,7 @@ describe("memory soak", () => {
   it("keeps the heap flat over 20,000 Durable Object invocations that leave spans open", { timeout: 120000 }, () => {
     const run = spawnSync(
       process.execPath,
-      ["--expose-gc", SOAK, "--invocations=20000", "--warmup=5000", "--every=5000", "--max-growth-mb=4", "--json"],
+      ["--expose-gc", "--experimental-vm-modules", "--disable-warning=ExperimentalWarning", SOAK, "--invocations=20000", "--warmup=5000", "--every=5000", "--max-growth-mb=4", "--json"],
       { encoding: "utf8", timeout: 110000 },
     );
     expect(run.signal, run.stderr).toBeNull();

@@ -1,3 +1,4 @@
+import { types } from "node:util";
 import type { SpanContext } from "@workers-tracing/core-context";
 import { type QueueMessageInput, type QueueResult, type ScheduledResult } from "../event-objects";
 import { knownBodyLength, setRequestAttributes, setResponseAttributes, toRequest } from "../http";
@@ -29,9 +30,12 @@ interface ScheduledOptions {
   readonly scheduledTime?: unknown;
 }
 
+// Realm-independent: a worker's Date comes from its own global scope.
+const getTime = Date.prototype.getTime;
+
 function scheduledTimeOf(value: unknown): number {
   if (value === undefined) return Date.now();
-  if (value instanceof Date && !Number.isNaN(value.getTime())) return value.getTime();
+  if (types.isDate(value) && !Number.isNaN(getTime.call(value))) return getTime.call(value);
   if (typeof value === "number" && Number.isFinite(value)) return value;
   throw new TypeError(
     `Fetcher.scheduled() expects options.scheduledTime to be a Date or a number of milliseconds, received ${describeValue(value)}.`,
@@ -41,7 +45,7 @@ function scheduledTimeOf(value: unknown): number {
 function describeValue(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
-  if (value instanceof Date) return "an invalid Date";
+  if (types.isDate(value)) return "an invalid Date";
   if (typeof value === "string") return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   if (typeof value === "object") return "an object";
   return `${typeof value} ${String(value)}`;
@@ -152,6 +156,7 @@ export function createServiceBinding(
   target: () => BindingTarget,
   entrypoint: string | undefined,
   extraHandlers: boolean,
+  adoptError: (error: unknown) => unknown = (error) => error,
 ): object {
   const fetcher = new Fetcher(target, entrypoint);
   return withRpcMembers(
@@ -162,7 +167,10 @@ export function createServiceBinding(
         method,
         operation,
         args,
-        (request) => target().deliverRpc(entrypoint, request),
+        (request) =>
+          target()
+            .deliverRpc(entrypoint, request)
+            .catch((error: unknown) => Promise.reject(adoptError(error))),
       ),
     extraHandlers ? NO_EXTRA_HANDLERS : EXTRA_HANDLERS,
   );

@@ -116,8 +116,8 @@ const STDOUT_LEVELS = ["debug", "info", "log"] as const;
 
 /**
  * Sends what the worker writes with console.debug/info/log to stderr, so that stdout carries
- * only the tail output; the runtime's console capture wraps these methods, so the calls are
- * still reported as log events. Returns the undo.
+ * only the tail output; a worker's console prints through these methods (looked up at each call)
+ * after reporting its log event. Returns the undo.
  */
 function consoleToStderr(): () => void {
   const target = console as unknown as Record<string, (...args: unknown[]) => void>;

@@ -1,10 +1,11 @@
 /**
  * Codes carried by {@link WorkersShimError}.
  * @remarks `ERR_CONFIG`: the config file or object is invalid. `ERR_COMPAT_FLAGS`: a worker's
- * compatibility date or flags are invalid (the message is workerd's text).
+ * compatibility date or flags are invalid (the message is workerd's text). `ERR_VM_MODULES`:
+ * Node.js runs without `--experimental-vm-modules`, which loading workers needs.
  * @public
  */
-export type WorkersShimErrorCode = "ERR_CONFIG" | "ERR_COMPAT_FLAGS";
+export type WorkersShimErrorCode = "ERR_CONFIG" | "ERR_COMPAT_FLAGS" | "ERR_VM_MODULES";
 
 /**
  * Reports a problem the shim found in its input, with a stable `code` and a one-line message.

@@ -1,5 +1,4 @@
 import { reportLog, type LogLevel } from "@workers-tracing/core-context";
-import { printWithoutCapture } from "../console";
 
 const LEVELS: readonly LogLevel[] = ["debug", "info", "log", "warn", "error"];
 
@@ -42,7 +41,7 @@ export interface WorkerConsole {
 function print(host: Console, name: string, args: readonly unknown[]): void {
   try {
     const method = (host as unknown as Record<string, unknown>)[name];
-    if (typeof method === "function") printWithoutCapture(() => (method as ConsoleMethod).apply(host, args as unknown[]));
+    if (typeof method === "function") (method as ConsoleMethod).apply(host, args as unknown[]);
   } catch {
     // Printing an argument can run its getters or inspect hooks; none of that reaches the caller.
   }

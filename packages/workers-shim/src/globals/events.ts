@@ -7,8 +7,23 @@ function guard(token: unknown): void {
   if (token !== RUNTIME_ONLY) throw illegalConstructor();
 }
 
+/** An event class that takes the event type and an init dictionary. */
+export type EventClassWithInit = new (type: string, init?: Record<string, unknown>) => Event;
+
+/** The event classes of {@link createEventClasses}. */
+export interface EventClasses {
+  readonly ExtendableEvent: new (...args: never[]) => Event;
+  readonly FetchEvent: new (...args: never[]) => Event;
+  readonly ScheduledEvent: new (...args: never[]) => Event;
+  readonly TailEvent: new (...args: never[]) => Event;
+  readonly TraceEvent: new (...args: never[]) => Event;
+  readonly PromiseRejectionEvent: new (...args: never[]) => Event;
+  readonly ErrorEvent: EventClassWithInit;
+  readonly CloseEvent: EventClassWithInit;
+}
+
 /** workerd's event classes that Node does not have, built fresh for one global scope. */
-export function createEventClasses() {
+export function createEventClasses(): EventClasses {
   class ExtendableEvent extends Event {
     readonly #promises: Promise<unknown>[] = [];
     constructor(token: unknown, type: string) {

@@ -51,7 +51,11 @@ function statusOf(init: unknown): number {
  * constructors are proxies of Node's, so `fetch()` results and `Response.json()` are
  * instances, and subclassing works.
  */
-export function createHttpClasses(warn: (message: string) => void) {
+export function createHttpClasses(warn: (message: string) => void): {
+  readonly Response: typeof globalThis.Response;
+  readonly Request: typeof globalThis.Request;
+  readonly Body: object;
+} {
   const HostResponse = globalThis.Response;
   const HostRequest = globalThis.Request;
   const Response = new Proxy(HostResponse, {

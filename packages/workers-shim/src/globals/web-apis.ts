@@ -209,7 +209,9 @@ export function createByteStreams() {
  * messages to each other in memory once both are accepted; `new WebSocket(url)` (outgoing
  * connections) is not supported.
  */
-export function createWebSockets(events: { CloseEvent: new (type: string, init?: Record<string, unknown>) => Event }) {
+export function createWebSockets(events: {
+  CloseEvent: new (type: string, init?: Record<string, unknown>) => Event;
+}): Readonly<Record<"WebSocket" | "WebSocketPair" | "WebSocketRequestResponsePair", object>> {
   const peers = new WeakMap<object, WebSocket>();
   const DELIVER = Symbol("deliver");
   class WebSocket extends EventTarget {
