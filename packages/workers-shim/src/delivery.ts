@@ -10,6 +10,7 @@ import {
   type SpanContext,
   type TailSink,
 } from "@workers-tracing/core-context";
+import { HANG_MESSAGE, watchForHang } from "./hang";
 
 /** What a delivery needs from the service that receives it. */
 export interface DeliveryReceiver {
@@ -49,6 +50,14 @@ export interface Delivery<R> {
   readonly done: Promise<void>;
   /** Whether the handler failed; meaningful once `result` settled. */
   readonly failed: () => boolean;
+  /**
+   * Cancels the invocation as workerd cancels a hung request: a pending `result` rejects with
+   * `error`, `waitUntil` work is no longer awaited, `outcome` follows. Nothing happens once the
+   * outcome was reported.
+   */
+  readonly cancel: (error: Error) => void;
+  /** The error the invocation was cancelled with, if it was. */
+  readonly cancelled: () => Error | undefined;
 }
 
 const scopes = new WeakMap<Invocation, InvocationScope>();
@@ -57,6 +66,9 @@ const scopes = new WeakMap<Invocation, InvocationScope>();
 export class InvocationScope {
   readonly invocation: Invocation;
   #pending: Promise<unknown>[] = [];
+  #unsettled = 0;
+  #abandon: (() => void) | undefined;
+  #abandoned = false;
   #atEnd: (() => void)[] = [];
 
   constructor(invocation: Invocation) {
@@ -67,11 +79,29 @@ export class InvocationScope {
   /** Adds work the invocation's `outcome` waits for; a rejection is reported as an exception. */
   waitUntil(value: unknown): void {
     const invocation = this.invocation;
+    this.#unsettled++;
     this.#pending.push(
-      Promise.resolve(value).then(undefined, (error: unknown) => {
-        invocation.reportException(error);
-      }),
+      Promise.resolve(value).then(
+        () => {
+          this.#unsettled--;
+        },
+        (error: unknown) => {
+          this.#unsettled--;
+          if (!this.#abandoned) invocation.reportException(error);
+        },
+      ),
     );
+  }
+
+  /** Whether a `waitUntil` promise is still pending. */
+  get waitingUntil(): boolean {
+    return this.#unsettled > 0 && !this.#abandoned;
+  }
+
+  /** Stops waiting for `waitUntil` work (the invocation was cancelled); settle() resolves. */
+  abandon(): void {
+    this.#abandoned = true;
+    this.#abandon?.();
   }
 
   /** Registers `callback` to run once the invocation has ended (after its `outcome`). */
@@ -86,9 +116,12 @@ export class InvocationScope {
 
   /** Resolves once every `waitUntil` promise (also ones added meanwhile) settled. */
   async settle(): Promise<void> {
-    while (this.#pending.length > 0) {
+    const abandoned = new Promise<void>((resolve) => {
+      this.#abandon = resolve;
+    });
+    while (this.#pending.length > 0 && !this.#abandoned) {
       const batch = this.#pending.splice(0);
-      await Promise.all(batch);
+      await Promise.race([Promise.all(batch), abandoned]);
     }
   }
 }
@@ -119,14 +152,47 @@ export function deliver<R>(
     entrypoint: options.entrypoint,
   });
   const scope = new InvocationScope(invocation);
+  let handlerPending = true;
+  let cancelledWith: Error | undefined;
+  let handlerCancelled = false;
+  let rejectStarted: (error: Error) => void = noop;
+  let ended = false;
+  const cancel = (error: Error): void => {
+    if (ended || cancelledWith !== undefined) return;
+    cancelledWith = error;
+    // workerd: `exception` with the cancellation error (not for a test()), open spans closed;
+    // outcome "exception" when the handler itself never finished (a test(): "ok"), whatever the
+    // handler kind reports for a throw; "ok" when only `waitUntil` work was left.
+    if (options.kind !== "test") invocation.reportException(error);
+    if (handlerPending) {
+      handlerCancelled = true;
+      rejectStarted(error);
+    }
+    scope.abandon();
+  };
+  const unwatch = invocation.context.executionModel === "stateless"
+    ? watchForHang(invocation, { waiting: () => handlerPending || scope.waitingUntil, cancel })
+    : noop;
   let started: R | Promise<never>;
   try {
     started = invocation.run(body, scope);
   } catch (error) {
     started = Promise.reject(error);
   }
+  const settled = new Promise<Awaited<R>>((resolve, reject) => {
+    rejectStarted = reject;
+    Promise.resolve(started).then(resolve, reject);
+  });
+  void settled.then(
+    () => {
+      handlerPending = false;
+    },
+    () => {
+      handlerPending = false;
+    },
+  );
   let failed = false;
-  const result = Promise.resolve(started).then(
+  const result = settled.then(
     // The result reaches the caller a turn of the event loop later, as workerd's I/O does: work
     // the handler left for the next turn (e.g. closing an RPC session's spans) comes first.
     (value) =>
@@ -141,7 +207,20 @@ export function deliver<R>(
       }),
     (error: unknown) => {
       failed = true;
-      if (options.reportFailure) invocation.reportException(error);
+      if (!options.reportFailure || error === cancelledWith) throw error;
+      if (error instanceof Error && error.message === HANG_MESSAGE) {
+        // A subrequest's callee was cancelled as hung and the handler passed its error on:
+        // workerd reports it a turn later, after the subrequest's span closed.
+        return new Promise<never>((_, reject) => {
+          USER_SPAN.exit(() =>
+            setImmediate(() => {
+              invocation.reportException(error);
+              reject(error);
+            }),
+          );
+        });
+      }
+      invocation.reportException(error);
       throw error;
     },
   );
@@ -149,8 +228,12 @@ export function deliver<R>(
     .then(noop, noop)
     .then(() => scope.settle())
     .then(() => {
-      invocation.finish(failed ? options.failureOutcome : "ok");
+      ended = true;
+      unwatch();
+      let outcome: EventOutcome = failed ? options.failureOutcome : "ok";
+      if (handlerCancelled) outcome = options.kind === "test" ? "ok" : "exception";
+      invocation.finish(outcome);
       scope.ended();
     });
-  return { invocation, result, done, failed: () => failed };
+  return { invocation, result, done, failed: () => failed, cancel, cancelled: () => cancelledWith };
 }

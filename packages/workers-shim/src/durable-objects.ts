@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { ExecutionContext, USER_SPAN, currentInvocation, type SpanContext } from "@workers-tracing/core-context";
 import { callRpc, runRpcMethod, withRpcMembers, type RpcRequest } from "./bindings/rpc";
 import { deliver, scopeOf, type DeliveryReceiver } from "./delivery";
+import { holdPending } from "./hang";
 import { DurableObjectStorage, type AlarmScheduler } from "./durable-object-storage";
 import { describeError } from "./errors";
 import {
@@ -372,9 +373,7 @@ class DurableObjectStub {
     if (span !== undefined) setRequestAttributes(span, request, knownBodyLength(request));
     const parent = spanContextOf(span);
     // `request` is this call's own copy (toRequest made it): the object gets it as it is.
-    return nextTurn()
-      .then(() => this.#objects.actor(this.id).deliverFetch(request, parent))
-      .then(
+    return holdPending(nextTurn().then(() => this.#objects.actor(this.id).deliverFetch(request, parent))).then(
         (response) => {
           if (span !== undefined) {
             setResponseAttributes(span, response, knownBodyLength(response));

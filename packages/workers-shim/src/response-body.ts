@@ -1,5 +1,6 @@
 import { USER_SPAN, currentUserSpan, type FetchResponseInfo } from "@workers-tracing/core-context";
 import { scopeOf, type InvocationScope } from "./delivery";
+import { holdPending } from "./hang";
 import { knownBodyLength } from "./http";
 import { nextTurn } from "./runtime-spans";
 
@@ -16,7 +17,8 @@ interface Relay {
 /**
  * A stream that reads `body` only when its own reader asks (no read-ahead) and calls
  * `onEnd(true)` once it has read the end, `onEnd(false)` when it is cancelled or fails (once);
- * with `acrossTurns`, each read completes a turn of the event loop later.
+ * with `acrossTurns`, each read completes a turn of the event loop later and counts as work the
+ * reading invocation waits for (the body comes from another invocation).
  */
 function relay(body: ReadableStream<Uint8Array>, onEnd: (complete: boolean) => void, acrossTurns = false): Relay {
   const reader = body.getReader();
@@ -28,7 +30,17 @@ function relay(body: ReadableStream<Uint8Array>, onEnd: (complete: boolean) => v
   };
   const stream = new ReadableStream<Uint8Array>(
     {
-      async pull(controller) {
+      pull(controller) {
+        return acrossTurns ? holdPending(pull(controller)) : pull(controller);
+      },
+      cancel(reason) {
+        end(false);
+        return USER_SPAN.exit(() => reader.cancel(reason));
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  async function pull(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
         let chunk: Awaited<ReturnType<typeof reader.read>>;
         try {
           chunk = await reader.read();
@@ -44,14 +56,7 @@ function relay(body: ReadableStream<Uint8Array>, onEnd: (complete: boolean) => v
         } else {
           controller.enqueue(chunk.value);
         }
-      },
-      cancel(reason) {
-        end(false);
-        return USER_SPAN.exit(() => reader.cancel(reason));
-      },
-    },
-    { highWaterMark: 0 },
-  );
+  }
   const drop = (reason: () => unknown): void => {
     if (ended) return;
     end(false);

@@ -300,7 +300,8 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
   }
 
   /** Runs the `test()` handler of the default export (no `exportName`) or of a named export. */
-  async runTest(exportName: string | undefined): Promise<TestOutcome> {
+  /** Runs one test() handler; aborting `signal` cancels it with the signal's reason. */
+  async runTest(exportName: string | undefined, signal?: AbortSignal): Promise<TestOutcome> {
     const delivery = deliver(
       this,
       {
@@ -313,6 +314,8 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
       },
       (scope) => this.#callHandler(this.#entrypoint(exportName), "test", [new TestController()], scope),
     );
+    const abort = (): void => delivery.cancel(signal?.reason instanceof Error ? signal.reason : new Error(String(signal?.reason)));
+    signal?.addEventListener("abort", abort, { once: true });
     let outcome: TestOutcome;
     try {
       await delivery.result;
@@ -321,6 +324,10 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
       outcome = { passed: false, error };
     }
     await delivery.done;
+    signal?.removeEventListener("abort", abort);
+    // A test whose waitUntil work was cancelled (hung) fails, as in `workerd test`.
+    const cancelled = delivery.cancelled();
+    if (outcome.passed && cancelled !== undefined) outcome = { passed: false, error: cancelled };
     return outcome;
   }
 

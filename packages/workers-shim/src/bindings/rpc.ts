@@ -1,4 +1,5 @@
 import { USER_SPAN, type Invocation, type SpanContext, type SpanRecord } from "@workers-tracing/core-context";
+import { HANG_MESSAGE, holdPending } from "../hang";
 import { endLater, nextTurn, spanContextOf } from "../runtime-spans";
 
 /** How an RPC member is used: called, or read (`await stub.prop`). */
@@ -59,11 +60,15 @@ export function callRpc(
     call.setAttribute("jsrpc.method", method);
   }
   const request: RpcRequest = { method, operation, args, parent: spanContextOf(call), callerSpanId: call?.spanId };
-  const result = nextTurn().then(() => send(request));
+  const result = holdPending(nextTurn().then(() => send(request)));
   // workerd releases the session (and an enclosing Durable Object subrequest) a turn of the
   // event loop after the result was delivered.
   const release = (): void => endLater(call, session, outer);
-  void result.then(release, release);
+  void result.then(release, (error: unknown) => {
+    // A callee cancelled as hung: workerd closes the session before the caller sees the error.
+    if (error instanceof Error && error.message === HANG_MESSAGE) session?.end();
+    release();
+  });
   return result;
 }
 

@@ -4,29 +4,40 @@ import { createRuntime } from "../runtime";
 import { CommandError, type CommandIo } from "./command";
 
 /** `workers-shim test --help`. */
-export const TEST_USAGE = `usage: workers-shim test [--experimental] <config.json>
+export const TEST_USAGE = `usage: workers-shim test [--experimental] [--predictable] [--timeout-ms <ms>] <config.json>
 
 Loads every service of <config.json> and runs their test() handlers one at a time, as
 \`workerd test\` does: services in config order; in each, the default export first, then named
 exports with a test() method in alphabetical order. A failing test does not stop the run.
 Streaming tail workers receive every traced invocation's events; the run ends when the tests are
-done, without waiting for tail sessions.
+done, without waiting for tail sessions. A test that hangs (nothing left could settle it) fails
+with workerd's "canceled this request because it detected that your Worker's code had hung"
+error, and the run goes on.
 
 options:
-  --experimental   allow experimental compatibility flags (like workerd --experimental)
-  -h, --help       show this help`;
+  --experimental     allow experimental compatibility flags (like workerd --experimental)
+  --predictable      expose gc() to workers (like workerd test --predictable)
+  --timeout-ms <ms>  fail a test still running after <ms> milliseconds (default: no limit)
+  -h, --help         show this help`;
 
 /** Runs `workers-shim test`; resolves the exit status. */
 export async function testCommand(args: readonly string[], io: CommandIo): Promise<number> {
   let experimental = false;
+  let predictable = false;
+  let timeoutMs: number | undefined;
   let configPath: string | undefined;
-  for (const arg of args) {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
     if (arg === "--help" || arg === "-h") {
       io.stdout(TEST_USAGE);
       return 0;
     }
     if (arg === "--experimental") experimental = true;
-    else if (arg.startsWith("-")) throw new CommandError(`unknown option "${arg}" for "test". Run "workers-shim test --help".`);
+    else if (arg === "--predictable") predictable = true;
+    else if (arg === "--timeout-ms" || arg.startsWith("--timeout-ms=")) {
+      const value = arg === "--timeout-ms" ? args[++i] : arg.slice("--timeout-ms=".length);
+      timeoutMs = parseTimeout(value);
+    } else if (arg.startsWith("-")) throw new CommandError(`unknown option "${arg}" for "test". Run "workers-shim test --help".`);
     else if (configPath !== undefined) {
       throw new CommandError(`"test" takes one config file, received "${configPath}" and "${arg}". Run "workers-shim test --help".`);
     } else configPath = arg;
@@ -35,9 +46,10 @@ export async function testCommand(args: readonly string[], io: CommandIo): Promi
 
   const config = loadConfig(configPath, { experimental });
   for (const warning of config.warnings) io.stderr(`workers-shim: warning: ${warning}`);
-  const runtime = await createRuntime(config, { onWarning: (message) => io.stderr(`workers-shim: ${message}`) });
+  const runtime = await createRuntime(config, { onWarning: (message) => io.stderr(`workers-shim: ${message}`), predictable });
   try {
     const summary = await runtime.runTests({
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
       onTestEnd: (result) => {
         io.stderr(result.passed ? `[ PASS ] ${result.name}` : `[ FAIL ] ${result.name}: ${describeError(result.error)}`);
       },
@@ -50,4 +62,14 @@ export async function testCommand(args: readonly string[], io: CommandIo): Promi
   } finally {
     await runtime.close();
   }
+}
+
+function parseTimeout(value: string | undefined): number {
+  const ms = value !== undefined && /^[0-9]+$/.test(value) ? Number(value) : Number.NaN;
+  if (!(Number.isSafeInteger(ms) && ms > 0)) {
+    throw new CommandError(
+      `--timeout-ms expects a positive whole number of milliseconds, received ${value === undefined ? "nothing" : `"${value}"`}. Run "workers-shim test --help".`,
+    );
+  }
+  return ms;
 }
