@@ -76,17 +76,22 @@ export class InvocationScope {
     scopes.set(invocation, this);
   }
 
-  /** Adds work the invocation's `outcome` waits for; a rejection is reported as an exception. */
-  waitUntil(value: unknown): void {
+  /**
+   * Adds work the invocation's `outcome` waits for; a rejection is reported as an exception.
+   * @param io - `true` for I/O the runtime itself waits for (a response body being sent): it
+   * is pending work, so the invocation is not hung while it lasts
+   */
+  waitUntil(value: unknown, io = false): void {
     const invocation = this.invocation;
-    this.#unsettled++;
+    const counted = io ? 0 : 1;
+    this.#unsettled += counted;
     this.#pending.push(
       Promise.resolve(value).then(
         () => {
-          this.#unsettled--;
+          this.#unsettled -= counted;
         },
         (error: unknown) => {
-          this.#unsettled--;
+          this.#unsettled -= counted;
           if (!this.#abandoned) invocation.reportException(error);
         },
       ),

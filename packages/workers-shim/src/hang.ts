@@ -206,8 +206,9 @@ function check(): void {
     schedule(false);
     return;
   }
-  // Confirm across a full turn of the event loop (timers, I/O polling, immediates).
-  USER_SPAN.exit(() => setImmediate(() => USER_SPAN.exit(() => setImmediate(confirm, candidates)))).unref();
+  // Confirm across a full turn of the event loop (timers, I/O polling, immediates). Not unref'd:
+  // on Node 20 an unref'd immediate here stalled the immediates scheduled after it.
+  USER_SPAN.exit(() => setImmediate(() => USER_SPAN.exit(() => setImmediate(confirm, candidates))));
 }
 
 function confirm(candidates: Entry[]): void {

@@ -94,7 +94,10 @@ export function holdUntilBodySent(response: Response, scope: InvocationScope): R
   if (body === null) return false;
   const info: FetchResponseInfo = { type: "fetch", statusCode: response.status };
   let release!: () => void;
-  scope.waitUntil(new Promise<void>((resolve) => (release = resolve)));
+  scope.waitUntil(
+    new Promise<void>((resolve) => (release = resolve)),
+    true,
+  );
   const { stream } = relay(body, (complete) => {
     // Reported at once, before whatever produced the body (a subrequest) sees its end.
     if (complete) scope.invocation.reportReturn(info);
