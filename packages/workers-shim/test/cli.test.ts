@@ -24,6 +24,9 @@ describe(main.name, () => {
     { args: ["test"], message: 'workers-shim: "test" needs a config file. Run "workers-shim test --help".' },
     { args: ["test", "--verbose", "x.json"], message: 'workers-shim: unknown option "--verbose" for "test". Run "workers-shim test --help".' },
     { args: ["test", "a.json", "b.json"], message: 'workers-shim: "test" takes one config file, received "a.json" and "b.json". Run "workers-shim test --help".' },
+    { args: ["test", "--timeout-ms"], message: 'workers-shim: --timeout-ms expects a positive whole number of milliseconds, received nothing. Run "workers-shim test --help".' },
+    { args: ["test", "--timeout-ms", "0", "x.json"], message: 'workers-shim: --timeout-ms expects a positive whole number of milliseconds, received "0". Run "workers-shim test --help".' },
+    { args: ["test", "--timeout-ms=1.5", "x.json"], message: 'workers-shim: --timeout-ms expects a positive whole number of milliseconds, received "1.5". Run "workers-shim test --help".' },
     { args: ["flags", "extra"], message: 'workers-shim: "flags" takes no arguments, received "extra". Run "workers-shim flags --help".' },
   ])("rejects $args with one line on stderr and status 1", async ({ args, message }) => {
     const { status, stdout, stderr } = await runMain(args);
@@ -57,6 +60,28 @@ describe(main.name, () => {
 });
 
 describe("workers-shim test", () => {
+  const OBJECTS = fileURLToPath(new URL("./fixtures/hang/objects.json", import.meta.url));
+
+  it("fails a test stuck on a hung Durable Object request once nothing else is left, then goes on", () => {
+    const run = spawnSync(process.execPath, [CLI, "test", OBJECTS], { encoding: "utf8", timeout: 60000 });
+    expect(run.status).toBe(1);
+    expect(run.stderr.split("\n").filter((line) => line !== "")).toEqual([
+      '[ FAIL ] objects: Error: workers-shim: test "objects" can never finish: it waits for work that never ends and nothing else is left to run (workerd would wait forever, e.g. for a Durable Object request that hangs).',
+      "[ PASS ] objects:later",
+      "workers-shim: 2 tests: 1 passed, 1 failed",
+    ]);
+  });
+
+  it("applies --timeout-ms and accepts --predictable", () => {
+    const run = spawnSync(process.execPath, [CLI, "test", "--predictable", "--timeout-ms", "40", OBJECTS], { encoding: "utf8", timeout: 60000 });
+    expect(run.status).toBe(1);
+    expect(run.stderr.split("\n").filter((line) => line !== "")).toEqual([
+      '[ FAIL ] objects: Error: workers-shim: test "objects" did not finish within 40 ms (the test time limit).',
+      "[ PASS ] objects:later",
+      "workers-shim: 2 tests: 1 passed, 1 failed",
+    ]);
+  });
+
   it("survives errors worker code leaves uncaught, reports them, and goes on after a failing test", () => {
     const run = spawnSync(process.execPath, [CLI, "test", FIXTURE_CONFIG], { encoding: "utf8", timeout: 60000 });
     expect(run.status).toBe(1);
