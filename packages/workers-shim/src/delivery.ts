@@ -188,20 +188,13 @@ export function deliver<R>(
     rejectStarted = reject;
     Promise.resolve(started).then(resolve, reject);
   });
-  void settled.then(
-    () => {
-      handlerPending = false;
-    },
-    () => {
-      handlerPending = false;
-    },
-  );
   let failed = false;
   const result = settled.then(
     // The result reaches the caller a turn of the event loop later, as workerd's I/O does: work
     // the handler left for the next turn (e.g. closing an RPC session's spans) comes first.
-    (value) =>
-      new Promise<Awaited<R>>((resolve) => {
+    (value) => {
+      handlerPending = false;
+      return new Promise<Awaited<R>>((resolve) => {
         USER_SPAN.exit(() =>
           setImmediate(() => {
             const info = options.returnInfo(value);
@@ -209,8 +202,10 @@ export function deliver<R>(
             resolve(value);
           }),
         );
-      }),
+      });
+    },
     (error: unknown) => {
+      handlerPending = false;
       failed = true;
       if (!options.reportFailure || error === cancelledWith) throw error;
       if (error instanceof Error && error.message === HANG_MESSAGE) {

@@ -100,7 +100,7 @@ let hook: AsyncHook | undefined;
 let users = 0;
 
 function onInit(_asyncId: number, type: string, _trigger: number, resource: object): void {
-  if (IGNORED.has(type) || entries.size === 0) return;
+  if (type === "PROMISE" || entries.size === 0 || IGNORED.has(type)) return;
   const frame = USER_SPAN.get();
   if (frame === undefined) return;
   const entry = entries.get(frame.invocation);
@@ -184,7 +184,7 @@ function workerSocketOpen(): boolean {
   return workerSockets.size > 0;
 }
 
-const MIN_DELAY = 1;
+const MIN_DELAY = 2;
 const MAX_DELAY = 50;
 let timer: NodeJS.Timeout | undefined;
 let delay = MIN_DELAY;
