@@ -41,21 +41,21 @@ function relay(body: ReadableStream<Uint8Array>, onEnd: (complete: boolean) => v
     { highWaterMark: 0 },
   );
   async function pull(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
-        let chunk: Awaited<ReturnType<typeof reader.read>>;
-        try {
-          chunk = await reader.read();
-        } catch (error) {
-          end(false);
-          controller.error(error);
-          return;
-        }
-        if (acrossTurns) await nextTurn();
-        if (chunk.done) {
-          end(true);
-          controller.close();
-        } else {
-          controller.enqueue(chunk.value);
-        }
+    let chunk: Awaited<ReturnType<typeof reader.read>>;
+    try {
+      chunk = await reader.read();
+    } catch (error) {
+      end(false);
+      controller.error(error);
+      return;
+    }
+    if (acrossTurns) await nextTurn();
+    if (chunk.done) {
+      end(true);
+      controller.close();
+    } else {
+      controller.enqueue(chunk.value);
+    }
   }
   const drop = (reason: () => unknown): void => {
     if (ended) return;
@@ -94,10 +94,8 @@ export function holdUntilBodySent(response: Response, scope: InvocationScope): R
   if (body === null) return false;
   const info: FetchResponseInfo = { type: "fetch", statusCode: response.status };
   let release!: () => void;
-  scope.waitUntil(
-    new Promise<void>((resolve) => (release = resolve)),
-    true,
-  );
+  // Sending the body is I/O: the invocation is not hung while the reader has not finished.
+  scope.waitUntil(new Promise<void>((resolve) => (release = resolve)), true);
   const { stream } = relay(body, (complete) => {
     // Reported at once, before whatever produced the body (a subrequest) sees its end.
     if (complete) scope.invocation.reportReturn(info);
