@@ -165,10 +165,11 @@ export function deliver<R>(
   const cancel = (error: Error): void => {
     if (ended || cancelledWith !== undefined) return;
     cancelledWith = error;
-    // workerd: `exception` with the cancellation error (not for a test()), open spans closed;
-    // outcome "exception" when the handler itself never finished (a test(): "ok"), whatever the
-    // handler kind reports for a throw; "ok" when only `waitUntil` work was left.
-    if (options.kind !== "test") invocation.reportException(error);
+    // workerd: an `exception` with the cancellation error for fetch and RPC (not for test(),
+    // scheduled() or queue()), open spans closed; outcome "exception" when the handler itself
+    // never finished (a test(): "ok"), whatever the kind reports for a throw; "ok" when only
+    // `waitUntil` work was left.
+    if (options.kind === "fetch" || options.kind === "jsrpc") invocation.reportException(error);
     if (handlerPending) {
       handlerCancelled = true;
       rejectStarted(error);
