@@ -55,12 +55,16 @@ function ownerOf(resource: object): { destroyed?: unknown } | undefined {
   return undefined;
 }
 
-/** A request (FSREQCALLBACK, GETADDRINFOREQWRAP, …) is pending until its `oncomplete` ran. */
-function completionTracked(resource: object): Liveness {
+/**
+ * A request is pending until its completion callback ran: `oncomplete` for FSREQCALLBACK,
+ * GETADDRINFOREQWRAP, …; `ondone` for crypto jobs (HASHREQUEST, …). Node assigns the callback
+ * after the resource was created, through the accessor defined here.
+ */
+function completionTracked(resource: object, property: "oncomplete" | "ondone"): Liveness {
   let done = false;
   let callback: unknown;
   try {
-    Object.defineProperty(resource, "oncomplete", {
+    Object.defineProperty(resource, property, {
       configurable: true,
       enumerable: true,
       get: () => callback,
@@ -88,9 +92,8 @@ function livenessOf(type: string, resource: object): Liveness {
     workerSockets.add(owner);
     return alive;
   }
-  if (type.endsWith("REQWRAP") || type.startsWith("FSREQCALLBACK") || type === "GETADDRINFOREQWRAP") {
-    return completionTracked(resource);
-  }
+  if (type.endsWith("REQWRAP") || type.startsWith("FSREQCALLBACK")) return completionTracked(resource, "oncomplete");
+  if (type.endsWith("REQUEST")) return completionTracked(resource, "ondone");
   // Anything else (FSREQPROMISE, HTTP parsers, …): its end is not observable without a destroy
   // hook, which would track every promise; it keeps the invocation pending.
   return always;

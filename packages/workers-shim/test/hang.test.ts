@@ -68,6 +68,13 @@ describe("hung requests", () => {
     expect(eventsOf("/span")).toEqual([["onset fetch", "spanOpen open", HANG, "spanClose", "outcome exception"]]);
   });
 
+  it("counts crypto work as pending, then cancels the handler once it is done", async () => {
+    const rt = await open();
+    await expect(rt.dispatchFetch("main", "http://main/digest")).rejects.toThrow(HANG_MESSAGE);
+    await drainTails();
+    expect(eventsOf("/digest")).toEqual([["onset fetch", "log [\"digest\",32]", HANG, "outcome exception"]]);
+  });
+
   it("reports a hung waitUntil as an exception with outcome ok", async () => {
     const rt = await open();
     const response = await rt.dispatchFetch("main", "http://main/wait-until");
