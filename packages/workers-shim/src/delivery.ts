@@ -10,6 +10,7 @@ import {
   type SpanContext,
   type TailSink,
 } from "@workers-tracing/core-context";
+import { isHangError, watchForHang } from "./hang";
 
 /** What a delivery needs from the service that receives it. */
 export interface DeliveryReceiver {
@@ -49,6 +50,14 @@ export interface Delivery<R> {
   readonly done: Promise<void>;
   /** Whether the handler failed; meaningful once `result` settled. */
   readonly failed: () => boolean;
+  /**
+   * Cancels the invocation as workerd cancels a hung request: a pending `result` rejects with
+   * `error`, `waitUntil` work is no longer awaited, `outcome` follows. Nothing happens once the
+   * outcome was reported.
+   */
+  readonly cancel: (error: Error) => void;
+  /** The error the invocation was cancelled with, if it was. */
+  readonly cancelled: () => Error | undefined;
 }
 
 const scopes = new WeakMap<Invocation, InvocationScope>();
@@ -57,6 +66,9 @@ const scopes = new WeakMap<Invocation, InvocationScope>();
 export class InvocationScope {
   readonly invocation: Invocation;
   #pending: Promise<unknown>[] = [];
+  #unsettled = 0;
+  #abandon: (() => void) | undefined;
+  #abandoned = false;
   #atEnd: (() => void)[] = [];
   #outcome: EventOutcome | undefined;
 
@@ -65,13 +77,25 @@ export class InvocationScope {
     scopes.set(invocation, this);
   }
 
-  /** Adds work the invocation's `outcome` waits for; a rejection is reported as an exception. */
-  waitUntil(value: unknown): void {
+  /**
+   * Adds work the invocation's `outcome` waits for; a rejection is reported as an exception.
+   * @param io - `true` for I/O the runtime itself waits for (a response body being sent): it
+   * is pending work, so the invocation is not hung while it lasts
+   */
+  waitUntil(value: unknown, io = false): void {
     const invocation = this.invocation;
+    const counted = io ? 0 : 1;
+    this.#unsettled += counted;
     this.#pending.push(
-      Promise.resolve(value).then(undefined, (error: unknown) => {
-        invocation.reportException(error);
-      }),
+      Promise.resolve(value).then(
+        () => {
+          this.#unsettled -= counted;
+        },
+        (error: unknown) => {
+          this.#unsettled -= counted;
+          if (!this.#abandoned) invocation.reportException(error);
+        },
+      ),
     );
   }
 
@@ -91,6 +115,17 @@ export class InvocationScope {
     this.#pending.push(value.then(noop, noop));
   }
 
+  /** Whether a `waitUntil` promise is still pending. */
+  get waitingUntil(): boolean {
+    return this.#unsettled > 0 && !this.#abandoned;
+  }
+
+  /** Stops waiting for `waitUntil` work (the invocation was cancelled); settle() resolves. */
+  abandon(): void {
+    this.#abandoned = true;
+    this.#abandon?.();
+  }
+
   /** Registers `callback` to run once the invocation has ended (after its `outcome`). */
   atEnd(callback: () => void): void {
     this.#atEnd.push(callback);
@@ -103,9 +138,12 @@ export class InvocationScope {
 
   /** Resolves once every `waitUntil` promise (also ones added meanwhile) settled. */
   async settle(): Promise<void> {
-    while (this.#pending.length > 0) {
+    const abandoned = new Promise<void>((resolve) => {
+      this.#abandon = resolve;
+    });
+    while (this.#pending.length > 0 && !this.#abandoned) {
       const batch = this.#pending.splice(0);
-      await Promise.all(batch);
+      await Promise.race([Promise.all(batch), abandoned]);
     }
   }
 }
@@ -136,18 +174,45 @@ export function deliver<R>(
     entrypoint: options.entrypoint,
   });
   const scope = new InvocationScope(invocation);
+  let handlerPending = true;
+  let cancelledWith: Error | undefined;
+  let handlerCancelled = false;
+  let rejectStarted: (error: Error) => void = noop;
+  let ended = false;
+  const cancel = (error: Error): void => {
+    if (ended || cancelledWith !== undefined) return;
+    cancelledWith = error;
+    // workerd: an `exception` with the cancellation error for fetch and RPC (not for test(),
+    // scheduled() or queue()), open spans closed; outcome "exception" when the handler itself
+    // never finished (a test(): "ok"), whatever the kind reports for a throw; "ok" when only
+    // `waitUntil` work was left.
+    if (options.kind === "fetch" || options.kind === "jsrpc") invocation.reportException(error);
+    if (handlerPending) {
+      handlerCancelled = true;
+      rejectStarted(error);
+    }
+    scope.abandon();
+  };
+  const unwatch = invocation.context.executionModel === "stateless"
+    ? watchForHang(invocation, { waiting: () => handlerPending || scope.waitingUntil, cancel })
+    : noop;
   let started: R | Promise<never>;
   try {
     started = invocation.run(body, scope);
   } catch (error) {
     started = Promise.reject(error);
   }
+  const settled = new Promise<Awaited<R>>((resolve, reject) => {
+    rejectStarted = reject;
+    Promise.resolve(started).then(resolve, reject);
+  });
   let failed = false;
-  const result = Promise.resolve(started).then(
+  const result = settled.then(
     // The result reaches the caller a turn of the event loop later, as workerd's I/O does: work
     // the handler left for the next turn (e.g. closing an RPC session's spans) comes first.
-    (value) =>
-      new Promise<Awaited<R>>((resolve) => {
+    (value) => {
+      handlerPending = false;
+      return new Promise<Awaited<R>>((resolve) => {
         USER_SPAN.exit(() =>
           setImmediate(() => {
             const info = options.returnInfo(value);
@@ -155,10 +220,25 @@ export function deliver<R>(
             resolve(value);
           }),
         );
-      }),
+      });
+    },
     (error: unknown) => {
+      handlerPending = false;
       failed = true;
-      if (options.reportFailure) invocation.reportException(error);
+      if (!options.reportFailure || (cancelledWith !== undefined && error === cancelledWith)) throw error;
+      if (isHangError(error)) {
+        // A subrequest's callee was cancelled as hung and the handler passed its error on:
+        // workerd reports it a turn later, after the subrequest's span closed.
+        return new Promise<never>((_, reject) => {
+          USER_SPAN.exit(() =>
+            setImmediate(() => {
+              invocation.reportException(error);
+              reject(error);
+            }),
+          );
+        });
+      }
+      invocation.reportException(error);
       throw error;
     },
   );
@@ -166,8 +246,12 @@ export function deliver<R>(
     .then(noop, noop)
     .then(() => scope.settle())
     .then(() => {
-      invocation.finish(scope.forcedOutcome ?? (failed ? options.failureOutcome : "ok"));
+      ended = true;
+      unwatch();
+      let outcome: EventOutcome = scope.forcedOutcome ?? (failed ? options.failureOutcome : "ok");
+      if (handlerCancelled) outcome = options.kind === "test" ? "ok" : "exception";
+      invocation.finish(outcome);
       scope.ended();
     });
-  return { invocation, result, done, failed: () => failed };
+  return { invocation, result, done, failed: () => failed, cancel, cancelled: () => cancelledWith };
 }

@@ -8,6 +8,7 @@ import {
 } from "@workers-tracing/core-context";
 import { callRpc, runRpcMethod, withRpcMembers, type RpcRequest } from "./bindings/rpc";
 import { deliver, scopeOf, type DeliveryReceiver } from "./delivery";
+import { holdPending } from "./hang";
 import { DurableObjectStorage, type AlarmScheduler } from "./durable-object-storage";
 import { describeError } from "./errors";
 import {
@@ -419,10 +420,11 @@ class DurableObjectStub {
     const parent = spanContextOf(span);
     // `request` is this call's own copy (toRequest made it): the object gets it as it is.
     // A fetch reaches the object a turn later than an RPC call made at the same time would.
-    return nextTurn()
-      .then(nextTurn)
-      .then(() => this.#objects.actor(this.id).deliverFetch(request, parent))
-      .then(
+    return holdPending(
+      nextTurn()
+        .then(nextTurn)
+        .then(() => this.#objects.actor(this.id).deliverFetch(request, parent)),
+    ).then(
         (response) => {
           if (span !== undefined) {
             setResponseAttributes(span, response, responseBodyLength(response));

@@ -1,5 +1,6 @@
 import { USER_SPAN, currentUserSpan, type FetchResponseInfo } from "@workers-tracing/core-context";
 import { scopeOf, type InvocationScope } from "./delivery";
+import { holdPending } from "./hang";
 import { knownBodyLength } from "./http";
 import { nextTurn } from "./runtime-spans";
 
@@ -16,7 +17,8 @@ interface Relay {
 /**
  * A stream that reads `body` only when its own reader asks (no read-ahead) and calls
  * `onEnd(true)` once it has read the end, `onEnd(false)` when it is cancelled or fails (once);
- * with `acrossTurns`, each read completes a turn of the event loop later.
+ * with `acrossTurns`, each read completes a turn of the event loop later and counts as work the
+ * reading invocation waits for (the body comes from another invocation).
  */
 function relay(body: ReadableStream<Uint8Array>, onEnd: (complete: boolean) => void, acrossTurns = false): Relay {
   const reader = body.getReader();
@@ -28,22 +30,8 @@ function relay(body: ReadableStream<Uint8Array>, onEnd: (complete: boolean) => v
   };
   const stream = new ReadableStream<Uint8Array>(
     {
-      async pull(controller) {
-        let chunk: Awaited<ReturnType<typeof reader.read>>;
-        try {
-          chunk = await reader.read();
-        } catch (error) {
-          end(false);
-          controller.error(error);
-          return;
-        }
-        if (acrossTurns) await nextTurn();
-        if (chunk.done) {
-          end(true);
-          controller.close();
-        } else {
-          controller.enqueue(chunk.value);
-        }
+      pull(controller) {
+        return acrossTurns ? holdPending(pull(controller)) : pull(controller);
       },
       cancel(reason) {
         end(false);
@@ -52,6 +40,23 @@ function relay(body: ReadableStream<Uint8Array>, onEnd: (complete: boolean) => v
     },
     { highWaterMark: 0 },
   );
+  async function pull(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
+    let chunk: Awaited<ReturnType<typeof reader.read>>;
+    try {
+      chunk = await reader.read();
+    } catch (error) {
+      end(false);
+      controller.error(error);
+      return;
+    }
+    if (acrossTurns) await nextTurn();
+    if (chunk.done) {
+      end(true);
+      controller.close();
+    } else {
+      controller.enqueue(chunk.value);
+    }
+  }
   const drop = (reason: () => unknown): void => {
     if (ended) return;
     end(false);
@@ -89,7 +94,8 @@ export function holdUntilBodySent(response: Response, scope: InvocationScope): R
   if (body === null) return false;
   const info: FetchResponseInfo = { type: "fetch", statusCode: response.status };
   let release!: () => void;
-  scope.waitUntil(new Promise<void>((resolve) => (release = resolve)));
+  // Sending the body is I/O: the invocation is not hung while the reader has not finished.
+  scope.waitUntil(new Promise<void>((resolve) => (release = resolve)), true);
   const { stream } = relay(body, (complete) => {
     // Reported at once, before whatever produced the body (a subrequest) sees its end.
     if (complete) scope.invocation.reportReturn(info);

@@ -1,6 +1,7 @@
 import { RANDOM_IDS, USER_SPAN, type IdGenerator, type TailStreamHandler } from "@workers-tracing/core-context";
 import { WorkersShimError, type ShimConfig } from "./config/index";
 import { describeError } from "./errors";
+import { enableHangDetection, onStall } from "./hang";
 import { toRequest } from "./http";
 import { VM_MODULES_FLAG, hasVmModules } from "./loader/vm-modules";
 import { installProcessErrorHandlers } from "./process-errors";
@@ -31,6 +32,13 @@ export interface RuntimeOptions {
    * breaks the worker; a failure ends that invocation's session and is passed to `onWarning`.
    */
   readonly tail?: TailStreamHandler;
+  /**
+   * `workerd test --predictable`: workers get V8's `gc()` function as a global. Off by default.
+   * @remarks Workers share Node's global scope here, so `gc` is defined on `globalThis` while the
+   * runtime is open (removed by {@link Runtime.close}).
+   * @beta
+   */
+  readonly predictable?: boolean;
 }
 
 /**
@@ -66,6 +74,12 @@ export interface RunTestsOptions {
   readonly onTestStart?: (test: TestCase) => void;
   /** Called after each test finished (its invocation's `outcome` was reported). */
   readonly onTestEnd?: (result: TestResult) => void;
+  /**
+   * A time limit per test, in milliseconds (a positive integer): a test still running after it
+   * is cancelled and fails with an error naming the test and the limit; later tests still run.
+   * No limit by default (as `workerd test`).
+   */
+  readonly timeoutMs?: number;
 }
 
 /**
@@ -97,12 +111,14 @@ export class Runtime {
   readonly #services = new Map<string, ServiceInstance>();
   readonly #warn: (message: string) => void;
   readonly #cleanup: (() => void)[] = [];
+  readonly #predictable: boolean;
   #closed = false;
 
   private constructor(config: ShimConfig, options: RuntimeOptions) {
     this.config = config;
     const warn = options.onWarning ?? ((message: string) => void process.stderr.write(`workers-shim: ${message}\n`));
     this.#warn = warn;
+    this.#predictable = options.predictable === true;
     const id = `r${++runtimeCount}`;
     const ids = options.ids ?? RANDOM_IDS;
     const tail = options.tail;
@@ -128,12 +144,12 @@ export class Runtime {
   }
 
   async #start(): Promise<void> {
-    this.#cleanup.push(installProcessErrorHandlers(this.#warn));
+    this.#cleanup.push(installProcessErrorHandlers(this.#warn), enableHangDetection());
     warmUpResponseBodies();
     for (const service of this.#services.values()) {
       try {
         // Module top-level code runs outside any invocation.
-        await USER_SPAN.exit(() => service.load());
+        await USER_SPAN.exit(() => service.load({ predictable: this.#predictable }));
       } catch (error) {
         this.close();
         throw new WorkersShimError(
@@ -177,7 +193,11 @@ export class Runtime {
    * Runs every `test()` handler, one at a time, as `workerd test` does; a failing test does not
    * stop the run.
    * @remarks Each test is awaited until its invocation reported `outcome` (its `waitUntil` work
-   * included); streaming tail sessions are never awaited.
+   * included); streaming tail sessions are never awaited. A test that hangs (nothing is left that
+   * could settle it) fails with workerd's hang error; one that waits on work which never ends
+   * (e.g. a Durable Object request that hangs, which workerd waits for forever) fails once the
+   * process has nothing else to do, or after `timeoutMs`.
+   * @throws TypeError for a `timeoutMs` that is not a positive integer.
    * @example
    * ```ts
    * const runtime = await createRuntime(loadConfig("scenario/config.json"));
@@ -188,16 +208,41 @@ export class Runtime {
    */
   async runTests(options: RunTestsOptions = {}): Promise<TestRunSummary> {
     this.#assertOpen();
+    const timeoutMs = options.timeoutMs;
+    if (timeoutMs !== undefined && !(Number.isSafeInteger(timeoutMs) && timeoutMs > 0)) {
+      throw new TypeError(`runTests(): timeoutMs must be a positive integer of milliseconds, received ${String(timeoutMs)}.`);
+    }
     const results: TestResult[] = [];
     for (const test of this.listTests()) {
       options.onTestStart?.(test);
-      const outcome = await USER_SPAN.exit(() => this.#service(test.service).runTest(test.entrypoint));
+      const outcome = await USER_SPAN.exit(() => this.#runTest(test, timeoutMs));
       const result: TestResult = outcome.passed ? { ...test, passed: true } : { ...test, passed: false, error: outcome.error };
       results.push(result);
       options.onTestEnd?.(result);
     }
     const passed = results.filter((result) => result.passed).length;
     return { results, passed, failed: results.length - passed };
+  }
+
+  async #runTest(test: TestCase, timeoutMs: number | undefined) {
+    const controller = new AbortController();
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => controller.abort(new Error(`workers-shim: test "${test.name}" did not finish within ${timeoutMs} ms (the test time limit).`)), timeoutMs);
+    const stop = onStall(() =>
+      controller.abort(
+        new Error(
+          `workers-shim: test "${test.name}" can never finish: it waits for work that never ends and nothing else is left to run (workerd would wait forever, e.g. for a Durable Object request that hangs).`,
+        ),
+      ),
+    );
+    try {
+      return await this.#service(test.service).runTest(test.entrypoint, controller.signal);
+    } finally {
+      clearTimeout(timer);
+      stop();
+    }
   }
 
   /**

@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { Readable } from "node:stream";
 import { describeError } from "./errors";
 import { toRequest } from "./http";
+import { holdReads } from "./hang";
 
 /** What the HTTP front end hands each request to (e.g. `Runtime.dispatchFetch` of one service). */
 export type FetchHandler = (request: Request) => Promise<Response>;
@@ -159,7 +160,7 @@ function toFetchRequest(req: IncomingMessage, options: HttpServerOptions, signal
   // workerd's `request.cf` for a request from the network: the client's address and port.
   const cf = { clientIp: `${req.socket.remoteAddress ?? ""}:${req.socket.remotePort ?? 0}` };
   const init: RequestInit & { cf: object } = { method, headers, signal, cf };
-  if (hasBody) init.body = Readable.toWeb(req) as ReadableStream<Uint8Array>;
+  if (hasBody) init.body = holdReads(Readable.toWeb(req) as ReadableStream<Uint8Array>);
   else req.resume();
   return toRequest(url, init);
 }

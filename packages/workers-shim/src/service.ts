@@ -133,13 +133,14 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
    * Loads the main module (its imports follow) into the service's own vm context, a global scope
    * of its own; evaluates the worker's top-level code.
    */
-  async load(hostConsole: Console = console): Promise<void> {
+  async load(options: { readonly hostConsole?: Console; readonly predictable?: boolean } = {}): Promise<void> {
     const modules = new WorkerModules({
       serviceName: this.name,
       modules: this.worker.modules,
       flags: this.worker.flags as unknown as Readonly<Record<string, boolean>>,
       env: this.env,
-      hostConsole,
+      hostConsole: options.hostConsole ?? console,
+      predictable: options.predictable === true,
     });
     this.#global = modules.global;
     // env belongs to the worker's global scope, as in workerd: `env instanceof Object` holds.
@@ -332,7 +333,8 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
   }
 
   /** Runs the `test()` handler of the default export (no `exportName`) or of a named export. */
-  async runTest(exportName: string | undefined): Promise<TestOutcome> {
+  /** Runs one test() handler; aborting `signal` cancels it with the signal's reason. */
+  async runTest(exportName: string | undefined, signal?: AbortSignal): Promise<TestOutcome> {
     const delivery = deliver(
       this,
       {
@@ -345,6 +347,8 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
       },
       (scope) => this.#callHandler(this.#entrypoint(exportName), "test", [new TestController()], scope),
     );
+    const abort = (): void => delivery.cancel(signal?.reason instanceof Error ? signal.reason : new Error(String(signal?.reason)));
+    signal?.addEventListener("abort", abort, { once: true });
     let outcome: TestOutcome;
     try {
       await delivery.result;
@@ -353,6 +357,10 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
       outcome = { passed: false, error };
     }
     await delivery.done;
+    signal?.removeEventListener("abort", abort);
+    // A test whose waitUntil work was cancelled (hung) fails, as in `workerd test`.
+    const cancelled = delivery.cancelled();
+    if (outcome.passed && cancelled !== undefined) outcome = { passed: false, error: cancelled };
     return outcome;
   }
 

@@ -29,6 +29,9 @@ describe(main.name, () => {
     { args: ["flags", "--profile", "tip"], message: 'workers-shim: --profile needs one of head, seed, received "tip". Run "workers-shim flags --help".' },
     { args: ["test", "--profile"], message: 'workers-shim: --profile needs one of head, seed, received nothing. Run "workers-shim test --help".' },
     { args: ["serve", "--profile", "x", "c.json"], message: 'workers-shim: --profile needs one of head, seed, received "x". Run "workers-shim serve --help".' },
+    { args: ["test", "--timeout-ms"], message: 'workers-shim: --timeout-ms expects a positive whole number of milliseconds, received nothing. Run "workers-shim test --help".' },
+    { args: ["test", "--timeout-ms", "0", "x.json"], message: 'workers-shim: --timeout-ms expects a positive whole number of milliseconds, received "0". Run "workers-shim test --help".' },
+    { args: ["test", "--timeout-ms=1.5", "x.json"], message: 'workers-shim: --timeout-ms expects a positive whole number of milliseconds, received "1.5". Run "workers-shim test --help".' },
   ])("rejects $args with one line on stderr and status 1", async ({ args, message }) => {
     const { status, stdout, stderr } = await runMain(args);
     expect(status).toBe(1);
@@ -133,6 +136,28 @@ describe(main.name, () => {
 });
 
 describe("workers-shim test", () => {
+  const OBJECTS = fileURLToPath(new URL("./fixtures/hang/objects.json", import.meta.url));
+
+  it("fails a test stuck on a hung Durable Object request once nothing else is left, then goes on", () => {
+    const run = spawnSync(process.execPath, [CLI, "test", OBJECTS], { encoding: "utf8", timeout: 60000 });
+    expect(run.status).toBe(1);
+    expect(run.stderr.split("\n").filter((line) => line !== "")).toEqual([
+      '[ FAIL ] objects: Error: workers-shim: test "objects" can never finish: it waits for work that never ends and nothing else is left to run (workerd would wait forever, e.g. for a Durable Object request that hangs).',
+      "[ PASS ] objects:later",
+      "workers-shim: 2 tests: 1 passed, 1 failed",
+    ]);
+  });
+
+  it("applies --timeout-ms and accepts --predictable", () => {
+    const run = spawnSync(process.execPath, [CLI, "test", "--predictable", "--timeout-ms", "40", OBJECTS], { encoding: "utf8", timeout: 60000 });
+    expect(run.status).toBe(1);
+    expect(run.stderr.split("\n").filter((line) => line !== "")).toEqual([
+      '[ FAIL ] objects: Error: workers-shim: test "objects" did not finish within 40 ms (the test time limit).',
+      "[ PASS ] objects:later",
+      "workers-shim: 2 tests: 1 passed, 1 failed",
+    ]);
+  });
+
   it("survives errors worker code leaves uncaught, reports them, and goes on after a failing test", () => {
     const run = spawnSync(process.execPath, [CLI, "test", FIXTURE_CONFIG], { encoding: "utf8", timeout: 60000 });
     expect(run.status).toBe(1);

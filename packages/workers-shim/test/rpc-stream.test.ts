@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Runtime } from "../src/index";
-import { HUNG_MESSAGE } from "../src/bindings/rpc-stream";
+import { HANG_MESSAGE as HUNG_MESSAGE } from "../src/hang";
 import { COLLECTOR, drainTails, events, fixtureConfig, invocations, resetRecords, results, service, start, summarize } from "./helpers";
 
 beforeEach(resetRecords);

@@ -163,6 +163,20 @@ describe("workers-shim serve", () => {
     expect((await served.stop()).code).toBe(0);
   });
 
+  it("answers workerd's 500 for a handler that hangs, and keeps serving", async () => {
+    const served = await serve();
+    const hung = await fetch(`${served.base}/hang`);
+    expect(hung.status).toBe(500);
+    expect(await hung.text()).toBe("Internal Server Error");
+    const after = await fetch(`${served.base}/echo`, { method: "POST", body: "still up" });
+    expect(((await after.json()) as { body: string }).body).toBe("still up");
+    const { code, stderr } = await served.stop();
+    expect(code).toBe(0);
+    expect(stderr).toContain(
+      `workers-shim: GET ${served.base}/hang: the worker threw Error: The Workers runtime canceled this request because it detected that your Worker's code had hung and would never generate a response. Refer to: https://developers.cloudflare.com/workers/observability/errors/\n`,
+    );
+  });
+
   it("answers 500 when the worker throws or returns no Response, and keeps serving", async () => {
     const served = await serve();
     const thrown = await fetch(`${served.base}/throw`);

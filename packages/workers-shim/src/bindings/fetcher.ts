@@ -4,6 +4,7 @@ import { type QueueMessageInput, type QueueResult, type ScheduledResult } from "
 import { knownBodyLength, setRequestAttributes, setResponseAttributes, toRequest } from "../http";
 import { asError, endLater, nextTurn, spanContextOf, startRuntimeSpan } from "../runtime-spans";
 import { bindingResponse, responseBodyLength } from "../response-body";
+import { holdPending } from "../hang";
 import { callRpc, withRpcMembers, type RpcRequest } from "./rpc";
 
 /** The service a binding points at, as the binding needs it. */
@@ -77,9 +78,8 @@ class Fetcher {
     if (span !== undefined) setRequestAttributes(span, request, knownBodyLength(request));
     const parent = spanContextOf(span);
     // `request` is this call's own copy (toRequest made it): the callee gets it as it is.
-    return nextTurn()
-      .then(() => this.#target().deliverFetch(request, this.#entrypoint, parent))
-      .then(
+    // In flight, the subrequest is work the caller waits for (it is not hung meanwhile).
+    return holdPending(nextTurn().then(() => this.#target().deliverFetch(request, this.#entrypoint, parent))).then(
         (response) => {
           if (span !== undefined) {
             setResponseAttributes(span, response, responseBodyLength(response));
@@ -115,9 +115,9 @@ class Fetcher {
     }
     const span = startRuntimeSpan("scheduled");
     const parent = spanContextOf(span);
-    return nextTurn()
-      .then(() => this.#target().deliverScheduled(this.#entrypoint, cron, scheduledTime, parent))
-      .finally(() => span?.end());
+    return holdPending(nextTurn().then(() => this.#target().deliverScheduled(this.#entrypoint, cron, scheduledTime, parent))).finally(
+      () => span?.end(),
+    );
   }
 
   /** Delivers a batch of messages to the bound entrypoint's `queue()` handler. */
@@ -133,9 +133,9 @@ class Fetcher {
     const list = messages as QueueMessageInput[];
     const span = startRuntimeSpan("queue");
     const parent = spanContextOf(span);
-    return nextTurn()
-      .then(() => this.#target().deliverQueue(this.#entrypoint, queueName, list, parent))
-      .finally(() => span?.end());
+    return holdPending(nextTurn().then(() => this.#target().deliverQueue(this.#entrypoint, queueName, list, parent))).finally(
+      () => span?.end(),
+    );
   }
 
   /** Raw TCP sockets are not available in the shim. */

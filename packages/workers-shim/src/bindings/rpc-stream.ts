@@ -1,13 +1,8 @@
 import { USER_SPAN, currentUserSpan } from "@workers-tracing/core-context";
 import { scopeOf, type InvocationScope } from "../delivery";
+import { HANG_MESSAGE, hangError, holdPending } from "../hang";
 import { nextTurn } from "../runtime-spans";
 
-/**
- * The `exception` message workerd reports when a stateless callee's returned stream has been
- * pumped to its end while the caller has not yet read that end (workerd 2026-11-17/23).
- */
-export const HUNG_MESSAGE =
-  "The Workers runtime canceled this request because it detected that your Worker's code had hung and would never generate a response. Refer to: https://developers.cloudflare.com/workers/observability/errors/";
 
 /** The callee side of a ReadableStream an RPC method returned, as its caller's stub sees it. */
 interface StreamResult {
@@ -29,9 +24,14 @@ export function rpcStreamResult(value: unknown): StreamResult | undefined {
   return value instanceof ReadableStream ? results.get(value) : undefined;
 }
 
+/**
+ * The `exception` workerd reports when a stateless callee's returned stream has been pumped to
+ * its end while the caller has not yet read that end (workerd 2026-11-17/23): its hang error,
+ * without stack frames.
+ */
 function hungError(): Error {
-  const error = new Error(HUNG_MESSAGE);
-  error.stack = `Error: ${HUNG_MESSAGE}`;
+  const error = hangError();
+  error.stack = `Error: ${HANG_MESSAGE}`;
   return error;
 }
 
@@ -47,7 +47,12 @@ export function streamToCaller(scope: InvocationScope, source: ReadableStream): 
   const stateless = invocation.context.executionModel === "stateless";
   const reader = source.getReader() as ReadableStreamDefaultReader<unknown>;
   let release!: () => void;
-  scope.waitUntil(new Promise<void>((resolve) => (release = resolve)));
+  // Pending I/O of the callee while the caller reads: the hang detector must not cancel it (its
+  // own end, below, reports workerd's "hung" exception where workerd does).
+  scope.waitUntil(
+    new Promise<void>((resolve) => (release = resolve)),
+    true,
+  );
   let resolveFinished!: () => void;
   const finished = new Promise<void>((resolve) => (resolveFinished = resolve));
   scope.atEnd(() => resolveFinished());
@@ -118,6 +123,9 @@ export function streamToCaller(scope: InvocationScope, source: ReadableStream): 
  */
 export function receiveStream(result: StreamResult): void {
   result.start();
+  // Until the stream is done the caller has I/O in flight (its reads wait for the callee's
+  // pump), so the hang detector does not take it for hung.
+  void holdPending(result.finished);
   const caller = currentUserSpan()?.invocation;
   const scope = caller === undefined ? undefined : scopeOf(caller);
   scope?.atEnd(result.drop);

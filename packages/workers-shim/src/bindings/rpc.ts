@@ -1,5 +1,6 @@
 import { USER_SPAN, type Invocation, type SpanContext, type SpanRecord } from "@workers-tracing/core-context";
 import { scopeOf } from "../delivery";
+import { holdPending, isHangError } from "../hang";
 import { endLater, nextTurn, spanContextOf } from "../runtime-spans";
 import { receiveStream, rpcStreamResult, streamToCaller } from "./rpc-stream";
 
@@ -61,21 +62,28 @@ export function callRpc(
     call.setAttribute("jsrpc.method", method);
   }
   const request: RpcRequest = { method, operation, args, parent: spanContextOf(call), callerSpanId: call?.spanId };
-  const result = nextTurn().then(() => send(request));
+  const result = holdPending(nextTurn().then(() => send(request)));
   // workerd releases the session (and an enclosing Durable Object subrequest) a turn of the
   // event loop after the result was delivered.
   const release = (): void => endLater(call, session, outer);
-  void result.then((value) => {
-    const stream = rpcStreamResult(value);
-    if (stream === undefined) return release();
-    // A returned stream keeps the session open until the callee's invocation has ended.
-    receiveStream(stream);
-    endLater(call);
-    void stream.finished.then(() => {
-      session?.end();
-      outer?.end();
-    });
-  }, release);
+  void result.then(
+    (value) => {
+      const stream = rpcStreamResult(value);
+      if (stream === undefined) return release();
+      // A returned stream keeps the session open until the callee's invocation has ended.
+      receiveStream(stream);
+      endLater(call);
+      void stream.finished.then(() => {
+        session?.end();
+        outer?.end();
+      });
+    },
+    (error: unknown) => {
+      // A callee cancelled as hung: workerd closes the session before the caller sees the error.
+      if (isHangError(error)) session?.end();
+      release();
+    },
+  );
   return result;
 }
 

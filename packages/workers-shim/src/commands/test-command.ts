@@ -6,23 +6,29 @@ import { parseProfile } from "./flags-command";
 import { CommandError, type CommandIo } from "./command";
 
 /** `workers-shim test --help`. */
-export const TEST_USAGE = `usage: workers-shim test [--experimental] [--profile seed] <config.json>
+export const TEST_USAGE = `usage: workers-shim test [--experimental] [--profile seed] [--predictable] [--timeout-ms <ms>] <config.json>
 
 Loads every service of <config.json> and runs their test() handlers one at a time, as
 \`workerd test\` does: services in config order; in each, the default export first, then named
 exports with a test() method in alphabetical order. A failing test does not stop the run.
 Streaming tail workers receive every traced invocation's events; the run ends when the tests are
-done, without waiting for tail sessions.
+done, without waiting for tail sessions. A test that hangs (nothing left could settle it) fails
+with workerd's "canceled this request because it detected that your Worker's code had hung"
+error, and the run goes on.
 
 options:
-  --experimental   allow experimental compatibility flags (like workerd --experimental)
-  --profile NAME   registry profile: head (default) or seed (ctx.tracing only with the
-                   experimental flag); overrides the config's compatibilityProfile
-  -h, --help       show this help`;
+  --experimental     allow experimental compatibility flags (like workerd --experimental)
+  --profile NAME     registry profile: head (default) or seed (ctx.tracing only with the
+                     experimental flag); overrides the config's compatibilityProfile
+  --predictable      expose gc() to workers (like workerd test --predictable)
+  --timeout-ms <ms>  fail a test still running after <ms> milliseconds (default: no limit)
+  -h, --help         show this help`;
 
 /** Runs `workers-shim test`; resolves the exit status. */
 export async function testCommand(args: readonly string[], io: CommandIo): Promise<number> {
   let experimental = false;
+  let predictable = false;
+  let timeoutMs: number | undefined;
   let configPath: string | undefined;
   let profile: CompatProfile | undefined;
   for (let i = 0; i < args.length; i++) {
@@ -33,7 +39,11 @@ export async function testCommand(args: readonly string[], io: CommandIo): Promi
     }
     if (arg === "--experimental") experimental = true;
     else if (arg === "--profile") profile = parseProfile("test", args[++i]);
-    else if (arg.startsWith("-")) throw new CommandError(`unknown option "${arg}" for "test". Run "workers-shim test --help".`);
+    else if (arg === "--predictable") predictable = true;
+    else if (arg === "--timeout-ms" || arg.startsWith("--timeout-ms=")) {
+      const value = arg === "--timeout-ms" ? args[++i] : arg.slice("--timeout-ms=".length);
+      timeoutMs = parseTimeout(value);
+    } else if (arg.startsWith("-")) throw new CommandError(`unknown option "${arg}" for "test". Run "workers-shim test --help".`);
     else if (configPath !== undefined) {
       throw new CommandError(`"test" takes one config file, received "${configPath}" and "${arg}". Run "workers-shim test --help".`);
     } else configPath = arg;
@@ -42,9 +52,10 @@ export async function testCommand(args: readonly string[], io: CommandIo): Promi
 
   const config = loadConfig(configPath, { experimental, ...(profile !== undefined ? { profile } : {}) });
   for (const warning of config.warnings) io.stderr(`workers-shim: warning: ${warning}`);
-  const runtime = await createRuntime(config, { onWarning: (message) => io.stderr(`workers-shim: ${message}`) });
+  const runtime = await createRuntime(config, { onWarning: (message) => io.stderr(`workers-shim: ${message}`), predictable });
   try {
     const summary = await runtime.runTests({
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
       onTestEnd: (result) => {
         io.stderr(result.passed ? `[ PASS ] ${result.name}` : `[ FAIL ] ${result.name}: ${describeError(result.error)}`);
       },
@@ -57,4 +68,14 @@ export async function testCommand(args: readonly string[], io: CommandIo): Promi
   } finally {
     await runtime.close();
   }
+}
+
+function parseTimeout(value: string | undefined): number {
+  const ms = value !== undefined && /^[0-9]+$/.test(value) ? Number(value) : Number.NaN;
+  if (!(Number.isSafeInteger(ms) && ms > 0)) {
+    throw new CommandError(
+      `--timeout-ms expects a positive whole number of milliseconds, received ${value === undefined ? "nothing" : `"${value}"`}. Run "workers-shim test --help".`,
+    );
+  }
+  return ms;
 }

@@ -4,6 +4,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import vm from "node:vm";
 import { installWorkerGlobals } from "../globals/index";
+import { installPredictableGlobals } from "../predictable";
 import { BUILTIN_OVERRIDES } from "../node-builtins/index";
 import { cloudflareWorkersExports } from "./cloudflare-workers";
 import { formatOf, resolvePackage, resolveRequirePath, type ModuleFormat } from "./resolve";
@@ -20,6 +21,8 @@ export interface WorkerModulesOptions {
   readonly env: object;
   /** Where the worker's console output is printed. */
   readonly hostConsole: Console;
+  /** Exposes `gc()`, as `workerd test --predictable` does. */
+  readonly predictable?: boolean;
 }
 
 type Resolved =
@@ -139,6 +142,7 @@ export class WorkerModules {
     this.#contextJsonParse = vm.runInContext("(text) => JSON.parse(text)", this.context) as (text: string) => unknown;
     this.#newModuleObject = vm.runInContext("() => ({ exports: {}, loaded: false })", this.context) as () => CommonJsModule;
     installWorkerGlobals(this.global, { flags: options.flags, serviceName: options.serviceName, hostConsole: options.hostConsole });
+    if (options.predictable === true) installPredictableGlobals(this.global);
     for (const hook of globalHooks) hook(this.global);
   }
 
