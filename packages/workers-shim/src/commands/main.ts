@@ -25,7 +25,10 @@ commands:
   flags [--json] [--profile seed] [config.json]
                                         list the compatibility flags, or a config's resolved flags
 
-Run "workers-shim <command> --help" for a command's options.`;
+Run "workers-shim <command> --help" for a command's options.
+
+Worker code runs with this process's privileges: each service has its own global scope, but
+workers-shim is not a sandbox (see "Security model" in its README).`;
 
 /**
  * Runs the CLI with `args` (without the node and script paths); resolves the exit status.
