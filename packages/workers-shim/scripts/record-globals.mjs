@@ -22,6 +22,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { DESCRIBE_LEVELS } from "./describe-levels.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, "../../..");
@@ -132,22 +133,7 @@ function resolveGates(date, flags) {
 const GLOBALS_WORKER = `
 export default {
   async test() {
-    const levels = [];
-    for (let o = globalThis; o !== null; o = Object.getPrototypeOf(o)) {
-      const names = {};
-      for (const k of Reflect.ownKeys(o)) {
-        const key = typeof k === "symbol" ? k.toString() : k;
-        let t;
-        try { t = typeof globalThis[k]; } catch (e) { t = "throws"; }
-        names[key] = t;
-      }
-      let ctor = null;
-      if (o !== globalThis) {
-        const d = Object.getOwnPropertyDescriptor(o, "constructor");
-        ctor = d && typeof d.value === "function" ? d.value.name : null;
-      }
-      levels.push({ constructor: ctor, names });
-    }
+    const levels = ${DESCRIBE_LEVELS};
     console.log("GLOBALS " + JSON.stringify(levels));
   }
 };

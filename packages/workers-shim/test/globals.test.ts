@@ -4,6 +4,7 @@ import vm from "node:vm";
 import { describe, expect, it } from "vitest";
 import { COMPAT_FLAG_REGISTRY, resolveCompatibilityFlags } from "../src/compat/index";
 import { installWorkerGlobals, UNSUPPORTED_GLOBALS } from "../src/globals/index";
+import { DESCRIBE_LEVELS } from "../scripts/describe-levels.mjs";
 
 const FIXTURES = path.join(import.meta.dirname, "fixtures/globals");
 
@@ -27,26 +28,8 @@ const fixtures = fs
   .sort()
   .map((name) => ({ name, ...(JSON.parse(fs.readFileSync(path.join(FIXTURES, name), "utf8")) as GlobalsFixture) }));
 
-/** The same walk as the recording worker in scripts/record-globals.mjs, run inside the context. */
-const DESCRIBE_LEVELS = `(() => {
-  const levels = [];
-  for (let o = globalThis; o !== null; o = Object.getPrototypeOf(o)) {
-    const names = {};
-    for (const k of Reflect.ownKeys(o)) {
-      const key = typeof k === "symbol" ? k.toString() : k;
-      let t;
-      try { t = typeof globalThis[k]; } catch (e) { t = "throws"; }
-      names[key] = t;
-    }
-    let ctor = null;
-    if (o !== globalThis) {
-      const d = Object.getOwnPropertyDescriptor(o, "constructor");
-      ctor = d && typeof d.value === "function" ? d.value.name : null;
-    }
-    levels.push({ constructor: ctor, names });
-  }
-  return JSON.stringify(levels);
-})()`;
+/** The same walk as the recording worker, run inside the context and returned as JSON. */
+const DESCRIBE_LEVELS_JSON = `JSON.stringify(${DESCRIBE_LEVELS})`;
 
 function workerContext(flags: Record<string, boolean>): vm.Context {
   const context = vm.createContext();
@@ -69,7 +52,7 @@ describe(installWorkerGlobals.name, () => {
     "gives the names and typeof of workerd's global scope, level by level (%s)",
     ([, fixture]) => {
       const context = workerContext(fixture.flags);
-      const levels = JSON.parse(vm.runInContext(DESCRIBE_LEVELS, context) as string) as Level[];
+      const levels = JSON.parse(vm.runInContext(DESCRIBE_LEVELS_JSON, context) as string) as Level[];
       expect(levels.map(sorted)).toEqual(fixture.levels.map(sorted));
     },
   );

@@ -1,0 +1,2 @@
+// Types of describe-levels.mjs, for the tests.
+export declare const DESCRIBE_LEVELS: string;
