@@ -173,11 +173,11 @@ export class WorkerModules {
   }
 
   #nodeCompat(): boolean {
-    return enabled(this.#options.flags, "nodeJsCompat", "nodejsCompat", "nodeJsCompatV2", "nodejsCompatV2");
+    return enabled(this.#options.flags, "nodeJsCompat", "nodeJsCompatV2");
   }
 
   #nodeCompatV2(): boolean {
-    return enabled(this.#options.flags, "nodeJsCompatV2", "nodejsCompatV2");
+    return enabled(this.#options.flags, "nodeJsCompatV2");
   }
 
   /**
