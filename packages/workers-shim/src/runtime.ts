@@ -149,7 +149,12 @@ export class Runtime {
     for (const service of this.#services.values()) {
       try {
         // Module top-level code runs outside any invocation.
-        await USER_SPAN.exit(() => service.load({ predictable: this.#predictable }));
+        await USER_SPAN.exit(() =>
+          service.load({
+            predictable: this.#predictable,
+            ...(this.config.moduleRoot === undefined ? {} : { moduleRoot: this.config.moduleRoot }),
+          }),
+        );
       } catch (error) {
         this.close();
         throw new WorkersShimError(

@@ -133,7 +133,9 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
    * Loads the main module (its imports follow) into the service's own vm context, a global scope
    * of its own; evaluates the worker's top-level code.
    */
-  async load(options: { readonly hostConsole?: Console; readonly predictable?: boolean } = {}): Promise<void> {
+  async load(
+    options: { readonly hostConsole?: Console; readonly predictable?: boolean; readonly moduleRoot?: string } = {},
+  ): Promise<void> {
     const modules = new WorkerModules({
       serviceName: this.name,
       modules: this.worker.modules,
@@ -141,6 +143,7 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
       env: this.env,
       hostConsole: options.hostConsole ?? console,
       predictable: options.predictable === true,
+      ...(options.moduleRoot === undefined ? {} : { moduleRoot: options.moduleRoot }),
     });
     this.#global = modules.global;
     // env belongs to the worker's global scope, as in workerd: `env instanceof Object` holds.

@@ -366,8 +366,15 @@ describe(serveCommand.name, () => {
     { args: ["--port", "0", CONFIG], port: 0, tail: undefined },
     { args: [CONFIG, "--port=65535", "--tail=jsonl"], port: 65535, tail: "jsonl" },
     { args: ["--experimental", CONFIG, "--tail", "pretty", "--port", "9000"], port: 9000, tail: "pretty" },
+    { args: ["--confine-modules", CONFIG], port: DEFAULT_PORT, tail: undefined },
   ].map((row) => ({ ...row, label: row.args.join(" ").replace(CONFIG, "config.json") })))("parses `$label`", ({ args, port, tail }) => {
-    expect(parseServeArgs(args)).toEqual({ configPath: CONFIG, experimental: args.includes("--experimental"), port, tail });
+    expect(parseServeArgs(args)).toEqual({
+      configPath: CONFIG,
+      experimental: args.includes("--experimental"),
+      confineModules: args.includes("--confine-modules"),
+      port,
+      tail,
+    });
     expect(DEFAULT_PORT).toBe(8787);
   });
 
@@ -390,7 +397,7 @@ describe(serveCommand.name, () => {
     expect(status).toBe(0);
     expect(stderr).toEqual([]);
     expect(stdout).toEqual([SERVE_USAGE]);
-    expect(SERVE_USAGE).toMatch(/^usage: workers-shim serve \[--experimental\] \[--profile seed\] <config\.json> \[--port N\] \[--tail pretty\|jsonl\]\n/);
+    expect(SERVE_USAGE).toMatch(/^usage: workers-shim serve \[--experimental\] \[--profile seed\] \[--confine-modules\] <config\.json> \[--port N\] \[--tail pretty\|jsonl\]\n/);
   });
 });
 

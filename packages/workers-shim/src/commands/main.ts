@@ -18,9 +18,9 @@ const COMMANDS: Readonly<Record<string, Command>> = {
 export const USAGE = `usage: workers-shim <command> [options]
 
 commands:
-  test [--experimental] [--profile seed] [--predictable] [--timeout-ms N] <config.json>
+  test [--experimental] [--profile seed] [--predictable] [--timeout-ms N] [--confine-modules] <config.json>
                                         run the config's test() handlers like \`workerd test\`
-  serve [--experimental] [--profile seed] <config.json> [--port N] [--tail pretty|jsonl]
+  serve [--experimental] [--profile seed] [--confine-modules] <config.json> [--port N] [--tail pretty|jsonl]
                                         serve HTTP on 127.0.0.1 to the first service's fetch()
   flags [--json] [--profile seed] [config.json]
                                         list the compatibility flags, or a config's resolved flags

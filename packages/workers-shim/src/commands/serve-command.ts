@@ -17,7 +17,7 @@ export const SERVE_HOST = "127.0.0.1";
 const SHUTDOWN_GRACE_MS = 2000;
 
 /** `workers-shim serve --help`. */
-export const SERVE_USAGE = `usage: workers-shim serve [--experimental] [--profile seed] <config.json> [--port N] [--tail pretty|jsonl]
+export const SERVE_USAGE = `usage: workers-shim serve [--experimental] [--profile seed] [--confine-modules] <config.json> [--port N] [--tail pretty|jsonl]
 
 Loads every service of <config.json> and serves HTTP on ${SERVE_HOST}: each request goes to the
 fetch() handler of the first service's default export, its body and the response's streamed.
@@ -35,12 +35,16 @@ options:
   --experimental   allow experimental compatibility flags (like workerd --experimental)
   --profile NAME   registry profile: head (default) or seed (ctx.tracing only with the
                    experimental flag); overrides the config's compatibilityProfile
+  --confine-modules
+                   refuse module files (in the config or imported) whose real path is outside
+                   the config file's folder
   -h, --help       show this help`;
 
 interface ServeArgs {
   readonly configPath: string;
   readonly experimental: boolean;
   readonly profile: CompatProfile | undefined;
+  readonly confineModules: boolean;
   readonly port: number;
   readonly tail: TailFormat | undefined;
 }
@@ -68,9 +72,14 @@ export function parseServeArgs(args: readonly string[]): ServeArgs | undefined {
   let port = DEFAULT_PORT;
   let tail: TailFormat | undefined;
   let profile: CompatProfile | undefined;
+  let confineModules = false;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === "--help" || arg === "-h") return undefined;
+    if (arg === "--confine-modules") {
+      confineModules = true;
+      continue;
+    }
     if (arg === "--experimental") {
       experimental = true;
       continue;
@@ -101,7 +110,7 @@ export function parseServeArgs(args: readonly string[]): ServeArgs | undefined {
     configPath = arg;
   }
   if (configPath === undefined) throw new CommandError(`"serve" needs a config file. ${HINT}`);
-  return { configPath, experimental, profile, port, tail };
+  return { configPath, experimental, profile, confineModules, port, tail };
 }
 
 /** Whether the pretty output is coloured: FORCE_COLOR, then NO_COLOR, then a terminal on stdout. */
@@ -158,6 +167,7 @@ export async function serveCommand(args: readonly string[], io: CommandIo): Prom
   }
   const config = loadConfig(parsed.configPath, {
     experimental: parsed.experimental,
+    confineModules: parsed.confineModules,
     ...(parsed.profile !== undefined ? { profile: parsed.profile } : {}),
   });
   for (const warning of config.warnings) io.stderr(`workers-shim: warning: ${warning}`);

@@ -6,7 +6,8 @@ import { parseProfile } from "./flags-command";
 import { CommandError, type CommandIo } from "./command";
 
 /** `workers-shim test --help`. */
-export const TEST_USAGE = `usage: workers-shim test [--experimental] [--profile seed] [--predictable] [--timeout-ms <ms>] <config.json>
+export const TEST_USAGE = `usage: workers-shim test [--experimental] [--profile seed] [--predictable] [--timeout-ms <ms>]
+                         [--confine-modules] <config.json>
 
 Loads every service of <config.json> and runs their test() handlers one at a time, as
 \`workerd test\` does: services in config order; in each, the default export first, then named
@@ -22,6 +23,8 @@ options:
                      experimental flag); overrides the config's compatibilityProfile
   --predictable      expose gc() to workers (like workerd test --predictable)
   --timeout-ms <ms>  fail a test still running after <ms> milliseconds (default: no limit)
+  --confine-modules  refuse module files (in the config or imported) whose real path is
+                     outside the config file's folder
   -h, --help         show this help`;
 
 /** Runs `workers-shim test`; resolves the exit status. */
@@ -31,6 +34,7 @@ export async function testCommand(args: readonly string[], io: CommandIo): Promi
   let timeoutMs: number | undefined;
   let configPath: string | undefined;
   let profile: CompatProfile | undefined;
+  let confineModules = false;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === "--help" || arg === "-h") {
@@ -38,6 +42,7 @@ export async function testCommand(args: readonly string[], io: CommandIo): Promi
       return 0;
     }
     if (arg === "--experimental") experimental = true;
+    else if (arg === "--confine-modules") confineModules = true;
     else if (arg === "--profile") profile = parseProfile("test", args[++i]);
     else if (arg === "--predictable") predictable = true;
     else if (arg === "--timeout-ms" || arg.startsWith("--timeout-ms=")) {
@@ -50,7 +55,7 @@ export async function testCommand(args: readonly string[], io: CommandIo): Promi
   }
   if (configPath === undefined) throw new CommandError(`"test" needs a config file. Run "workers-shim test --help".`);
 
-  const config = loadConfig(configPath, { experimental, ...(profile !== undefined ? { profile } : {}) });
+  const config = loadConfig(configPath, { experimental, confineModules, ...(profile !== undefined ? { profile } : {}) });
   for (const warning of config.warnings) io.stderr(`workers-shim: warning: ${warning}`);
   const runtime = await createRuntime(config, { onWarning: (message) => io.stderr(`workers-shim: ${message}`), predictable });
   try {

@@ -12,6 +12,11 @@ export interface ShimConfig {
   readonly configPath?: string;
   /** Absolute folder that relative module paths were resolved from. */
   readonly baseDir: string;
+  /**
+   * With the `confineModules` option: the real path of `baseDir`; every module file, named in
+   * the config or imported, must be inside it.
+   */
+  readonly moduleRoot?: string;
   /** The services in config order, which is also the order their `test()` handlers run in. */
   readonly services: readonly ServiceConfig[];
   /**

@@ -1,6 +1,6 @@
-import { statSync } from "node:fs";
+import { realpathSync, statSync } from "node:fs";
 import type { Stats } from "node:fs";
-import { extname, resolve as resolvePath } from "node:path";
+import { extname, isAbsolute, relative as relativePath, resolve as resolvePath, sep } from "node:path";
 import { HONOURED_FIELDS } from "../compat/honoured";
 import { COMPAT_FLAG_REGISTRY } from "../compat/registry";
 import { resolveCompatibilityFlags } from "../compat/resolve";
@@ -48,6 +48,11 @@ export interface ValidateConfigOptions {
   readonly maxDate?: string;
   /** The registry profile (`--profile`); overrides the config's `compatibilityProfile`. */
   readonly profile?: CompatProfile;
+  /**
+   * Refuse every module file, named in the config or imported, whose real path (after symbolic
+   * links) is outside `baseDir` (`--confine-modules`); off by default.
+   */
+  readonly confineModules?: boolean;
 }
 
 /**
@@ -78,6 +83,7 @@ export function validateConfig(raw: unknown, options: ValidateConfigOptions): Sh
  */
 export function createConfig(raw: unknown, options: ValidateConfigOptions, configPath: string | undefined): ShimConfig {
   const baseDir = resolvePath(options.baseDir);
+  const moduleRoot = options.confineModules === true ? realDir(baseDir) : undefined;
   const top: Reporter = new Reporter("");
   const root = expectObject(top, "config", raw, "an object {services}");
   checkKeys(top, "config", root, ROOT_KEYS);
@@ -111,6 +117,7 @@ export function createConfig(raw: unknown, options: ValidateConfigOptions, confi
 
   const context: WorkerContext = {
     baseDir,
+    moduleRoot,
     options,
     serviceNames: entries.map((entry) => entry.name),
     warnings: [],
@@ -130,6 +137,7 @@ export function createConfig(raw: unknown, options: ValidateConfigOptions, confi
   const config: ShimConfig = {
     ...(configPath !== undefined ? { configPath } : {}),
     baseDir,
+    ...(moduleRoot !== undefined ? { moduleRoot } : {}),
     services,
     warnings: context.warnings,
     compatibilityProfile,
@@ -139,8 +147,25 @@ export function createConfig(raw: unknown, options: ValidateConfigOptions, confi
 
 type JsonObject = Record<string, unknown>;
 
+/** The real path of a folder (the folder itself when it cannot be resolved). */
+function realDir(dir: string): string {
+  try {
+    return realpathSync(dir);
+  } catch {
+    return dir;
+  }
+}
+
+/** Whether `file` (a real path) is inside the folder `root` (a real path). */
+export function isInside(root: string, file: string): boolean {
+  const relative = relativePath(root, file);
+  return relative !== "" && relative !== ".." && !relative.startsWith(`..${sep}`) && !isAbsolute(relative);
+}
+
 interface WorkerContext {
   readonly baseDir: string;
+  /** With `confineModules`: the real path of `baseDir`, which every module file must be inside. */
+  readonly moduleRoot: string | undefined;
   readonly options: ValidateConfigOptions;
   readonly serviceNames: readonly string[];
   readonly warnings: string[];
@@ -199,7 +224,7 @@ function validateWorker(r: Reporter, serviceName: string, value: unknown, contex
     r.fail("worker.modules", "must list at least one module (the first one is the main module)");
   }
   const moduleIndex = new Map<string, number>();
-  const modules = moduleList.map((entry, i) => validateModule(r, `worker.modules[${i}]`, entry, context.baseDir, moduleIndex, i));
+  const modules = moduleList.map((entry, i) => validateModule(r, `worker.modules[${i}]`, entry, context, moduleIndex, i));
 
   const compatibilityDate = expectString(
     r,
@@ -292,10 +317,11 @@ function validateModule(
   r: Reporter,
   path: string,
   value: unknown,
-  baseDir: string,
+  context: WorkerContext,
   nameIndex: Map<string, number>,
   index: number,
 ): ModuleConfig {
+  const { baseDir, moduleRoot } = context;
   const object = expectObject(r, path, value, "a module object {name, esModule}");
   for (const kind of OTHER_MODULE_KINDS) {
     if (own(object, kind) !== undefined) {
@@ -324,6 +350,12 @@ function validateModule(
   }
   if (stats === undefined) r.fail(filePath, `file not found: ${absolute}`);
   if (!stats.isFile()) r.fail(filePath, `not a file: ${absolute}`);
+  if (moduleRoot !== undefined) {
+    const real = realpathSync(absolute);
+    if (!isInside(moduleRoot, real)) {
+      r.fail(filePath, `${absolute} is outside the config's folder ${moduleRoot}, and module paths are confined to it`);
+    }
+  }
   return { name, path: absolute };
 }
 

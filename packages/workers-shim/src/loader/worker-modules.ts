@@ -6,6 +6,7 @@ import vm from "node:vm";
 import { installWorkerGlobals } from "../globals/index";
 import { installPredictableGlobals } from "../predictable";
 import { BUILTIN_OVERRIDES } from "../node-builtins/index";
+import { isInside } from "../config/validate";
 import { cloudflareWorkersExports } from "./cloudflare-workers";
 import { formatOf, resolvePackage, resolveRequirePath, type ModuleFormat } from "./resolve";
 
@@ -23,6 +24,8 @@ export interface WorkerModulesOptions {
   readonly hostConsole: Console;
   /** Exposes `gc()`, as `workerd test --predictable` does. */
   readonly predictable?: boolean;
+  /** A folder (real path) every module file must be inside (`confineModules`); none by default. */
+  readonly moduleRoot?: string;
 }
 
 type Resolved =
@@ -210,7 +213,26 @@ export class WorkerModules {
       file = resolvePackage(specifier, dir, kind);
       if (file !== undefined && specifier.startsWith(HOST_PACKAGE_SCOPE)) return { kind: "host", file };
     }
-    return file === undefined ? undefined : { kind: "file", file, format: formatOf(file) };
+    if (file === undefined) return undefined;
+    this.#checkConfined(specifier, file, fromFile);
+    return { kind: "file", file, format: formatOf(file) };
+  }
+
+  /** With `moduleRoot`: refuses a module file whose real path is outside it. */
+  #checkConfined(specifier: string, file: string, fromFile: string | undefined): void {
+    const root = this.#options.moduleRoot;
+    if (root === undefined) return;
+    let real = file;
+    try {
+      real = realpathSync(file);
+    } catch {
+      // Resolution found the file; it is checked as found.
+    }
+    if (isInside(root, real)) return;
+    const from = fromFile === undefined ? "" : ` (imported from "${this.#describe(pathToFileURL(fromFile).href)}")`;
+    throw new this.#contextError(
+      `workers-shim: cannot import "${specifier}"${from}: ${real} is outside the config's folder ${root}, and module paths are confined to it.`,
+    );
   }
 
   /** The service's one instance of a resolved module (created, not yet linked). */
