@@ -94,14 +94,33 @@ export function holdUntilBodySent(response: Response, scope: InvocationScope): R
   if (body === null) return false;
   const info: FetchResponseInfo = { type: "fetch", statusCode: response.status };
   let release!: () => void;
+  let returned = false;
+  const reportReturn = (): void => {
+    if (returned) return;
+    returned = true;
+    scope.invocation.reportReturn(info);
+  };
   // Sending the body is I/O: the invocation is not hung while the reader has not finished.
   scope.waitUntil(new Promise<void>((resolve) => (release = resolve)), true);
   const { stream } = relay(body, (complete) => {
     // Reported at once, before whatever produced the body (a subrequest) sees its end.
-    if (complete) scope.invocation.reportReturn(info);
+    if (complete) reportReturn();
     release();
   });
-  return withBody(response, stream);
+  const held = withBody(response, stream);
+  abandoners.set(held, reportReturn);
+  return held;
+}
+
+const abandoners = new WeakMap<Response, () => void>();
+
+/**
+ * Tells the invocation whose response this is that its client went away: the response counts as
+ * returned (workerd reports `return` and finishes the invocation "ok" when an HTTP client
+ * disconnects); the caller then cancels the body.
+ */
+export function responseAbandoned(response: Response): void {
+  abandoners.get(response)?.();
 }
 
 /**

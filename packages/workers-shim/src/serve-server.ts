@@ -4,6 +4,7 @@ import { Readable } from "node:stream";
 import { describeError } from "./errors";
 import { toRequest } from "./http";
 import { holdReads } from "./hang";
+import { responseAbandoned } from "./response-body";
 
 /** What the HTTP front end hands each request to (e.g. `Runtime.dispatchFetch` of one service). */
 export type FetchHandler = (request: Request) => Promise<Response>;
@@ -212,8 +213,18 @@ async function writeResponse(req: IncomingMessage, res: ServerResponse, response
     return;
   }
   const reader = body.getReader();
+  // The client left (before the response was ready, or while its body was being sent): as in
+  // workerd, the invocation still reports `return` and finishes; the body is cancelled.
+  const abandon = async (): Promise<void> => {
+    responseAbandoned(response);
+    await reader.cancel().catch(() => {});
+  };
+  if (res.destroyed) {
+    await abandon();
+    return;
+  }
   const onClose = (): void => {
-    if (!res.writableFinished) void reader.cancel().catch(() => {});
+    if (!res.writableFinished) void abandon();
   };
   res.once("close", onClose);
   let corked = false;
@@ -235,7 +246,10 @@ async function writeResponse(req: IncomingMessage, res: ServerResponse, response
         process.nextTick(uncork);
       }
       if (!res.write(chunk.value)) await drained(res);
-      if (res.destroyed) return;
+      if (res.destroyed) {
+        await abandon();
+        return;
+      }
     }
     res.end();
   } catch (error) {
@@ -248,6 +262,10 @@ async function writeResponse(req: IncomingMessage, res: ServerResponse, response
 
 function drained(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
+    if (res.destroyed) {
+      resolve();
+      return;
+    }
     const done = (): void => {
       res.off("drain", done);
       res.off("close", done);

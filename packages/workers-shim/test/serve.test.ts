@@ -213,6 +213,27 @@ describe("workers-shim serve", () => {
     expect((await served.stop()).code).toBe(0);
   });
 
+  it("finishes a request whose client went away with return and outcome ok, as workerd does", { timeout: 20000 }, async () => {
+    const served = await serve(["--tail", "jsonl"]);
+    // The client goes away once the request has arrived (its onset is out), before the answer.
+    const request = httpRequest(`${served.base}/slow`);
+    request.on("error", () => {});
+    request.end();
+    await until(served.stdout, (text) => text.includes('"type":"onset"'));
+    request.destroy();
+    const lines = await until(
+      () => served.stdout().split("\n").filter((line) => line !== ""),
+      (list) => list.some((line) => line.includes('"type":"outcome"')),
+    ).catch((error: unknown) => {
+      throw new Error(`${String(error)}\nstdout: ${served.stdout()}\nstderr: ${served.stderr()}`);
+    });
+    await served.stop();
+    const types = lines.map((line) => JSON.parse(line) as { event: { type: string; info?: unknown; outcome?: string } }).map((e) => e.event);
+    expect(types.map((event) => event.type)).toEqual(["onset", "return", "outcome"]);
+    expect(types[1]!.info).toEqual({ type: "fetch", statusCode: 200 });
+    expect(types[2]!.outcome).toBe("ok");
+  });
+
   it("prints every event as one JSON line with --tail jsonl, besides the config's streaming tail", async () => {
     const served = await serve(["--tail", "jsonl"]);
     expect(await (await fetch(`${served.base}/api`)).text()).toBe("api said: 2 items");
