@@ -155,6 +155,25 @@ export function scopeOf(invocation: Invocation): InvocationScope | undefined {
 
 const noop = (): void => {};
 
+/** An invocation {@link deliver} started that has not reported its `outcome` yet. */
+interface LiveDelivery {
+  readonly receiver: DeliveryReceiver;
+  /** Ends the invocation now (reported like a cancellation, outcome "canceled"). */
+  close(error: Error): void;
+}
+
+const liveDeliveries = new Set<LiveDelivery>();
+
+/**
+ * Ends every invocation of these receivers that has not reported its `outcome` yet: fetch and
+ * RPC invocations report `error` as an `exception`, open spans close, and the outcome is
+ * "canceled", so that every tail still gets each invocation's final events.
+ */
+export function closeLiveDeliveries(receivers: Iterable<DeliveryReceiver>, error: Error): void {
+  const closing = new Set(receivers);
+  for (const live of [...liveDeliveries]) if (closing.has(live.receiver)) live.close(error);
+}
+
 /**
  * Delivers one event as an invocation: reports its onset, runs `body` inside it, reports
  * `return` or `exception`, waits for `waitUntil` work and reports `outcome`.
@@ -179,6 +198,7 @@ export function deliver<R>(
   let handlerCancelled = false;
   let rejectStarted: (error: Error) => void = noop;
   let ended = false;
+  let closedOutcome: EventOutcome | undefined;
   const cancel = (error: Error): void => {
     if (ended || cancelledWith !== undefined) return;
     cancelledWith = error;
@@ -193,6 +213,16 @@ export function deliver<R>(
     }
     scope.abandon();
   };
+  const live: LiveDelivery = {
+    receiver,
+    close(error) {
+      if (ended || cancelledWith !== undefined) return;
+      // The runtime closes under the invocation: it ends now, as canceled.
+      closedOutcome = "canceled";
+      cancel(error);
+    },
+  };
+  liveDeliveries.add(live);
   const unwatch = invocation.context.executionModel === "stateless"
     ? watchForHang(invocation, { waiting: () => handlerPending || scope.waitingUntil, cancel })
     : noop;
@@ -247,9 +277,11 @@ export function deliver<R>(
     .then(() => scope.settle())
     .then(() => {
       ended = true;
+      liveDeliveries.delete(live);
       unwatch();
       let outcome: EventOutcome = scope.forcedOutcome ?? (failed ? options.failureOutcome : "ok");
       if (handlerCancelled) outcome = options.kind === "test" ? "ok" : "exception";
+      if (closedOutcome !== undefined) outcome = closedOutcome;
       invocation.finish(outcome);
       scope.ended();
     });

@@ -1,5 +1,6 @@
 import { RANDOM_IDS, USER_SPAN, type IdGenerator, type TailStreamHandler } from "@workers-tracing/core-context";
 import { WorkersShimError, type ShimConfig } from "./config/index";
+import { closeLiveDeliveries } from "./delivery";
 import { describeError } from "./errors";
 import { enableHangDetection, onStall } from "./hang";
 import { toRequest } from "./http";
@@ -272,18 +273,26 @@ export class Runtime {
   }
 
   /**
-   * Stops the runtime: Durable Object alarms are cancelled and, with the last open runtime, the
-   * process hooks are removed. Work still running is not awaited.
+   * Stops the runtime: invocations still running end at once (outcome "canceled"; fetch and RPC
+   * ones report an `exception` saying the runtime closed), Durable Object alarms are cancelled
+   * and, with the last open runtime, the process hooks are removed. Work still running is not
+   * awaited.
    */
   close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true;
+      // Invocations still running (a request past serve's grace period) end as canceled, so
+      // that every tail gets their final events.
+      closeLiveDeliveries(this.#services.values(), new Error(RUNTIME_CLOSED_MESSAGE));
       for (const service of this.#services.values()) service.close();
       for (const undo of this.#cleanup.splice(0)) undo();
     }
     return Promise.resolve();
   }
 }
+
+/** The `exception` of an invocation that was still running when its runtime closed. */
+const RUNTIME_CLOSED_MESSAGE = "workers-shim: the runtime closed before this invocation finished.";
 
 /**
  * Loads a config into a new {@link Runtime}: creates every service's `env` and global scope (a

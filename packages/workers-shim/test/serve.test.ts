@@ -213,6 +213,23 @@ describe("workers-shim serve", () => {
     expect((await served.stop()).code).toBe(0);
   });
 
+  it("ends a request still running after the shutdown grace period as canceled, and prints its events", { timeout: 20000 }, async () => {
+    const served = await serve(["--tail", "jsonl"]);
+    const request = httpRequest(`${served.base}/forever`);
+    request.on("error", () => {});
+    request.end();
+    await until(served.stdout, (text) => text.includes('"type":"onset"'));
+    const { code, stdout } = await served.stop();
+    expect(code).toBe(0);
+    const events = stdout
+      .split("\n")
+      .filter((line) => line !== "")
+      .map((line) => (JSON.parse(line) as { event: { type: string; message?: string; outcome?: string } }).event);
+    expect(events.map((event) => event.type)).toEqual(["onset", "exception", "outcome"]);
+    expect(events[1]!.message).toBe("workers-shim: the runtime closed before this invocation finished.");
+    expect(events[2]!.outcome).toBe("canceled");
+  });
+
   it("finishes a request whose client went away with return and outcome ok, as workerd does", { timeout: 20000 }, async () => {
     const served = await serve(["--tail", "jsonl"]);
     // The client goes away once the request has arrived (its onset is out), before the answer.

@@ -202,6 +202,9 @@ export async function serveCommand(args: readonly string[], io: CommandIo): Prom
     return 0;
   } finally {
     await runtime?.close();
+    // Invocations the close ended deliver their final events to the tails (the --tail printer
+    // among them) over the next turns.
+    for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
     for (const fn of undo.reverse()) fn();
   }
 }
