@@ -35,6 +35,7 @@ export {
   resolveCompatibilityFlags,
 } from "./compat/index";
 export type {
+  CompatFieldFacts,
   CompatFlagDefinition,
   CompatFlagField,
   CompatFlags,

@@ -2,6 +2,7 @@
 // TSDoc summary and release tag; the package entry re-exports these names.
 export { COMPAT_FLAG_REGISTRY } from "./registry";
 export type { CompatFlagDefinition, CompatFlagField } from "./registry";
+export type { CompatFieldFacts } from "./registry-types";
 export { WORKERD_REGISTRY_VERSION } from "./registry-data";
 export type { WorkerdCompatField } from "./registry-data";
 export { OWN_FLAG_PREFIX } from "./own-flags";

@@ -3,7 +3,7 @@ import { OWN_COMPAT_FIELDS, checkOwnFields } from "./own-flags";
 import type { OwnCompatField, OwnCompatFieldFacts } from "./own-flags";
 import { WORKERD_COMPAT_FIELDS } from "./registry-data";
 import type { WorkerdCompatField } from "./registry-data";
-import type { WorkerdCompatFieldFacts } from "./registry-types";
+import type { CompatFieldFacts, WorkerdCompatFieldFacts } from "./registry-types";
 
 /**
  * Names of the compatibility fields the shim resolves: every field of workerd's
@@ -20,25 +20,9 @@ export type CompatFlagField = WorkerdCompatField | OwnCompatField;
  * enable flag cannot be named in a config at all.
  * @public
  */
-export interface CompatFlagDefinition<F extends string = CompatFlagField> {
-  /** The camelCase field name used as the key of the resolved flags record. */
-  readonly field: F;
+export interface CompatFlagDefinition<F extends string = CompatFlagField> extends CompatFieldFacts<F> {
   /** Who defines the field: workerd, or the shim itself (`workers_tracing_*` flags). */
   readonly owner: "workerd" | "workers-shim";
-  /** The flag name that turns the field on; absent for a few obsolete workerd fields. */
-  readonly enableFlag?: string;
-  /** The flag name that turns the field off even when its date applies. */
-  readonly disableFlag?: string;
-  /** The compatibility date from which the field is on by default. */
-  readonly enableDate?: string;
-  /** Whether the field is on for every compatibility date. */
-  readonly enableAllDates?: boolean;
-  /** Whether the enable flag may only be used when the runtime runs with `--experimental`. */
-  readonly experimental?: boolean;
-  /** Fields that turn this one on from `date` onwards (one pass, in registry order). */
-  readonly impliedByAfterDate?: { readonly names: readonly F[]; readonly date: string };
-  /** Whether workerd keeps the field only so that old configs still load; it has no effect. */
-  readonly obsolete?: boolean;
   /** One sentence on what the field changes (the shim's own fields only). */
   readonly description?: string;
 }
