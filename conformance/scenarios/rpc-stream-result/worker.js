@@ -12,22 +12,7 @@
 // the result as usual, but its `jsRpcSession` (and the object's `durable_object_subrequest`)
 // stays open until the callee's outcome.
 import { DurableObject } from 'cloudflare:workers';
-
-function numbers(label, n) {
-  let i = 0;
-  const encoder = new TextEncoder();
-  return new ReadableStream(
-    {
-      pull(controller) {
-        i += 1;
-        console.log(label, 'pull', i);
-        if (i > n) controller.close();
-        else controller.enqueue(encoder.encode(`${label}-${i};`));
-      },
-    },
-    { highWaterMark: 0 },
-  );
-}
+import { numbers } from './numbers.js';
 
 const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
