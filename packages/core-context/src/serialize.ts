@@ -10,16 +10,6 @@ export const MAX_LOG_MESSAGE_BYTES = 262144;
 /** Per-event limit for the three string fields of an `exception` event together (spec §4.7). */
 const MAX_EXCEPTION_BYTES = 262144;
 
-function errorName(error: Error): string {
-  const name = (error as { name?: unknown }).name;
-  return typeof name === "string" ? name : "Error";
-}
-
-function errorMessage(error: Error): string {
-  const message = (error as { message?: unknown }).message;
-  return typeof message === "string" ? message : String(message);
-}
-
 /** The frame lines of a stack, without its leading `Name: message` line(s). */
 function stackFrames(error: unknown): string | undefined {
   let stack: unknown;

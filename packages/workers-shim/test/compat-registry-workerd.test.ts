@@ -157,7 +157,6 @@ describe(`the compatibility registry (generated from workerd ${WORKERD_REGISTRY_
       candidates.push({ name: `date-${date}`, date, flags: [] });
     }
     const byField = new Map(workerd.map((entry) => [entry.field as string, entry]));
-    const seen = new Set<string>();
     for (const entry of workerd) {
       const implied = entry.impliedByAfterDate;
       if (implied === undefined) continue;

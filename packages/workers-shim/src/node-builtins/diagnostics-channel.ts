@@ -220,7 +220,7 @@ export function createDiagnosticsChannelModule(): Record<string, unknown> {
       ...args: unknown[]
     ): R {
       requireFunction(fn, "fn");
-      const { start, end, asyncStart, asyncEnd, error } = this.#channels;
+      const { asyncStart, asyncEnd, error } = this.#channels;
       const index = position < 0 ? args.length + position : position;
       const callback = args[index];
       requireFunction(callback, "callback");
