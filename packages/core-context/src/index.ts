@@ -22,13 +22,14 @@ export {
   reportDiagnosticChannel,
 } from "./diagnostic-channel";
 export { MAX_LOG_MESSAGE_BYTES, describeException, serializeLogArguments } from "./serialize";
-export {
-  TAIL_QUEUE_LIMIT_BYTES,
-  createTailStreamSink,
-  estimateEventSize,
-  toTailSink,
-} from "./sinks";
-export type { TailSink, TailStreamHandler, TailStreamSinkOptions, TailTarget } from "./sinks";
+export { TAIL_BACKLOG_LIMIT_BYTES, TailBacklog, estimateEventHeapBytes } from "./tail-backlog";
+export type { TailBacklogOptions } from "./tail-backlog";
+export { TailTimeLimitError, drainTailSessions, tailSessionsIdle } from "./tail-scheduler";
+export { TAIL_QUEUE_LIMIT_BYTES, createTailStreamSink, estimateEventSize } from "./tail-stream";
+export type { TailStreamSinkOptions } from "./tail-stream";
+export type { TailSink } from "./tail-sink";
+export { toTailSink } from "./sinks";
+export type { TailStreamHandler, TailTarget } from "./sinks";
 export { traceInvocation } from "./trace";
 export type { TraceInvocationOptions } from "./trace";
 export type {

@@ -10,7 +10,7 @@ import type {
 import type { ExecutionContext, HandlerKind } from "./execution-context";
 import { describeException } from "./serialize";
 import { SpanRecord } from "./span-record";
-import type { TailSink } from "./sinks";
+import type { TailSink } from "./tail-sink";
 import { USER_SPAN } from "./current";
 import { dateAt } from "./internal/clock";
 import { REGISTRY } from "./storage";

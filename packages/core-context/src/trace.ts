@@ -2,7 +2,8 @@ import type { EventInfo, EventOutcome, FetchResponseInfo, SpanContext, Attribute
 import { ExecutionContext, type HandlerKind } from "./execution-context";
 import type { IdGenerator } from "./ids";
 import type { Invocation } from "./invocation";
-import { toTailSink, type TailSink, type TailTarget } from "./sinks";
+import { toTailSink, type TailTarget } from "./sinks";
+import type { TailSink } from "./tail-sink";
 
 /**
  * Options of {@link traceInvocation}.

@@ -1,4 +1,12 @@
-import { RANDOM_IDS, USER_SPAN, type IdGenerator, type TailStreamHandler } from "@workers-tracing/core-context";
+import {
+  RANDOM_IDS,
+  TAIL_BACKLOG_LIMIT_BYTES,
+  TailBacklog,
+  USER_SPAN,
+  type TailBacklogOptions,
+  type IdGenerator,
+  type TailStreamHandler,
+} from "@workers-tracing/core-context";
 import { WorkersShimError, type ShimConfig } from "./config/index";
 import { closeLiveDeliveries } from "./delivery";
 import { describeError } from "./errors";
@@ -33,6 +41,23 @@ export interface RuntimeOptions {
    * breaks the worker; a failure ends that invocation's session and is passed to `onWarning`.
    */
   readonly tail?: TailStreamHandler;
+  /**
+   * The heap, in bytes, that the events waiting for one streaming tail may take together, over
+   * all its sessions (each tail worker has its own budget, the runtime-wide `tail` another); 32 MiB
+   * by default. An event that does not fit is dropped and counted in its session's
+   * `streamDiagnostic` event, as workerd counts the events over a session's 4 MiB queue.
+   * @remarks Sizes are upper estimates, so this bounds the memory a slow or stuck tail holds,
+   * however many requests it falls behind on.
+   */
+  readonly tailBacklogLimitBytes?: number;
+  /**
+   * Longest one call into a streaming tail (its `tailStream()` or a handler) may run, in
+   * milliseconds, before it is stopped: the session ends with an `exception` and the outcome
+   * "exceededCpu", and the worker and the other tails go on. 2000 by default; 0 turns the
+   * guard off (it costs about 0.15 ms per event-loop turn that calls into a tail).
+   * @remarks This stops synchronous endless loops in a tail; an `await` in a loop is not stopped.
+   */
+  readonly tailCallTimeLimitMs?: number;
   /**
    * `workerd test --predictable`: workers get V8's `gc()` function as a global. Off by default.
    * @remarks Workers share Node's global scope here, so `gc` is defined on `globalThis` while the
@@ -113,6 +138,7 @@ export class Runtime {
   readonly #warn: (message: string) => void;
   readonly #cleanup: (() => void)[] = [];
   readonly #predictable: boolean;
+  readonly #runtimeTailBacklog: TailBacklog | undefined;
   #closed = false;
 
   private constructor(config: ShimConfig, options: RuntimeOptions) {
@@ -123,11 +149,15 @@ export class Runtime {
     const id = `r${++runtimeCount}`;
     const ids = options.ids ?? RANDOM_IDS;
     const tail = options.tail;
+    const tailBacklogOptions = tailBacklogOptionsOf(options);
+    const runtimeTailBacklog = tail === undefined ? undefined : new TailBacklog(tailBacklogOptions);
+    this.#runtimeTailBacklog = runtimeTailBacklog;
     const host: ServiceHost = {
       ids,
       service: (name) => this.#service(name),
       warn,
-      ...(tail === undefined ? {} : { openExtraTail: () => createRuntimeTailSink(tail, warn) }),
+      tailBacklogOptions,
+      ...(tail === undefined ? {} : { openExtraTail: () => createRuntimeTailSink(tail, runtimeTailBacklog!, warn) }),
     };
     for (const service of config.services) {
       this.#services.set(service.name, new ServiceInstance(host, service, `${id}/${service.name}`));
@@ -157,7 +187,7 @@ export class Runtime {
           }),
         );
       } catch (error) {
-        this.close();
+        void this.close(0);
         throw new WorkersShimError(
           "ERR_CONFIG",
           `workers-shim: service "${service.name}": cannot load module ${service.worker.modules[0]!.path}: ${describeError(error)}`,
@@ -274,21 +304,49 @@ export class Runtime {
 
   /**
    * Stops the runtime: invocations still running end at once (outcome "canceled"; fetch and RPC
-   * ones report an `exception` saying the runtime closed), Durable Object alarms are cancelled
-   * and, with the last open runtime, the process hooks are removed. Work still running is not
-   * awaited.
+   * ones report an `exception` saying the runtime closed), the streaming tails get up to
+   * `tailGraceMs` (2 s by default) to take the events already reported, then Durable Object
+   * alarms are cancelled and, with the last open runtime, the process hooks are removed. Other
+   * work still running is not awaited.
+   * @param tailGraceMs - how long to wait for busy tails; 0 waits for none
    */
-  close(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
-      // Invocations still running (a request past serve's grace period) end as canceled, so
-      // that every tail gets their final events.
-      closeLiveDeliveries(this.#services.values(), new Error(RUNTIME_CLOSED_MESSAGE));
-      for (const service of this.#services.values()) service.close();
-      for (const undo of this.#cleanup.splice(0)) undo();
+  async close(tailGraceMs = 2000): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    // Invocations still running (a request past serve's grace period) end as canceled, so
+    // that every tail gets their final events.
+    closeLiveDeliveries(this.#services.values(), new Error(RUNTIME_CLOSED_MESSAGE));
+    // Tail handlers run between the event loop's turns: let them take what was reported.
+    if (tailGraceMs > 0 && !(await this.#drainTails(tailGraceMs))) {
+      this.#warn(`the streaming tails were still busy ${tailGraceMs} ms after the runtime closed; their last events may be lost.`);
     }
-    return Promise.resolve();
+    for (const service of this.#services.values()) service.close();
+    for (const undo of this.#cleanup.splice(0)) undo();
   }
+
+  /** Resolves `true` once the tail sessions of this runtime are idle, `false` after `timeoutMs`. */
+  async #drainTails(timeoutMs: number): Promise<boolean> {
+    const drains = [...this.#services.values()].map((service) => service.drainTailSessions(timeoutMs));
+    if (this.#runtimeTailBacklog !== undefined) drains.push(this.#runtimeTailBacklog.drain(timeoutMs));
+    return (await Promise.all(drains)).every(Boolean);
+  }
+}
+
+/** The default of {@link RuntimeOptions.tailCallTimeLimitMs}. */
+const TAIL_CALL_TIME_LIMIT_MS = 2000;
+
+function tailBacklogOptionsOf(options: RuntimeOptions): TailBacklogOptions {
+  const limitBytes = options.tailBacklogLimitBytes ?? TAIL_BACKLOG_LIMIT_BYTES;
+  if (!(typeof limitBytes === "number" && limitBytes > 0)) {
+    throw new RangeError(`workers-shim: tailBacklogLimitBytes must be a positive number of bytes, received ${String(limitBytes)}.`);
+  }
+  const callTimeLimitMs = options.tailCallTimeLimitMs ?? TAIL_CALL_TIME_LIMIT_MS;
+  if (!(Number.isSafeInteger(callTimeLimitMs) && callTimeLimitMs >= 0)) {
+    throw new RangeError(
+      `workers-shim: tailCallTimeLimitMs must be a whole number of milliseconds (0 for no limit), received ${String(callTimeLimitMs)}.`,
+    );
+  }
+  return callTimeLimitMs === 0 ? { limitBytes } : { limitBytes, callTimeLimitMs };
 }
 
 /** The `exception` of an invocation that was still running when its runtime closed. */

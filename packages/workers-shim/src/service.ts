@@ -6,6 +6,8 @@ import {
   type Onset,
   type SpanContext,
   type TailEvent,
+  TailBacklog,
+  type TailBacklogOptions,
   type TailSink,
   toTailSink,
 } from "@workers-tracing/core-context";
@@ -26,7 +28,7 @@ import {
 import { fetchEventInfo } from "./http";
 import { holdUntilBodySent } from "./response-body";
 import { WorkerModules } from "./loader/worker-modules";
-import { createTailSessionSink, type TailWorker } from "./tails";
+import { createTailSessionSink, type TailStreamOpening, type TailWorker } from "./tails";
 import { WorkerExecutionContext } from "./worker-context";
 
 /** What a service needs from its runtime. */
@@ -39,6 +41,8 @@ export interface ServiceHost {
   warn(message: string): void;
   /** A new sink of the runtime-wide tail (`RuntimeOptions.tail`) for one invocation, if there is one. */
   readonly openExtraTail?: () => TailSink;
+  /** What each tail's backlog is made with (`RuntimeOptions.tailBacklogLimitBytes`, `tailCallTimeLimitMs`). */
+  readonly tailBacklogOptions: TailBacklogOptions;
 }
 
 /** The outcome of one `test()` handler. */
@@ -76,6 +80,7 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
   readonly #host: ServiceHost;
   readonly #objects = new Map<string, DurableObjectClass>();
   #namespace: Record<string, unknown> | undefined = undefined;
+  #tailBacklog: TailBacklog | undefined = undefined;
   #global: Record<PropertyKey, unknown> | undefined = undefined;
 
   constructor(host: ServiceHost, config: ServiceConfig, key: string) {
@@ -92,6 +97,19 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
 
   get ids(): IdGenerator {
     return this.#host.ids;
+  }
+
+  /**
+   * What this service's sessions as a streaming tail share (a heap budget, their delivery
+   * order), made on first use.
+   */
+  get tailBacklog(): TailBacklog {
+    return (this.#tailBacklog ??= new TailBacklog(this.#host.tailBacklogOptions));
+  }
+
+  /** Resolves `true` once this service's tail sessions are idle, `false` after `timeoutMs`. */
+  drainTailSessions(timeoutMs: number): Promise<boolean> {
+    return this.#tailBacklog === undefined ? Promise.resolve(true) : this.#tailBacklog.drain(timeoutMs);
   }
 
   warn(message: string): void {
@@ -367,10 +385,7 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
     return outcome;
   }
 
-  startTailStream(
-    onset: TailEvent<Onset>,
-    chain: readonly string[],
-  ): { readonly invocation: Invocation; readonly returned: unknown } | undefined {
+  openTailStream(chain: readonly string[]): TailStreamOpening | undefined {
     const exported = this.namespace["default"];
     const handler = isClass(exported)
       ? (exported.prototype as { tailStream?: unknown }).tailStream
@@ -385,20 +400,21 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
       sink: this.openTailSink(chain),
     });
     const scope = new InvocationScope(invocation);
-    let returned: unknown;
-    try {
-      returned = invocation.run(() => {
-        const ctx = this.createContext(scope);
-        if (isClass(exported)) {
-          const instance = new exported(ctx, this.env) as { tailStream: Handler };
-          return instance.tailStream(onset);
-        }
-        return (handler as Handler).call(exported, onset, this.env, ctx);
-      });
-    } catch (error) {
-      returned = Promise.reject(error);
-    }
-    return { invocation, returned };
+    const call = (onset: TailEvent<Onset>): unknown => {
+      try {
+        return invocation.run(() => {
+          const ctx = this.createContext(scope);
+          if (isClass(exported)) {
+            const instance = new exported(ctx, this.env) as { tailStream: Handler };
+            return instance.tailStream(onset);
+          }
+          return (handler as Handler).call(exported, onset, this.env, ctx);
+        });
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    };
+    return { invocation, call };
   }
 
   /** Whether `name` is one of this worker's Durable Object classes. */

@@ -1,6 +1,8 @@
 import {
+  TailTimeLimitError,
   USER_SPAN,
   createTailStreamSink,
+  type TailBacklog,
   type Invocation,
   type Onset,
   type TailEvent,
@@ -17,16 +19,22 @@ export const NO_TAIL_STREAM_HANDLER =
 export interface TailWorker {
   /** The service name. */
   readonly name: string;
+  /** The heap budget all of this tail's sessions share. */
+  readonly tailBacklog: TailBacklog;
   /**
-   * Starts the tail worker's own invocation for one session and calls its
-   * `tailStream(onset, env, ctx)`; `undefined` when the default export has no `tailStream()`.
-   * `chain` names the services whose events led to this session: the tail worker's own
-   * invocation is not reported to them again, so tails that tail each other cannot loop.
+   * Starts the tail worker's own invocation for one session (its onset is reported at once);
+   * `undefined` when the default export has no `tailStream()`. `chain` names the services whose
+   * events led to this session: the tail worker's own invocation is not reported to them again,
+   * so tails that tail each other cannot loop.
    */
-  startTailStream(
-    onset: TailEvent<Onset>,
-    chain: readonly string[],
-  ): { readonly invocation: Invocation; readonly returned: unknown } | undefined;
+  openTailStream(chain: readonly string[]): TailStreamOpening | undefined;
+}
+
+/** A tail worker's invocation for one session, opened; `call(onset)` runs its `tailStream()`. */
+export interface TailStreamOpening {
+  readonly invocation: Invocation;
+  /** Calls `tailStream(onset, env, ctx)` inside the invocation; a throw becomes a rejection. */
+  call(onset: TailEvent<Onset>): unknown;
 }
 
 /**
@@ -40,20 +48,22 @@ export function createTailSessionSink(
   warn: (message: string) => void,
   chain: readonly string[] = [],
 ): TailSink {
-  let session: Invocation | undefined;
+  // The tail's invocation opens when the onset is reported, as workerd starts the session then:
+  // its own onset reaches its tails ahead of later events; tailStream() itself runs later.
+  let opening: TailStreamOpening | undefined;
+  let opened = false;
   let failed = false;
   let failure: unknown;
-  return createTailStreamSink(
+  const session = createTailStreamSink(
     (onset) => {
-      const started = tail.startTailStream(onset, chain);
-      if (started === undefined) {
+      if (opening === undefined) {
         warn(NO_TAIL_STREAM_HANDLER);
         return undefined;
       }
-      session = started.invocation;
-      return started.returned;
+      return opening.call(onset);
     },
     {
+      backlog: tail.tailBacklog,
       onWarning: warn,
       onError: (error) => {
         failed = true;
@@ -61,28 +71,42 @@ export function createTailSessionSink(
         warn(`streaming tail worker "${tail.name}" failed: ${describeError(error)}`);
       },
       onEnd: () => {
-        const invocation = session;
+        const invocation = opening?.invocation;
         if (invocation === undefined) return;
         if (failed) {
           invocation.reportException(failure);
-          invocation.finish("exception");
+          invocation.finish(failure instanceof TailTimeLimitError ? "exceededCpu" : "exception");
         } else {
           invocation.reportReturn();
           invocation.finish("ok");
         }
       },
-      run: <R>(fn: () => R): R => (session === undefined ? USER_SPAN.exit(fn) : session.run(fn)),
+      run: <R>(fn: () => R): R => (opening === undefined ? USER_SPAN.exit(fn) : opening.invocation.run(fn)),
     },
   );
+  return {
+    deliver(event) {
+      if (!opened && event.event.type === "onset") {
+        opened = true;
+        opening = tail.openTailStream(chain);
+      }
+      session.deliver(event);
+    },
+    close: () => session.close(),
+  };
 }
-
 
 /**
  * Creates the sink of one invocation for the runtime-wide tail (`RuntimeOptions.tail`): a
  * streaming tail session with the usual bounded queue, run outside every invocation.
  */
-export function createRuntimeTailSink(tail: TailStreamHandler, warn: (message: string) => void): TailSink {
+export function createRuntimeTailSink(
+  tail: TailStreamHandler,
+  backlog: TailBacklog,
+  warn: (message: string) => void,
+): TailSink {
   return createTailStreamSink((onset) => tail.tailStream(onset), {
+    backlog,
     onWarning: warn,
     onError: (error) => warn(`the runtime's tail failed: ${describeError(error)}`),
   });

@@ -148,3 +148,80 @@ describe("RuntimeOptions.tail", () => {
 async function drainUntil(done: () => boolean): Promise<void> {
   for (let turn = 0; turn < 1000 && !done(); turn++) await new Promise((resolve) => setTimeout(resolve, 1));
 }
+
+describe("closing a runtime", () => {
+  const SLOW = Symbol.for("workers-shim.test.faults.slow");
+  type SlowState = { received: TailEvent[] };
+
+  it("waits for its tails to take the events already reported", async () => {
+    delete (globalThis as { [SLOW]?: SlowState })[SLOW];
+    const config = fixtureConfig([
+      service("main", "tails/worker.js", { streamingTails: ["slowtail", "tail"] }),
+      service("slowtail", "faults/slow.js"),
+      COLLECTOR,
+    ]);
+    const { runtime, warnings } = await start(config);
+    const summary = await runtime.runTests();
+    expect(summary.failed).toBe(0);
+    // No wait for the tails here: the close itself lets them finish.
+    await runtime.close();
+    expect(summarize(invocations()[0]!.events)).toEqual(EXPECTED_STREAM);
+    const slow = (globalThis as { [SLOW]?: SlowState })[SLOW]!.received;
+    expect(slow.map((event) => event.event.type)).toEqual(["onset", "spanOpen", "log", "attributes", "spanClose", "outcome"]);
+    expect(warnings).toEqual([]);
+  });
+
+  it("stops waiting for a tail that hangs after the grace period, with a warning", async () => {
+    const config = fixtureConfig([
+      service("main", "tails/worker.js", { streamingTails: ["badtail-hangs", "tail"] }),
+      service("badtail-hangs", "tails/hanging-tail.js"),
+      COLLECTOR,
+    ]);
+    const { runtime, warnings } = await start(config);
+    await runtime.runTests();
+    await runtime.close(50);
+    expect(summarize(invocations()[0]!.events)).toEqual(EXPECTED_STREAM);
+    expect(warnings).toEqual([
+      "the streaming tails were still busy 50 ms after the runtime closed; their last events may be lost.",
+    ]);
+  });
+});
+
+describe("a tail stuck in a synchronous loop", () => {
+  it("is stopped after tailCallTimeLimitMs: its session ends exceededCpu, the worker and other tails go on", async () => {
+    const config = fixtureConfig([
+      service("main", "tails/worker.js", { streamingTails: ["badtail-loops", "tail"] }),
+      service("badtail-loops", "tails/looping-tail.js", { streamingTails: ["tail"] }),
+      COLLECTOR,
+    ]);
+    const warnings: string[] = [];
+    const runtime = await createRuntime(config, { onWarning: (message) => warnings.push(message), tailCallTimeLimitMs: 100 });
+    open.push(runtime);
+    for (let run = 0; run < 2; run++) {
+      const summary = await runtime.runTests();
+      expect(summary.failed).toBe(0);
+    }
+    await drainTails();
+    const streams = invocations().map((invocation) => summarize(invocation.events));
+    expect(streams.filter((stream) => stream[0] === "onset custom")).toEqual([EXPECTED_STREAM, EXPECTED_STREAM]);
+    const stopped = "exception TailTimeLimitError: the tail handler ran for more than 100 ms without returning and was stopped.";
+    expect(streams.filter((stream) => stream[0] === "onset trace")).toEqual([
+      ["onset trace", stopped, "outcome exceededCpu"],
+      ["onset trace", stopped, "outcome exceededCpu"],
+    ]);
+    expect(warnings).toEqual([
+      'streaming tail worker "badtail-loops" failed: TailTimeLimitError: the tail handler ran for more than 100 ms without returning and was stopped.',
+      'streaming tail worker "badtail-loops" failed: TailTimeLimitError: the tail handler ran for more than 100 ms without returning and was stopped.',
+    ]);
+  });
+
+  it("refuses a time limit or backlog limit that is not a number it can use", async () => {
+    const config = fixtureConfig([service("main", "tails/worker.js")]);
+    await expect(createRuntime(config, { tailCallTimeLimitMs: -1 })).rejects.toThrow(
+      "workers-shim: tailCallTimeLimitMs must be a whole number of milliseconds (0 for no limit), received -1.",
+    );
+    await expect(createRuntime(config, { tailBacklogLimitBytes: 0 })).rejects.toThrow(
+      "workers-shim: tailBacklogLimitBytes must be a positive number of bytes, received 0.",
+    );
+  });
+});

@@ -201,10 +201,9 @@ export async function serveCommand(args: readonly string[], io: CommandIo): Prom
     await server.close(SHUTDOWN_GRACE_MS);
     return 0;
   } finally {
-    await runtime?.close();
     // Invocations the close ended deliver their final events to the tails (the --tail printer
-    // among them) over the next turns.
-    for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
+    // among them); the close waits for the tails to take them.
+    await runtime?.close();
     for (const fn of undo.reverse()) fn();
   }
 }
