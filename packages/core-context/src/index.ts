@@ -22,7 +22,7 @@ export {
   reportDiagnosticChannel,
 } from "./diagnostic-channel";
 export { MAX_LOG_MESSAGE_BYTES, describeException, serializeLogArguments } from "./serialize";
-export { TAIL_BACKLOG_LIMIT_BYTES, TailBacklog, estimateEventHeapBytes } from "./tail-backlog";
+export { TAIL_BACKLOG_LIMIT_BYTES, TAIL_SESSION_BYTES, TailBacklog, estimateEventHeapBytes } from "./tail-backlog";
 export type { TailBacklogOptions } from "./tail-backlog";
 export { TailTimeLimitError, drainTailSessions, tailSessionsIdle } from "./tail-scheduler";
 export { TAIL_QUEUE_LIMIT_BYTES, createTailStreamSink, estimateEventSize } from "./tail-stream";

@@ -8,6 +8,15 @@ import { Lane, waitUntil, type TailTimeLimitError } from "./tail-scheduler";
  */
 export const TAIL_BACKLOG_LIMIT_BYTES = 33554432;
 
+/**
+ * What one live session takes from its {@link TailBacklog}, besides its events: an upper
+ * estimate of the session, the consumer's invocation for it and their bookkeeping (16 KiB).
+ * @public
+ */
+export const TAIL_SESSION_BYTES = 16384;
+
+/** Counts a session refused for want of room. */
+export let refuseSession: (backlog: TailBacklog) => void;
 /** Takes `bytes` if they fit (or `force`); false when the event must be dropped. */
 export let takeBacklog: (backlog: TailBacklog, bytes: number, force: boolean) => boolean;
 /** Gives back bytes taken earlier. */
@@ -34,7 +43,8 @@ export interface TailBacklogOptions {
  * What the tail sessions of one consumer (one tail worker, say) share: a heap budget for the
  * events they hold, queued or delivered and not yet settled, and their turn in the scheduler.
  * An event that does not fit in the budget is dropped and counted in its session's
- * `streamDiagnostic`, as an event over the session's own queue limit is.
+ * `streamDiagnostic`, as an event over the session's own queue limit is; each live session also
+ * takes 16 KiB, and a session that does not fit is refused whole.
  * @remarks Sizes are an upper estimate of the heap an event takes (see
  * {@link estimateEventHeapBytes}), so the budget bounds the real heap the backlog holds, however
  * many sessions are stuck. The consumer's sessions see their events in the order they were
@@ -54,6 +64,7 @@ export class TailBacklog {
   readonly #lane: Lane;
   #usedBytes = 0;
   #droppedEvents = 0;
+  #droppedSessions = 0;
 
   /** @throws RangeError if `limitBytes` is not a positive number or `callTimeLimitMs` not a positive integer. */
   constructor(options: TailBacklogOptions = {}) {
@@ -83,6 +94,14 @@ export class TailBacklog {
     return this.#droppedEvents;
   }
 
+  /**
+   * Sessions refused over the backlog's life: an invocation that started while the backlog had
+   * no room for another session gets none (the consumer sees nothing of it).
+   */
+  get droppedSessions(): number {
+    return this.#droppedSessions;
+  }
+
   /** Whether none of the sessions has work queued, running or awaited. */
   get idle(): boolean {
     return this.#lane.working === 0;
@@ -109,6 +128,9 @@ export class TailBacklog {
       backlog.#usedBytes -= bytes;
     };
     laneOf = (backlog) => backlog.#lane;
+    refuseSession = (backlog) => {
+      backlog.#droppedSessions++;
+    };
   }
 }
 

@@ -1,7 +1,15 @@
 import { types } from "node:util";
 import { USER_SPAN } from "./current";
 import type { Onset, StreamDiagnostic, TailEvent, TailEventPayload } from "./events";
-import { TailBacklog, estimateEventHeapBytes, laneOf, releaseBacklog, takeBacklog } from "./tail-backlog";
+import {
+  TAIL_SESSION_BYTES,
+  TailBacklog,
+  estimateEventHeapBytes,
+  laneOf,
+  refuseSession,
+  releaseBacklog,
+  takeBacklog,
+} from "./tail-backlog";
 import {
   SHARED_LANE,
   countWorking,
@@ -29,6 +37,11 @@ export interface TailStreamSinkOptions {
   readonly onError?: (error: unknown) => void;
   /** Called once when the session ends, for whatever reason. */
   readonly onEnd?: () => void;
+  /**
+   * Called, instead of `start`, when the onset arrives while the `backlog` has no room for
+   * another session: the session takes no events and ends at once.
+   */
+  readonly onRefused?: () => void;
   /**
    * Runs each call into the tail handler; by default outside any invocation, so the tail's own
    * code is never traced into the stream it consumes.
@@ -83,6 +96,8 @@ export function estimateEventSize(event: TailEvent): number {
 
 const runOutsideInvocations = <R>(fn: () => R): R => USER_SPAN.exit(fn);
 
+const ignore = (): void => {};
+
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
     value !== null &&
@@ -136,13 +151,15 @@ class TailStreamSession implements TailSink, Runnable {
   #batch: TailEvent[] | null = null;
   #batchMeta: number[] = [];
   #batchIndex = 0;
-  #batchPending: PromiseLike<unknown>[] = [];
+  #batchPending: Promise<unknown>[] = [];
   /** Waiting for the handler (onset) or for the last batch's promises. */
   #busy = false;
   #queued = false;
   #working = false;
   #closed = false;
   #closeReport = 0;
+  /** Whether the session holds its share of the backlog. */
+  #admitted = false;
   /** The scheduler's key while queued: the report number of the next event to deliver. */
   key = 0;
 
@@ -160,6 +177,16 @@ class TailStreamSession implements TailSink, Runnable {
     const type = event.event.type;
     if (type === "onset") {
       if (this.#onset !== null || this.#busy || this.#handler !== null) return;
+      if (this.#backlog !== undefined) {
+        if (!takeBacklog(this.#backlog, TAIL_SESSION_BYTES, false)) {
+          refuseSession(this.#backlog);
+          this.#state = ENDED;
+          this.#options.onRefused?.();
+          this.#options.onEnd?.();
+          return;
+        }
+        this.#admitted = true;
+      }
       this.#onset = event as TailEvent<Onset>;
       this.#onsetReport = nextReport();
       this.#wake();
@@ -333,7 +360,13 @@ class TailStreamSession implements TailSink, Runnable {
           if (typeof member !== "function" || event.event.type === "onset") return;
           result = (member as (e: TailEvent) => unknown).call(handler, event);
         }
-        if (isThenable(result)) this.#batchPending.push(result);
+        if (isThenable(result)) {
+          // Handled at once: the batch's later calls may come turns later, and a rejection
+          // must not be reported as unhandled meanwhile.
+          const settled = Promise.resolve(result);
+          settled.catch(ignore);
+          this.#batchPending.push(settled);
+        }
       } catch (error) {
         failed = true;
         failure = error;
@@ -395,6 +428,7 @@ class TailStreamSession implements TailSink, Runnable {
     this.#state = ENDED;
     if (this.#batch !== null) this.#releaseBatch();
     this.#release(this.#meta);
+    if (this.#admitted) releaseBacklog(this.#backlog!, TAIL_SESSION_BYTES);
     this.#queue = [];
     this.#meta = [];
     this.#handler = null;

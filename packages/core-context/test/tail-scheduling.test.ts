@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import {
   ExecutionContext,
   TAIL_BACKLOG_LIMIT_BYTES,
+  TAIL_SESSION_BYTES,
   TailBacklog,
   TailTimeLimitError,
   createSequentialIds,
@@ -173,7 +174,8 @@ describe(TailBacklog.name, () => {
     const probe: TailEvent[] = [];
     await traceInvocation({ tail: probe, kind: "test" }, () => void reportLog("log", ["x".repeat(1000)]));
     const logBytes = estimateEventHeapBytes(probe.find((event) => event.event.type === "log")!);
-    const backlog = new TailBacklog({ limitBytes: Math.floor(2.5 * logBytes) });
+    // Room for both sessions and two and a half logs.
+    const backlog = new TailBacklog({ limitBytes: 2 * TAIL_SESSION_BYTES + Math.floor(2.5 * logBytes) });
 
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
@@ -185,18 +187,29 @@ describe(TailBacklog.name, () => {
       },
       { backlog },
     );
+    const otherSeen: TailEvent[] = [];
+    const other = session((event) => void otherSeen.push(event), { backlog });
+    const stuckInvocation = start(stuck.sink);
+    const otherInvocation = start(other.sink);
     const message = "x".repeat(1000);
-    logs(stuck.sink, [message, message, message]);
+    stuckInvocation.run(() => {
+      for (let i = 0; i < 3; i++) reportLog("log", [message]);
+    });
+    stuckInvocation.reportReturn();
+    stuckInvocation.finish();
     // Two logs fit, the third is dropped; the batch goes out whole, and its bytes stay taken
     // until the promises the handler returned settle.
     await new Promise((resolve) => setImmediate(resolve));
     await new Promise((resolve) => setImmediate(resolve));
     expect(stuckSeen).toEqual(["1 log", "2 log", "4 return", "5 streamDiagnostic", "6 outcome"]);
-    expect(backlog.usedBytes).toBeGreaterThanOrEqual(2 * logBytes);
+    expect(backlog.usedBytes).toBeGreaterThanOrEqual(2 * TAIL_SESSION_BYTES + 2 * logBytes);
 
-    const otherSeen: TailEvent[] = [];
-    const other = session((event) => void otherSeen.push(event), { backlog });
-    logs(other.sink, [message, message]);
+    otherInvocation.run(() => {
+      reportLog("log", [message]);
+      reportLog("log", [message]);
+    });
+    otherInvocation.reportReturn();
+    otherInvocation.finish();
     await other.end;
     expect(otherSeen.map(label)).toEqual(["3 return", "4 streamDiagnostic", "5 outcome"]);
     expect(otherSeen[1]!.event).toStrictEqual({
@@ -208,6 +221,32 @@ describe(TailBacklog.name, () => {
     await stuck.end;
     expect(backlog.droppedEvents).toBe(3);
     expect(backlog.usedBytes).toBe(0);
+  });
+
+  it("refuses a whole session while there is no room for another, and admits one again later", async () => {
+    const backlog = new TailBacklog({ limitBytes: TAIL_SESSION_BYTES + 1000 });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const stuck = session(() => gate, { backlog });
+    logs(stuck.sink, []);
+    const started: string[] = [];
+    let refused = 0;
+    let ended = 0;
+    const refusedSink = createTailStreamSink(() => void started.push("refused one started"), {
+      backlog,
+      onRefused: () => refused++,
+      onEnd: () => ended++,
+    });
+    logs(refusedSink, ["lost"]);
+    expect([refused, ended, backlog.droppedSessions]).toEqual([1, 1, 1]);
+    release();
+    await stuck.end;
+    expect(backlog.usedBytes).toBe(0);
+    const later = session(() => {}, { backlog });
+    logs(later.sink, ["kept"]);
+    await later.end;
+    expect(started).toEqual([]);
+    expect(backlog.droppedSessions).toBe(1);
   });
 
   it("gives the bytes of every event back when a session fails", async () => {

@@ -81,6 +81,10 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
   readonly #objects = new Map<string, DurableObjectClass>();
   #namespace: Record<string, unknown> | undefined = undefined;
   #tailBacklog: TailBacklog | undefined = undefined;
+  /** Whether this service's last session as a tail was refused (see {@link TailWorker.tailBehind}). */
+  tailBehind = false;
+  /** Whether a call into this service as a tail was stopped (see {@link TailWorker.tailStopped}). */
+  tailStopped = false;
   #global: Record<PropertyKey, unknown> | undefined = undefined;
 
   constructor(host: ServiceHost, config: ServiceConfig, key: string) {

@@ -19,8 +19,18 @@ export const NO_TAIL_STREAM_HANDLER =
 export interface TailWorker {
   /** The service name. */
   readonly name: string;
-  /** The heap budget all of this tail's sessions share. */
+  /** What all of this tail's sessions share: a heap budget, their delivery order. */
   readonly tailBacklog: TailBacklog;
+  /**
+   * Whether this tail's last session was refused for want of room in its backlog; set by the
+   * sessions, so that a stretch of refusals is reported once.
+   */
+  tailBehind: boolean;
+  /**
+   * Whether a call into this tail was stopped for running too long: the tail gets no further
+   * sessions (it cannot be reset, as workerd would reset its isolate).
+   */
+  tailStopped: boolean;
   /**
    * Starts the tail worker's own invocation for one session (its onset is reported at once);
    * `undefined` when the default export has no `tailStream()`. `chain` names the services whose
@@ -52,6 +62,8 @@ export function createTailSessionSink(
   // its own onset reaches its tails ahead of later events; tailStream() itself runs later.
   let opening: TailStreamOpening | undefined;
   let opened = false;
+  let refused = false;
+  let stopped = false;
   let failed = false;
   let failure: unknown;
   const session = createTailStreamSink(
@@ -68,32 +80,68 @@ export function createTailSessionSink(
       onError: (error) => {
         failed = true;
         failure = error;
+        stopped = isTimeLimitError(error);
         warn(`streaming tail worker "${tail.name}" failed: ${describeError(error)}`);
+        if (stopped && !tail.tailStopped) {
+          tail.tailStopped = true;
+          warn(`streaming tail worker "${tail.name}" was stopped and gets no further sessions.`);
+        }
       },
       onEnd: () => {
         const invocation = opening?.invocation;
         if (invocation === undefined) return;
         if (failed) {
           invocation.reportException(failure);
-          invocation.finish(failure instanceof TailTimeLimitError ? "exceededCpu" : "exception");
+          invocation.finish(stopped ? "exceededCpu" : "exception");
         } else {
           invocation.reportReturn();
           invocation.finish("ok");
         }
       },
+      onRefused: () => {
+        refused = true;
+        if (tail.tailBehind) return;
+        tail.tailBehind = true;
+        const limit = tail.tailBacklog.limitBytes / 1048576;
+        const megabytes = limit < 1 ? limit.toFixed(2) : String(Math.round(limit));
+        warn(
+          `streaming tail worker "${tail.name}" is too far behind (its ${megabytes} MiB backlog is full): it gets no session for new invocations until it catches up.`,
+        );
+      },
       run: <R>(fn: () => R): R => (opening === undefined ? USER_SPAN.exit(fn) : opening.invocation.run(fn)),
     },
   );
+  let skipped = false;
   return {
     deliver(event) {
+      if (skipped) return;
       if (!opened && event.event.type === "onset") {
         opened = true;
+        if (tail.tailStopped) {
+          skipped = true;
+          return;
+        }
+        session.deliver(event);
+        if (refused) return;
+        tail.tailBehind = false;
         opening = tail.openTailStream(chain);
+        return;
       }
       session.deliver(event);
     },
-    close: () => session.close(),
+    close: () => {
+      if (!skipped) session.close();
+    },
   };
+}
+
+/** Whether `error` is the scheduler's TailTimeLimitError; false for anything else, proxies too. */
+function isTimeLimitError(error: unknown): boolean {
+  try {
+    return error instanceof TailTimeLimitError;
+  } catch {
+    return false;
+  }
 }
 
 /**

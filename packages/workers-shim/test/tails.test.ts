@@ -19,7 +19,8 @@ beforeEach(resetRecords);
 
 let open: Runtime[] = [];
 afterEach(async () => {
-  for (const runtime of open.splice(0)) await runtime.close();
+  // Some tails here hang on purpose: the close does not wait for them.
+  for (const runtime of open.splice(0)) await runtime.close(0);
 });
 
 async function runWithTails(badTails: readonly { name: string; module: string }[]) {
@@ -188,7 +189,7 @@ describe("closing a runtime", () => {
 });
 
 describe("a tail stuck in a synchronous loop", () => {
-  it("is stopped after tailCallTimeLimitMs: its session ends exceededCpu, the worker and other tails go on", async () => {
+  it("is stopped after tailCallTimeLimitMs: its session ends exceededCpu, the tail gets no more sessions, the rest goes on", async () => {
     const config = fixtureConfig([
       service("main", "tails/worker.js", { streamingTails: ["badtail-loops", "tail"] }),
       service("badtail-loops", "tails/looping-tail.js", { streamingTails: ["tail"] }),
@@ -197,21 +198,18 @@ describe("a tail stuck in a synchronous loop", () => {
     const warnings: string[] = [];
     const runtime = await createRuntime(config, { onWarning: (message) => warnings.push(message), tailCallTimeLimitMs: 100 });
     open.push(runtime);
-    for (let run = 0; run < 2; run++) {
+    for (let run = 0; run < 3; run++) {
       const summary = await runtime.runTests();
       expect(summary.failed).toBe(0);
     }
     await drainTails();
     const streams = invocations().map((invocation) => summarize(invocation.events));
-    expect(streams.filter((stream) => stream[0] === "onset custom")).toEqual([EXPECTED_STREAM, EXPECTED_STREAM]);
+    expect(streams.filter((stream) => stream[0] === "onset custom")).toEqual([EXPECTED_STREAM, EXPECTED_STREAM, EXPECTED_STREAM]);
     const stopped = "exception TailTimeLimitError: the tail handler ran for more than 100 ms without returning and was stopped.";
-    expect(streams.filter((stream) => stream[0] === "onset trace")).toEqual([
-      ["onset trace", stopped, "outcome exceededCpu"],
-      ["onset trace", stopped, "outcome exceededCpu"],
-    ]);
+    expect(streams.filter((stream) => stream[0] === "onset trace")).toEqual([["onset trace", stopped, "outcome exceededCpu"]]);
     expect(warnings).toEqual([
       'streaming tail worker "badtail-loops" failed: TailTimeLimitError: the tail handler ran for more than 100 ms without returning and was stopped.',
-      'streaming tail worker "badtail-loops" failed: TailTimeLimitError: the tail handler ran for more than 100 ms without returning and was stopped.',
+      'streaming tail worker "badtail-loops" was stopped and gets no further sessions.',
     ]);
   });
 
@@ -223,5 +221,49 @@ describe("a tail stuck in a synchronous loop", () => {
     await expect(createRuntime(config, { tailBacklogLimitBytes: 0 })).rejects.toThrow(
       "workers-shim: tailBacklogLimitBytes must be a positive number of bytes, received 0.",
     );
+  });
+});
+
+describe("a tail that falls too far behind", () => {
+  it("gets no session while its backlog is full, says so once, and the other tails see everything", async () => {
+    const config = fixtureConfig([
+      service("main", "tails/worker.js", { streamingTails: ["badtail-hangs", "tail"] }),
+      service("badtail-hangs", "tails/hanging-tail.js"),
+      COLLECTOR,
+    ]);
+    const warnings: string[] = [];
+    // Every tail gets 42,000 bytes: room for two sessions (16 KiB each) and their few events.
+    const runtime = await createRuntime(config, { onWarning: (message) => warnings.push(message), tailBacklogLimitBytes: 42000 });
+    open.push(runtime);
+    for (let run = 0; run < 3; run++) await runtime.runTests();
+    await drainTails();
+    const streams = invocations().map((invocation) => summarize(invocation.events));
+    expect(streams).toEqual([EXPECTED_STREAM, EXPECTED_STREAM, EXPECTED_STREAM]);
+    // The hanging tail never lets go of its first two sessions; the third invocation gets none.
+    expect(warnings).toEqual([
+      'streaming tail worker "badtail-hangs" is too far behind (its 0.04 MiB backlog is full): it gets no session for new invocations until it catches up.',
+    ]);
+  });
+});
+
+describe("a tail that fails with a revoked Proxy", () => {
+  it("ends its sessions as exceptions without an unhandled rejection, and the other tails see everything", async () => {
+    const config = fixtureConfig([
+      service("main", "tails/worker.js", { streamingTails: ["badtail-revoked", "tail"] }),
+      service("badtail-revoked", "tails/revoked-tail.js", { streamingTails: ["tail"] }),
+      COLLECTOR,
+    ]);
+    const { runtime, warnings } = await start(config);
+    open.push(runtime);
+    for (let run = 0; run < 3; run++) expect((await runtime.runTests()).failed).toBe(0);
+    await drainTails();
+    const streams = invocations().map((invocation) => summarize(invocation.events));
+    expect(streams.filter((stream) => stream[0] === "onset custom")).toEqual([EXPECTED_STREAM, EXPECTED_STREAM, EXPECTED_STREAM]);
+    const sessions = streams.filter((stream) => stream[0] === "onset trace");
+    expect(sessions).toHaveLength(3);
+    for (const stream of sessions) expect(stream.at(-1)).toBe("outcome exception");
+    expect(warnings.filter((warning) => warning.startsWith("Uncaught"))).toEqual([]);
+    expect(warnings).toHaveLength(3);
+    for (const warning of warnings) expect(warning).toMatch(/^streaming tail worker "badtail-revoked" failed: /);
   });
 });
