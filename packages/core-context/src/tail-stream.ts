@@ -314,7 +314,8 @@ class TailStreamSession implements TailSink, Runnable {
       return;
     }
     if (thenable) {
-      Promise.resolve(returned).then(
+      // Not Promise.resolve(): it reads `constructor`, whose getter may throw.
+      new Promise((resolve) => resolve(returned)).then(
         (handler) => this.#accept(handler),
         (error: unknown) => this.#fail(error),
       );
@@ -363,7 +364,7 @@ class TailStreamSession implements TailSink, Runnable {
         if (isThenable(result)) {
           // Handled at once: the batch's later calls may come turns later, and a rejection
           // must not be reported as unhandled meanwhile.
-          const settled = Promise.resolve(result);
+          const settled = new Promise((resolve) => resolve(result));
           settled.catch(ignore);
           this.#batchPending.push(settled);
         }

@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
 const SOAK = fileURLToPath(new URL("../../../bench/soak.mjs", import.meta.url));
+const TAILS = fileURLToPath(new URL("../../../bench/tails.mjs", import.meta.url));
 
 interface SoakSummary {
   readonly invocations: number;
@@ -28,6 +29,34 @@ describe("memory soak", () => {
     expect(summary.warnings).toBe(0);
     expect(summary.growthMb, run.stderr).toBeLessThanOrEqual(4);
     expect(summary.ok).toBe(true);
+    expect(run.status, run.stderr).toBe(0);
+  });
+});
+
+describe("misbehaving tails under load", () => {
+  // The short version of `pnpm bench:tails`, without its latency check (timings are for the
+  // benchmark, not for tests): every response stays correct, a hung tail's heap stays bounded,
+  // a looping tail is stopped, hostile values thrown by a tail change nothing.
+  it("keeps serving correct responses with hung, looping and hostile tails, within a bounded heap", { timeout: 240000 }, () => {
+    const run = spawnSync(
+      process.execPath,
+      ["--expose-gc", "--experimental-vm-modules", "--disable-warning=ExperimentalWarning", TAILS, "--only=hung,loop,hostile", "--requests=5", "--heap-requests=1500", "--json"],
+      { encoding: "utf8", timeout: 230000 },
+    );
+    expect(run.signal, run.stderr).toBeNull();
+    const report = JSON.parse(run.stdout.trim().split("\n").at(-1) ?? "{}") as {
+      checks: { name: string; pass: boolean; value: string }[];
+    };
+    const names = report.checks.map((check) => check.name);
+    expect(names).toEqual([
+      "noop: every response correct",
+      "hung: every response correct",
+      "loop: every response correct",
+      "hostile: every response correct",
+      "hung: heap after 1500 requests",
+      "loop: stopped, warned",
+    ]);
+    for (const check of report.checks) expect(check.pass, `${check.name}: ${check.value}`).toBe(true);
     expect(run.status, run.stderr).toBe(0);
   });
 });
