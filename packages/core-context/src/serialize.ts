@@ -254,7 +254,8 @@ export function describeException(error: unknown): Exception {
   }
   name = cutToBytes(name, MAX_EXCEPTION_FIELD_BYTES);
   message = cutToBytes(message, MAX_EXCEPTION_FIELD_BYTES);
-  const budget = MAX_EXCEPTION_BYTES - name.length - message.length;
   if (stack === undefined) return { type: "exception", name, message };
-  return { type: "exception", name, message, stack: budget < stack.length ? stack.slice(0, Math.max(0, budget)) : stack };
+  // The limit is in UTF-8 bytes: a stack of multi-byte characters has fewer units than bytes.
+  const budget = MAX_EXCEPTION_BYTES - Buffer.byteLength(name, "utf8") - Buffer.byteLength(message, "utf8");
+  return { type: "exception", name, message, stack: cutToBytes(stack, budget) };
 }

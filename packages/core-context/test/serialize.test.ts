@@ -222,6 +222,18 @@ describe(describeException.name, () => {
     expect(Buffer.byteLength(JSON.stringify(event))).toBeLessThanOrEqual(262144);
   });
 
+  // Found by the hostile-value fuzz tests: the stack was cut by UTF-16 units, so a stack of
+  // two-byte characters came out at twice the per-event limit.
+  it("cuts a stack of multi-byte characters to the per-event limit in bytes", () => {
+    const error = new Error("m");
+    error.stack = "Error: m\n    at x (y:1:1)\n" + "é".repeat(300000);
+    const event = describeException(error);
+    expect(event.stack).toMatch(/^ {4}at x \(y:1:1\)\né+$/);
+    const bytes = Buffer.byteLength(event.name) + Buffer.byteLength(event.message) + Buffer.byteLength(event.stack!);
+    expect(bytes).toBeGreaterThan(262144 - 2);
+    expect(bytes).toBeLessThanOrEqual(262144);
+  });
+
   it("cuts the string form of a thrown non-Error value too", () => {
     expect(describeException("x".repeat(10_000_000)).message).toHaveLength(4096);
   });
