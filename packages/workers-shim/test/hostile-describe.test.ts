@@ -11,7 +11,8 @@ import { buildString } from "./fixtures/hostile-fuzz/build.js";
  * is used (it prints the seed and the shrunk recipe on failure).
  */
 
-const RUNS = 300;
+/** Cases per property; a few are megabytes long, so a busy machine takes seconds. */
+const RUNS = 200;
 
 /** A terminal control character other than tab and newline (what escapeControl removes). */
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
@@ -20,7 +21,7 @@ function bytes(text: string): number {
   return Buffer.byteLength(text, "utf8");
 }
 
-/** workerd's cuts: name and message 4096 UTF-8 bytes each, the three fields together 262144. */
+/** workerd's cuts: name, message and stack 4096 UTF-8 bytes each (so well within 262144 together). */
 function assertExceptionCuts(value: unknown): void {
   const event = describeException(value);
   expect(event.type).toBe("exception");
@@ -28,13 +29,17 @@ function assertExceptionCuts(value: unknown): void {
   expect(typeof event.message).toBe("string");
   expect(bytes(event.name)).toBeLessThanOrEqual(4096);
   expect(bytes(event.message)).toBeLessThanOrEqual(4096);
-  if (event.stack !== undefined) expect(event.stack).toMatch(/^\s+at /);
+  if (event.stack !== undefined) {
+    expect(typeof event.stack).toBe("string");
+    expect(event.stack).not.toBe("");
+    expect(bytes(event.stack)).toBeLessThanOrEqual(4096);
+  }
   expect(Object.keys(event).every((key) => ["type", "name", "message", "stack"].includes(key))).toBe(true);
   expect(bytes(event.name) + bytes(event.message) + bytes(event.stack ?? "")).toBeLessThanOrEqual(262144);
 }
 
 describe(describeException.name, () => {
-  it("returns an exception event within the per-event limit for any value", () => {
+  it("returns an exception event within the per-event limit for any value", { timeout: 60_000 }, () => {
     fc.assert(
       fc.property(hostileRecipe, (recipe) => assertExceptionCuts(buildHostile(recipe))),
       { numRuns: RUNS },
@@ -43,14 +48,14 @@ describe(describeException.name, () => {
 });
 
 describe(`${describeException.name} of errors`, () => {
-  it("keeps name, message and stack within their cuts for hostile errors", () => {
+  it("keeps name, message and stack within their cuts for hostile errors", { timeout: 60_000 }, () => {
     fc.assert(
       fc.property(hostileErrorRecipe, (recipe) => assertExceptionCuts(buildHostile(recipe))),
       { numRuns: RUNS },
     );
   });
 
-  it("keeps name, message and stack within their cuts for any strings in them", () => {
+  it("keeps name, message and stack within their cuts for any strings in them", { timeout: 60_000 }, () => {
     fc.assert(
       fc.property(stringSpec, stringSpec, stringSpec, (name, message, stack) => {
         const error = new Error(buildString(message));
@@ -64,7 +69,7 @@ describe(`${describeException.name} of errors`, () => {
 });
 
 describe(serializeLogArguments.name, () => {
-  it("returns a JSON-serialisable log payload within the message limit for any arguments", () => {
+  it("returns a JSON-serialisable log payload within the message limit for any arguments", { timeout: 60_000 }, () => {
     fc.assert(
       fc.property(fc.array(hostileRecipe, { maxLength: 4 }), (recipes) => {
         const args = recipes.map((recipe) => buildHostile(recipe));
@@ -91,7 +96,7 @@ describe(serializeLogArguments.name, () => {
 });
 
 describe(describeError.name, () => {
-  it("returns one line without control characters for any value", () => {
+  it("returns one line without control characters for any value", { timeout: 60_000 }, () => {
     fc.assert(
       fc.property(hostileRecipe, (recipe) => {
         const text = describeError(buildHostile(recipe));
@@ -103,7 +108,7 @@ describe(describeError.name, () => {
     );
   });
 
-  it("describes with the stack, without control characters, for any value", () => {
+  it("describes with the stack, without control characters, for any value", { timeout: 60_000 }, () => {
     fc.assert(
       fc.property(hostileRecipe, (recipe) => {
         const text = describeErrorWithStack(buildHostile(recipe));
@@ -116,7 +121,7 @@ describe(describeError.name, () => {
 });
 
 describe(escapeControl.name, () => {
-  it("leaves no control character but tab and newline in any text", () => {
+  it("leaves no control character but tab and newline in any text", { timeout: 60_000 }, () => {
     fc.assert(
       fc.property(stringSpec, (spec) => {
         expect(escapeControl(buildString(spec))).not.toMatch(CONTROL);

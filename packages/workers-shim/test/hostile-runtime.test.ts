@@ -178,8 +178,19 @@ function eventBytes(event: TailEvent): number {
     case "exception":
       return Buffer.byteLength(payload.name) + Buffer.byteLength(payload.message) + Buffer.byteLength(payload.stack ?? "");
     default:
-      return Buffer.byteLength(JSON.stringify(payload, (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value)));
+      // Other events by their content, as workerd and the span budget count it: the UTF-8 bytes of
+      // every key and string, 8 bytes per other value (JSON text would count a control character
+      // six times over).
+      return contentBytes(payload);
   }
+}
+
+function contentBytes(value: unknown): number {
+  if (typeof value === "string") return Buffer.byteLength(value);
+  if (value === null || typeof value !== "object") return 8;
+  let total = 0;
+  for (const [key, member] of Object.entries(value)) total += Buffer.byteLength(key) + contentBytes(member);
+  return total;
 }
 
 function isTailSession(onset: TailEvent): boolean {
