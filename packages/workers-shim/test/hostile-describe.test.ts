@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MAX_LOG_MESSAGE_BYTES, describeException, serializeLogArguments } from "@workers-tracing/core-context";
-import { describeError, describeErrorWithStack, escapeControl } from "../src/errors";
+import { describeError, describeErrorWithStack, describeMicrotaskError, escapeControl } from "../src/errors";
 import { buildHostile, hostileErrorRecipe, hostileRecipe, stringSpec } from "./hostile-values";
 import { buildString } from "./fixtures/hostile-fuzz/build.js";
 
@@ -89,6 +89,24 @@ describe(serializeLogArguments.name, () => {
           expect(bytes(JSON.stringify(result.message))).toBeLessThanOrEqual(MAX_LOG_MESSAGE_BYTES);
         }
         if (result.errorInfo !== undefined) expect(result.errorInfo).toHaveLength(args.length);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe(describeMicrotaskError.name, () => {
+  it("returns an exception event within the per-event limit for any value", { timeout: 60_000 }, () => {
+    fc.assert(
+      fc.property(hostileRecipe, (recipe) => {
+        const event = describeMicrotaskError(buildHostile(recipe));
+        expect(event.type).toBe("exception");
+        expect(event.name).toBe("Error");
+        expect(typeof event.message).toBe("string");
+        expect(event).not.toHaveProperty("stack");
+        // The raw first bytes that fit: a character cut in two decodes to one U+FFFD.
+        const message = event.message.endsWith("\ufffd") ? event.message.slice(0, -1) : event.message;
+        expect(bytes(event.name) + bytes(message)).toBeLessThanOrEqual(262144);
       }),
       { numRuns: RUNS },
     );
