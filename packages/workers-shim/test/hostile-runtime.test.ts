@@ -52,9 +52,7 @@ const WORKER_PATHS: readonly WorkerPath[] = [
   { path: "/fetch-resolve", settles: "rejects", kinds: ["fetch"], exceptions: 1 },
   { path: "/timeout", settles: "done", kinds: ["fetch"], exceptions: 1 },
   { path: "/interval", settles: "done", kinds: ["fetch"], exceptions: 1 },
-  // workerd reports an error thrown from a microtask as an `exception` of the invocation; the
-  // shim does not attribute it yet (only prints it), so the count is not checked here.
-  { path: "/microtask", settles: "done", kinds: ["fetch"] },
+  { path: "/microtask", settles: "done", kinds: ["fetch"], exceptions: 1 },
   { path: "/wait-until", settles: "done", kinds: ["fetch"], exceptions: 1 },
   { path: "/wait-until-value", settles: "done", kinds: ["fetch"] },
   { path: "/log", settles: "done", kinds: ["fetch"], exceptions: 0, logs: 5 },
@@ -162,6 +160,11 @@ beforeEach(() => {
   unhandled.length = 0;
 });
 
+/** Text cut at a raw byte count, without the U+FFFD a character cut in two decodes to. */
+function withoutCutCharacter(text: string): string {
+  return text.endsWith("\ufffd") ? text.slice(0, -1) : text;
+}
+
 /** How the code measures an event against the per-event limit (core-context serialize.ts). */
 function eventBytes(event: TailEvent): number {
   const payload = event.event;
@@ -169,14 +172,12 @@ function eventBytes(event: TailEvent): number {
     case "log": {
       // The message is measured as JSON text, or, once cut, as the raw first 262144 bytes of
       // it: a character cut in two decodes to one U+FFFD (as workerd's UTF-8 conversion does).
-      if (payload.truncated === true) {
-        const message = payload.message as string;
-        return Buffer.byteLength(message.endsWith("\ufffd") ? message.slice(0, -1) : message);
-      }
+      if (payload.truncated === true) return Buffer.byteLength(withoutCutCharacter(payload.message as string));
       return Buffer.byteLength(JSON.stringify(payload.message));
     }
     case "exception":
-      return Buffer.byteLength(payload.name) + Buffer.byteLength(payload.message) + Buffer.byteLength(payload.stack ?? "");
+      // A microtask's exception message is cut like a log message: raw bytes, U+FFFD at the end.
+      return Buffer.byteLength(payload.name) + Buffer.byteLength(withoutCutCharacter(payload.message)) + Buffer.byteLength(payload.stack ?? "");
     default:
       // Other events by their content, as workerd and the span budget count it: the UTF-8 bytes of
       // every key and string, 8 bytes per other value (JSON text would count a control character
@@ -303,12 +304,38 @@ describe("hostile values from worker code", () => {
   });
 });
 
+/**
+ * A promise whose `constructor` getter throws, at any depth of a recipe. Returned by tailStream(),
+ * it makes core-context's TailStreamSession throw out of `deliver(onset)` (its
+ * `Promise.resolve(returned)` runs outside the try), which fails the traced request itself; see
+ * the `fails` test below. Left out of the tail properties until that is fixed.
+ */
+function isPromiseWithThrowingConstructor(recipe: HostileRecipe): boolean {
+  return JSON.stringify(recipe).includes('"proto":"promise"') && JSON.stringify(recipe).includes('"constructor"');
+}
+
+const TAIL_RECIPE = hostileRecipe.filter((recipe) => !isPromiseWithThrowingConstructor(recipe));
+
 describe("hostile values from streaming tail workers", () => {
   it.for(TAIL_MODES)("leave the runtime working: %s", { timeout: 120_000 }, async (mode) => {
-    await assertRuns(fc.asyncProperty(hostileRecipe, (recipe) => runCase(TAIL_PATH, recipe, { "x-tail-mode": mode })));
+    await assertRuns(fc.asyncProperty(TAIL_RECIPE, (recipe) => runCase(TAIL_PATH, recipe, { "x-tail-mode": mode })));
   });
 
   it.for(RUNTIME_TAIL_MODES)("leave the runtime working: %s", { timeout: 120_000 }, async (mode) => {
-    await assertRuns(fc.asyncProperty(hostileRecipe, (recipe) => runCase(TAIL_PATH, recipe, { "x-runtime-tail": mode })));
+    await assertRuns(fc.asyncProperty(TAIL_RECIPE, (recipe) => runCase(TAIL_PATH, recipe, { "x-runtime-tail": mode })));
+  });
+
+  // Known bug, found by the properties above (shrunk counterexample below): TailStreamSession
+  // (core-context src/sinks.ts) calls `Promise.resolve(returned)` on tailStream()'s result outside
+  // its try, and a promise whose `constructor` getter throws makes that throw out of the
+  // invocation's onset delivery: the request fails with the getter's error. Remove `.fails`
+  // (and TAIL_RECIPE's filter) once the session settles the result with
+  // `new Promise((resolve) => resolve(returned))`, which cannot throw.
+  const hostilePromise: HostileRecipe = { k: "object", proto: "promise", fields: [["constructor", { how: "throw", v: { k: "array", items: [], cycle: false } }]], cycle: false, frozen: false };
+  it.fails.for([
+    { header: "x-tail-mode", mode: "start-return" },
+    { header: "x-runtime-tail", mode: "runtime-start-return" },
+  ])("leave the runtime working when tailStream() returns a promise whose constructor getter throws ($mode)", async ({ header: name, mode }) => {
+    await runCase(TAIL_PATH, hostilePromise, { [name]: mode });
   });
 });
