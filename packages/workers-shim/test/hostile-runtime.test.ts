@@ -298,7 +298,22 @@ function assertRuns(property: fc.IAsyncPropertyWithHooks<[HostileRecipe]>): Prom
   return fc.assert(property, { numRuns: RUNS });
 }
 
+/** A promise whose `constructor` getter throws (the shrunk counterexample of two bugs). */
+const hostilePromise: HostileRecipe = {
+  k: "object",
+  proto: "promise",
+  fields: [["constructor", { how: "throw", v: { k: "array", items: [], cycle: false } }]],
+  cycle: false,
+  frozen: false,
+};
+
 describe("hostile values from worker code", () => {
+  // Found by the /wait-until-value property: `Promise.resolve()` of such a promise reads its
+  // `constructor` and threw out of `ctx.waitUntil()` into the worker (its request failed).
+  it("waits for a promise whose constructor getter throws, passed to ctx.waitUntil()", async () => {
+    await runCase(WORKER_PATHS.find((entry) => entry.path === "/wait-until-value")!, hostilePromise);
+  });
+
   it.for(WORKER_PATHS)("leave the runtime working: $path", { timeout: 120_000 }, async (path) => {
     await assertRuns(fc.asyncProperty(hostileRecipe, (recipe) => runCase(path, recipe)));
   });
@@ -331,7 +346,6 @@ describe("hostile values from streaming tail workers", () => {
   // invocation's onset delivery: the request fails with the getter's error. Remove `.fails`
   // (and TAIL_RECIPE's filter) once the session settles the result with
   // `new Promise((resolve) => resolve(returned))`, which cannot throw.
-  const hostilePromise: HostileRecipe = { k: "object", proto: "promise", fields: [["constructor", { how: "throw", v: { k: "array", items: [], cycle: false } }]], cycle: false, frozen: false };
   it.fails.for([
     { header: "x-tail-mode", mode: "start-return" },
     { header: "x-runtime-tail", mode: "runtime-start-return" },

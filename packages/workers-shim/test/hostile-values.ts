@@ -113,6 +113,8 @@ const { recipe, error } = fc.letrec<{ recipe: HostileRecipe; access: Access; lea
       fc.record({ k: fc.constant("symbol" as const), d: stringSpec, registered: fc.boolean() }),
       fc.record({ k: fc.constant("revoked" as const), callable: fc.boolean() }),
       fc.record({ k: fc.constant("deep" as const), depth: fc.oneof(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1000, max: 20000 })) }),
+      // A native promise whose `constructor` getter throws: `Promise.resolve()` of it throws.
+      fc.constant<HostileRecipe>({ k: "object", proto: "promise", fields: [["constructor", { how: "throw" }]], cycle: false, frozen: false }),
     ),
     access: fc.oneof(
       { depthSize: "small" },
