@@ -2,8 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MAX_LOG_MESSAGE_BYTES, describeException, serializeLogArguments } from "@workers-tracing/core-context";
 import { describeError, describeErrorWithStack, describeMicrotaskError, escapeControl } from "../src/errors";
-import { buildHostile, hostileErrorRecipe, hostileRecipe, stringSpec } from "./hostile-values";
-import { buildString } from "./fixtures/hostile-fuzz/build.js";
+import { buildHostile, buildString, hostileErrorRecipe, hostileRecipe, stringSpec } from "./hostile-values";
 
 /*
  * The functions that describe what worker code threw or logged are total: for any hostile value

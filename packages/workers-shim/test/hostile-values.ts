@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { buildHostile, encodeRecipe } from "./fixtures/hostile-fuzz/build.js";
+import * as build from "./fixtures/hostile-fuzz/build.js";
 
 /*
  * fast-check arbitraries of hostile values: what worker code can throw, reject with or log to
@@ -185,7 +185,14 @@ export const hostileErrorRecipe: fc.Arbitrary<HostileRecipe> = error;
 /** Hostile values built in the test's own realm (fast-check prints the recipe on failure). */
 export const hostileValue: fc.Arbitrary<{ readonly recipe: HostileRecipe; readonly value: () => unknown }> = recipe.map((r) => ({
   recipe: r,
-  value: () => buildHostile(r),
+  value: () => build.buildHostile(r),
 }));
 
-export { buildHostile, encodeRecipe };
+/** Builds the hostile value a recipe describes, with the test realm's constructors. */
+export const buildHostile: (recipe: HostileRecipe) => unknown = build.buildHostile;
+
+/** The string a string spec describes. */
+export const buildString: (spec: StringSpec) => string = build.buildString;
+
+/** A recipe as ASCII JSON (non-ASCII characters escaped), for an HTTP header. */
+export const encodeRecipe: (recipe: HostileRecipe) => string = build.encodeRecipe;
