@@ -11,8 +11,9 @@ import { buildHostile, encodeRecipe, hostileRecipe, type HostileRecipe } from ".
  * settles as the path says, nothing escapes as an unhandled rejection or an uncaught exception
  * the runtime does not handle, every invocation ends with exactly one `outcome` (its last
  * event), every event keeps to the per-event limit, and the next ordinary request still gets its
- * exact stream. fast-check's default random seed is used; it prints the seed and the shrunk
- * recipe on failure (replay with `seed` and `path` in the parameters below).
+ * exact stream. fast-check's default random seed is used: a failure prints the seed, the path
+ * and the shrunk recipe; replay it with HOSTILE_SEED=<seed> HOSTILE_PATH=<path> (and `-t` for
+ * the one test), or keep the recipe as a plain test.
  */
 
 /** Cases per path; HOSTILE_RUNS scales them (e.g. HOSTILE_RUNS=10 for a long local run). */
@@ -300,8 +301,11 @@ async function runCase({ path, settles, kinds, exceptions, logs }: WorkerPath, r
   for (const warning of warnings) expect(typeof warning).toBe("string");
 }
 
+const SEED = process.env["HOSTILE_SEED"];
+const PATH = process.env["HOSTILE_PATH"];
+
 function assertRuns(property: fc.IAsyncPropertyWithHooks<[HostileRecipe]>): Promise<void> {
-  return fc.assert(property, { numRuns: RUNS });
+  return fc.assert(property, { numRuns: RUNS, ...(SEED === undefined ? {} : { seed: Number(SEED) }), ...(PATH === undefined ? {} : { path: PATH }) });
 }
 
 /** A promise whose `constructor` getter throws (the shrunk counterexample of two bugs). */
