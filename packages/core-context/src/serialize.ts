@@ -7,24 +7,6 @@ import type { Exception, LogErrorInfo } from "./events";
  */
 export const MAX_LOG_MESSAGE_BYTES = 262144;
 
-/** Per-event limit for the three string fields of an `exception` event together (spec §4.7). */
-const MAX_EXCEPTION_BYTES = 262144;
-
-/** The frame lines of a stack, without its leading `Name: message` line(s). */
-function stackFrames(error: unknown): string | undefined {
-  let stack: unknown;
-  try {
-    stack = (error as { stack?: unknown } | null)?.stack;
-  } catch {
-    return undefined;
-  }
-  if (typeof stack !== "string") return undefined;
-  const lines = stack.split("\n");
-  const first = lines.findIndex((line) => /^\s+at /.test(line));
-  if (first === -1) return undefined;
-  return lines.slice(first).join("\n");
-}
-
 /** `String(name)` and `String(message)` of an error, or undefined when reading either throws. */
 function readErrorParts(error: Error): { name: string; message: string } | undefined {
   try {
@@ -158,11 +140,12 @@ function maxJsonBytes(value: unknown, depth = 0): number {
   return total;
 }
 
-/** An exception's name and message are each cut to this many UTF-8 bytes, as workerd cuts them. */
+/** An exception's name, message and stack are each cut to this many UTF-8 bytes, as workerd cuts them. */
 const MAX_EXCEPTION_FIELD_BYTES = 4096;
 
 /** `text` cut to at most `max` UTF-8 bytes, at a character boundary. */
 function cutToBytes(text: string, max: number): string {
+  if (max <= 0) return "";
   if (text.length * 3 <= max) return text;
   const bytes = Buffer.from(text, "utf8");
   if (bytes.length <= max) return text;
@@ -170,6 +153,21 @@ function cutToBytes(text: string, max: number): string {
   // Step back over continuation bytes (10xxxxxx) so no character is cut in two.
   while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
   return bytes.subarray(0, end).toString("utf8");
+}
+
+/**
+ * The `stack` of an exception event as workerd reports it: the stack cut to its first 4096 UTF-8
+ * bytes, then without its leading name, `": "`, message and newline (each removed only where it
+ * is found, as for a log's errorInfo); absent when nothing is left.
+ */
+function exceptionStack(stack: string, name: string, message: string): string | undefined {
+  const rest = logStack(stack, name, message);
+  if (rest === undefined) return undefined;
+  // Removing the leading text first and cutting the rest to what is left of the 4096 bytes gives
+  // the same text, without encoding a huge stack.
+  const removed = Buffer.byteLength(stack.slice(0, stack.length - rest.length), "utf8");
+  const cut = cutToBytes(rest, MAX_EXCEPTION_FIELD_BYTES - removed);
+  return cut === "" ? undefined : cut;
 }
 
 /** What workerd reports for a thrown value it cannot read (a throwing getter, a revoked Proxy). */
@@ -219,8 +217,9 @@ function noSideEffectsString(value: unknown): string {
 
 /**
  * Builds the `exception` event for an uncaught error, as workerd reports it: name and message
- * cut to 4096 UTF-8 bytes each, the frame-only stack cut to fit the per-event limit; a thrown
- * non-Error becomes `Error` with V8's side-effect-free string of the value.
+ * cut to 4096 UTF-8 bytes each, the stack to its first 4096 bytes without its leading
+ * `Name: message` line; a thrown non-Error becomes `Error` with V8's side-effect-free string of
+ * the value.
  * @remarks Total: a value whose getters or Proxy traps throw (or a revoked Proxy) gives
  * `Error: Promise will never complete.`, workerd's report for a value it cannot read.
  * @public
@@ -240,7 +239,7 @@ export function describeException(error: unknown): Exception {
       if (types.isNativeError(error)) {
         name = typeof rawName === "string" ? rawName : "Error";
         message = typeof rawMessage === "string" ? rawMessage : String(rawMessage);
-        stack = typeof rawStack === "string" ? stackFrames(error) : undefined;
+        stack = typeof rawStack === "string" ? exceptionStack(rawStack, name, message) : undefined;
       } else {
         name = "Error";
         message = "#<Object>";
@@ -254,7 +253,5 @@ export function describeException(error: unknown): Exception {
   }
   name = cutToBytes(name, MAX_EXCEPTION_FIELD_BYTES);
   message = cutToBytes(message, MAX_EXCEPTION_FIELD_BYTES);
-  const budget = MAX_EXCEPTION_BYTES - name.length - message.length;
-  if (stack === undefined) return { type: "exception", name, message };
-  return { type: "exception", name, message, stack: budget < stack.length ? stack.slice(0, Math.max(0, budget)) : stack };
+  return stack === undefined ? { type: "exception", name, message } : { type: "exception", name, message, stack };
 }

@@ -222,6 +222,35 @@ describe(describeException.name, () => {
     expect(Buffer.byteLength(JSON.stringify(event))).toBeLessThanOrEqual(262144);
   });
 
+  // Measured on workerd 1.20261123.1 (each row a thrown Error with that message and stack): the
+  // stack is cut to its first 4096 UTF-8 bytes, at a character boundary, and then loses its
+  // leading name, ": ", message and newline where they are found; nothing left, no stack. The
+  // hostile-value fuzz tests found the stack cut by UTF-16 units to the whole per-event limit
+  // (a stack of two-byte characters made a 524 KB event).
+  const FRAME = "    at f (a.js:1:1)\n";
+  it.for([
+    { what: "a standard header", message: "short", stack: `Error: short\n${FRAME}${"a".repeat(300000)}`, bytes: 4083, start: FRAME },
+    { what: "an unknown first line", message: "short", stack: `H\n${FRAME}${"a".repeat(300000)}`, bytes: 4096, start: `H\n${FRAME}` },
+    { what: "another message", message: "m".repeat(100), stack: `Error: short\n${FRAME}${"a".repeat(300000)}`, bytes: 4089, start: `short\n${FRAME}` },
+    { what: "a long header", message: "m".repeat(100), stack: `Error: ${"m".repeat(100)}\n${FRAME}${"a".repeat(300000)}`, bytes: 3988, start: FRAME },
+    { what: "no frames", message: "short", stack: "a".repeat(300000), bytes: 4096, start: "aaaa" },
+    { what: "two-byte characters", message: "short", stack: `Error: short\n${FRAME}${"é".repeat(200000)}`, bytes: 4082, start: `${FRAME}éé` },
+    { what: "four-byte characters", message: "short", stack: `Error: short\n${FRAME}${"😀".repeat(100000)}`, bytes: 4080, start: `${FRAME}😀` },
+    { what: "a header past the cut", message: "m".repeat(5000), stack: `Error: ${"m".repeat(5000)}\n${FRAME}`, bytes: undefined, start: "" },
+    { what: "the header alone", message: "short", stack: "Error: short", bytes: undefined, start: "" },
+  ])("cuts the stack to its first 4096 bytes, header removed after ($what)", ({ message, stack, bytes, start }) => {
+    const error = new Error(message);
+    error.stack = stack;
+    const event = describeException(error);
+    if (bytes === undefined) {
+      expect(event).not.toHaveProperty("stack");
+    } else {
+      expect(Buffer.byteLength(event.stack!)).toBe(bytes);
+      expect(event.stack!.startsWith(start)).toBe(true);
+      expect(event.stack!.endsWith("\ud83d")).toBe(false);
+    }
+  });
+
   it("cuts the string form of a thrown non-Error value too", () => {
     expect(describeException("x".repeat(10_000_000)).message).toHaveLength(4096);
   });

@@ -85,9 +85,17 @@ export class InvocationScope {
   waitUntil(value: unknown, io = false): void {
     const invocation = this.invocation;
     const counted = io ? 0 : 1;
+    let settled: Promise<unknown>;
+    try {
+      settled = Promise.resolve(value);
+    } catch {
+      // A promise whose `constructor` getter throws: adopted through its `then`, which does
+      // not read it, so that `ctx.waitUntil()` never throws into the worker.
+      settled = new Promise((resolve) => resolve(value));
+    }
     this.#unsettled += counted;
     this.#pending.push(
-      Promise.resolve(value).then(
+      settled.then(
         () => {
           this.#unsettled -= counted;
         },

@@ -1,4 +1,5 @@
 import { types } from "node:util";
+import { describeException, type Exception } from "@workers-tracing/core-context";
 
 /*
  * These describe values that worker code threw, rejected with or logged. Such a value may be a
@@ -68,4 +69,34 @@ export function describeErrorWithStack(error: unknown): string {
     if (typeof stack === "string" && stack !== "") return escapeControl(stack);
   }
   return describeError(error);
+}
+
+/** The limit of a microtask exception's name and message together, in UTF-8 bytes (spec §4.7). */
+const MAX_MICROTASK_EXCEPTION_BYTES = 262144;
+
+/**
+ * The `exception` event workerd reports for a value a `queueMicrotask()` callback threw: name
+ * `Error`, and as message the error's stack (its message when it has no stack), or the string
+ * form of a non-Error; cut to the raw first bytes that fit, a character cut in two becoming
+ * U+FFFD. Never throws.
+ */
+export function describeMicrotaskError(error: unknown): Exception {
+  let text: string | undefined;
+  if (types.isNativeError(error)) {
+    try {
+      const stack = (error as { stack?: unknown }).stack;
+      const message = (error as { message?: unknown }).message;
+      text = typeof stack === "string" ? stack : typeof message === "string" ? message : undefined;
+    } catch {
+      // Unreadable: described below as workerd describes an unreadable thrown value.
+    }
+  } else if (error === null || (typeof error !== "object" && typeof error !== "function")) {
+    text = String(error);
+  }
+  const name = "Error";
+  const message = text ?? describeException(error).message;
+  const budget = MAX_MICROTASK_EXCEPTION_BYTES - name.length;
+  if (message.length * 3 <= budget) return { type: "exception", name, message };
+  const bytes = Buffer.from(message, "utf8");
+  return { type: "exception", name, message: bytes.length <= budget ? message : bytes.subarray(0, budget).toString("utf8") };
 }

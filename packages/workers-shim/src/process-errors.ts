@@ -1,5 +1,5 @@
 import { USER_SPAN } from "@workers-tracing/core-context";
-import { describeErrorWithStack } from "./errors";
+import { describeErrorWithStack, describeMicrotaskError } from "./errors";
 
 type Printer = (message: string) => void;
 
@@ -14,6 +14,10 @@ function report(source: string, error: unknown, toTail: boolean): void {
   } catch {
     // Never let reporting turn into a second failure.
   }
+  print(source, error);
+}
+
+function print(source: string, error: unknown): void {
   try {
     const printer = printers.values().next().value as Printer | undefined;
     printer?.(`Uncaught ${source}: ${describeErrorWithStack(error)}`);
@@ -26,6 +30,23 @@ function report(source: string, error: unknown, toTail: boolean): void {
 // but gives no event for a rejection nobody handled (conformance scenario unhandled-rejections).
 const onRejection = (reason: unknown): void => report("(in promise)", reason, false);
 const onException = (error: unknown): void => report("exception", error, true);
+
+/**
+ * Handles a value a worker's `queueMicrotask()` callback threw, called in the callback's async
+ * context: reported as workerd reports it (an `exception` of the invocation the callback belongs
+ * to, described by {@link describeMicrotaskError}) and printed as an uncaught exception.
+ * @remarks Node.js has left that context by the time it emits `uncaughtException` for a
+ * microtask, so the worker's `queueMicrotask()` catches the error itself. Never throws.
+ */
+export function reportMicrotaskError(error: unknown): void {
+  try {
+    const invocation = USER_SPAN.get()?.invocation.context.newestLive;
+    invocation?.report(invocation.onsetSpanId, describeMicrotaskError(error));
+  } catch {
+    // Never let reporting turn into a second failure.
+  }
+  print("exception", error);
+}
 
 /**
  * Keeps worker code from crashing the process: uncaught exceptions are reported as `exception`

@@ -141,7 +141,7 @@ export function installWorkerGlobals(global: Target, options: WorkerGlobalsOptio
     ["clearTimeout", timers.clearTimeout],
     ["setInterval", timers.setInterval],
     ["clearInterval", timers.clearInterval],
-    ["queueMicrotask", queueMicrotask],
+    ["queueMicrotask", timers.queueMicrotask],
     ["structuredClone", structuredClone],
     [
       "reportError",

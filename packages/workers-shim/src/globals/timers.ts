@@ -1,3 +1,5 @@
+import { reportMicrotaskError } from "../process-errors";
+
 type TimerHandler = (...args: unknown[]) => void;
 
 /**
@@ -17,6 +19,21 @@ export function createWorkerTimers() {
     },
     clearInterval: function clearInterval(id?: unknown): void {
       globalThis.clearInterval(id as number);
+    },
+    // An error the callback throws is reported here, in the callback's context (see
+    // reportMicrotaskError), and does not become an uncaught exception.
+    queueMicrotask: function queueMicrotask(callback: () => void): void {
+      if (typeof callback !== "function") {
+        globalThis.queueMicrotask(callback);
+        return;
+      }
+      globalThis.queueMicrotask(() => {
+        try {
+          callback();
+        } catch (error) {
+          reportMicrotaskError(error);
+        }
+      });
     },
   };
 }
