@@ -215,7 +215,7 @@ class TailStreamSession implements TailSink {
       this.#end();
       return;
     }
-    this.#handler = handler as object;
+    this.#handler = handler;
     this.#state = RUNNING;
     this.#busy = false;
     this.#schedule();
@@ -348,7 +348,7 @@ function singleSink(target: TailTarget): TailSink {
   }
   if (isTailSink(target)) return target;
   if (typeof (target as Partial<TailStreamHandler>).tailStream === "function") {
-    const handler = target as TailStreamHandler;
+    const handler = target;
     return createTailStreamSink((onset) => handler.tailStream(onset));
   }
   throw new TypeError(

@@ -15,7 +15,7 @@ function report(source: string, error: unknown, toTail: boolean): void {
     // Never let reporting turn into a second failure.
   }
   try {
-    const printer = printers.values().next().value as Printer | undefined;
+    const printer = printers.values().next().value;
     printer?.(`Uncaught ${source}: ${describeErrorWithStack(error)}`);
   } catch {
     // The printer writes to a closed stream, say: nothing left to tell.

@@ -157,7 +157,7 @@ export class Runtime {
           }),
         );
       } catch (error) {
-        this.close();
+        void this.close();
         throw new WorkersShimError(
           "ERR_CONFIG",
           `workers-shim: service "${service.name}": cannot load module ${service.worker.modules[0]!.path}: ${describeError(error)}`,

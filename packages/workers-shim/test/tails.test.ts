@@ -17,7 +17,7 @@ import {
 
 beforeEach(resetRecords);
 
-let open: Runtime[] = [];
+const open: Runtime[] = [];
 afterEach(async () => {
   for (const runtime of open.splice(0)) await runtime.close();
 });
