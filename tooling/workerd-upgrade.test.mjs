@@ -143,5 +143,5 @@ test('failedScenarios names each FAIL line with the first line of its reason', (
 
 test('formatReport shows scenarios that could not be recorded', () => {
   const text = formatReport({ ...baseReport, recordOk: false, recordFailures: ['span-links: test() failed: main'], ok: false });
-  assert.match(text, /own goldens: RECORDING FAILED; 1 changed, 1 with only the workerd version line changed\n  not recorded \(golden kept\): span-links: test\(\) failed: main\n/);
+  assert.match(text, /own goldens: RECORDING FAILED; 1 changed, 1 with only the workerd version line changed\n {2}not recorded \(golden kept\): span-links: test\(\) failed: main\n/);
 });

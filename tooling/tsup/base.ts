@@ -1,6 +1,6 @@
 import { defineConfig, type Options } from "tsup";
 
-export function packageConfig(overrides: Options = {}) {
+export function packageConfig(overrides: Options = {}): ReturnType<typeof defineConfig> {
   return defineConfig({
     entry: ["src/index.ts"],
     format: ["esm"],

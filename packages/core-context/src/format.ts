@@ -414,7 +414,7 @@ function duration(ms: number): string {
 }
 
 function timeOf(event: TailEvent): number {
-  return new Date(event.timestamp as Date | string | number).getTime();
+  return new Date(event.timestamp).getTime();
 }
 
 /** JSON text of a value, never throwing and never spanning lines. */

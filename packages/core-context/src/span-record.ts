@@ -355,7 +355,7 @@ export class SpanRecord {
     if (items !== null) {
       detail.items = null;
       detail.index = null;
-      invocation._emit(context, { type: "attributes", info: items as Attribute[] }, timestamp);
+      invocation._emit(context, { type: "attributes", info: items }, timestamp);
     }
     invocation._emit(context, SPAN_CLOSE_OK, timestamp);
   }

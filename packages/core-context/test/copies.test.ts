@@ -2,7 +2,9 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { describe, expect, it, vi } from "vitest";
 import { ExecutionContext, createSequentialIds, currentRecordingSpan, toTailSink } from "../src/index";
 
-type Copy = typeof import("../src/index");
+import type * as CoreContext from "../src/index";
+
+type Copy = typeof CoreContext;
 
 /** The registry every copy of the package shares through `globalThis`. */
 function registry(): { tracedLive: number } {
@@ -12,7 +14,7 @@ function registry(): { tracedLive: number } {
 /** A second, separately loaded copy of this package, as a second install would give. */
 async function otherCopy(): Promise<Copy> {
   vi.resetModules();
-  const copy = (await import("../src/index")) as Copy;
+  const copy = await import("../src/index");
   expect(copy.currentRecordingSpan).not.toBe(currentRecordingSpan);
   return copy;
 }

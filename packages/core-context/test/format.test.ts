@@ -73,6 +73,7 @@ function orderEvents(): TailEvent[] {
 }
 
 // The ANSI escapes formatEventTree emits (SGR codes only).
+// eslint-disable-next-line no-control-regex -- ESC starts every ANSI escape
 const ANSI = /\u001b\[\d+m/g;
 
 afterEach(() => {

@@ -231,10 +231,10 @@ describe(SpanRecord.name, () => {
     const { invocation } = traced();
     const [a, b] = invocation.run(() => [currentUserSpan()!.startChild("a"), currentUserSpan()!.startChild("b")]);
     expect(invocation.openSpanCount).toBe(2);
-    a!.end();
-    a!.end();
+    a.end();
+    a.end();
     expect(invocation.openSpanCount).toBe(1);
-    b!.end();
+    b.end();
     expect(invocation.openSpanCount).toBe(0);
   });
 });

@@ -190,6 +190,7 @@ describe(withSpan.name, () => {
             mark("cleanup");
           }
         });
+        // eslint-disable-next-line no-unreachable-loop -- leaving after the first value is what calls the generator's return()
         for (const value of generator) {
           expect(value).toBe("a");
           break;
@@ -379,6 +380,7 @@ describe(withSpan.name, () => {
             mark("cleanup");
           }
         });
+        // eslint-disable-next-line no-unreachable-loop -- leaving after the first item is what calls the iterator's return()
         for await (const item of stream) {
           expect(item).toBe(1);
           break;

@@ -111,7 +111,7 @@ export class Span {
    * @internal
    */
   static _recordOf(span: unknown): SpanRecord | null | undefined {
-    return span !== null && typeof span === "object" && #record in span ? (span as Span).#record : undefined;
+    return span !== null && typeof span === "object" && #record in span ? span.#record : undefined;
   }
 
   /** `true` while the span records: inside a traced invocation and not yet ended. */

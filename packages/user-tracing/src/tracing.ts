@@ -1,3 +1,4 @@
+/* eslint-disable prefer-rest-params -- these methods read `arguments` on purpose: a rest parameter would allocate an array on every untraced call, and the argument count decides which error workerd throws. */
 import { types } from "node:util";
 import { USER_SPAN, currentRecordingSpan, currentUserSpan, type SpanRecord } from "@workers-tracing/core-context";
 import { argumentError, toSpanName, toStringValue } from "./internal/convert";
@@ -147,7 +148,7 @@ export class Tracing {
     const parent = currentRecordingSpan();
     // Kept small, so that the untraced path inlines into the caller.
     if (argc > 2) return enterSpanWithArgs(parent, name as string, callback as Callback, withLeading(NOOP_SPAN, arguments, 2));
-    if (parent === undefined) return callback.call(globalThis, NOOP_SPAN);
+    if (parent === undefined) return callback.call(globalThis, NOOP_SPAN) as unknown;
     return enterSpanTraced(parent, name as string, callback as (span: Span) => unknown);
   }
 
@@ -166,7 +167,7 @@ export class Tracing {
     if (typeof callback !== "function") throw argumentError("startActiveSpan", "Tracing", 2, "Function");
     const parent = currentRecordingSpan();
     if (parent === undefined) {
-      return argc <= 2 ? callback.call(globalThis, NOOP_SPAN) : applyWithSpan(callback as (...a: unknown[]) => unknown, withLeading(NOOP_SPAN, arguments, 2));
+      return argc <= 2 ? (callback.call(globalThis, NOOP_SPAN) as unknown) : applyWithSpan(callback as (...a: unknown[]) => unknown, withLeading(NOOP_SPAN, arguments, 2));
     }
     const record = parent.startChild(toSpanName(name));
     const span = wrap(record);
@@ -212,7 +213,7 @@ export class Tracing {
     if (typeof callback !== "function") throw argumentError("withActiveSpan", "Tracing", 2, "Function");
     const args: unknown[] = [];
     for (let i = 2; i < arguments.length; i++) args.push(arguments[i]);
-    if (record === null) return Reflect.apply(callback, globalThis, args);
+    if (record === null) return Reflect.apply(callback, globalThis, args) as unknown;
     return USER_SPAN.run(record, applyWithSpan, callback as (...a: unknown[]) => unknown, args);
   }
 }

@@ -74,7 +74,7 @@ describe(Tracing.name, () => {
       await traceInvocation({ tail: first, context, kind: "test" }, () => {
         spans = leaveSpansOpen();
         // A continuation of this invocation that runs after it completed.
-        tracing.withActiveSpan(spans.active, () =>
+        void tracing.withActiveSpan(spans.active, () =>
           gate.then(() => {
             spans.active.setAttribute("late", true);
             tracing.enterSpan("late child", () => {});

@@ -97,8 +97,8 @@ describe(Tracing.name, () => {
           AsyncLocalStorage.snapshot(),
           AsyncResource.bind(() => mark("via bind")),
         ]);
-        snapshot!(() => mark("via snapshot"));
-        (bound as () => void)();
+        snapshot(() => mark("via snapshot"));
+        bound();
       });
       expect(parents(raw)).toEqual({ captured: "(onset)", "via snapshot": "captured", "via bind": "captured" });
     });

@@ -148,8 +148,9 @@ describe(`${Span.name} links`, () => {
   it("reports one event per usable item of addLinks, skipping the others", async () => {
     const { raw } = await trace(() =>
       tracing.enterSpan("s", (span) => {
-        // eslint-disable-next-line no-sparse-arrays -- a hole is one of the items workerd skips
+        /* eslint-disable no-sparse-arrays -- a hole is one of the items workerd skips */
         span.addLinks([link({ n: 1 }), link(undefined, ctx("bad", ID, 1)), undefined, null, , link({ n: 2 })] as SpanLink[]);
+        /* eslint-enable no-sparse-arrays */
       }),
     );
     expect(linksOf(raw).map((r) => r.links.map((l) => l.attributes[0]!.value))).toEqual([[1], [2]]);

@@ -40,6 +40,7 @@ function stringify(value: unknown): string {
 }
 
 /** C0 and C1 control characters other than tab and newline, escaped as `\u001b` and the like. */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is escaped
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
 /** Escapes control characters (ESC and the like) so that text is printed, never interpreted. */

@@ -113,7 +113,7 @@ export class QueueMessage {
     this.#acks = acks;
     const id = input.id === undefined ? String(index) : String(input.id);
     // The caller's own Date (realm-independent check: it may come from another global scope).
-    const timestamp = types.isDate(input.timestamp) ? (input.timestamp as Date) : new Date(typeof input.timestamp === "number" ? input.timestamp : Date.now());
+    const timestamp = types.isDate(input.timestamp) ? input.timestamp : new Date(typeof input.timestamp === "number" ? input.timestamp : Date.now());
     const attempts = typeof input.attempts === "number" ? input.attempts : 1;
     Object.defineProperty(this, "attempts", { value: attempts, enumerable: true });
     Object.defineProperty(this, "body", { value: input.body, enumerable: true });

@@ -59,7 +59,7 @@ function ownerOf(resource: object): { destroyed?: unknown } | undefined {
   for (const symbol of Object.getOwnPropertySymbols(resource)) {
     if (symbol.description === "owner_symbol") {
       const owner = (resource as Record<symbol, unknown>)[symbol];
-      return owner !== null && typeof owner === "object" ? (owner as { destroyed?: unknown }) : undefined;
+      return owner !== null && typeof owner === "object" ? owner : undefined;
     }
   }
   return undefined;

@@ -23,7 +23,7 @@ export function toRequest(input: unknown, init: unknown): Request {
     const body = (init as { body?: unknown }).body;
     // Node needs `duplex: "half"` for a stream body; workerd has no such option.
     if (body instanceof ReadableStream && (init as { duplex?: unknown }).duplex === undefined) {
-      init = { ...(init as object), duplex: "half" };
+      init = { ...init, duplex: "half" };
     }
     const initCf = (init as { cf?: unknown }).cf;
     if (initCf !== null && typeof initCf === "object") cf = initCf;

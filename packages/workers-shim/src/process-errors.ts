@@ -19,7 +19,7 @@ function report(source: string, error: unknown, toTail: boolean): void {
 
 function print(source: string, error: unknown): void {
   try {
-    const printer = printers.values().next().value as Printer | undefined;
+    const printer = printers.values().next().value;
     printer?.(`Uncaught ${source}: ${describeErrorWithStack(error)}`);
   } catch {
     // The printer writes to a closed stream, say: nothing left to tell.

@@ -161,7 +161,7 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
     const modules = new WorkerModules({
       serviceName: this.name,
       modules: this.worker.modules,
-      flags: this.worker.flags as unknown as Readonly<Record<string, boolean>>,
+      flags: this.worker.flags,
       env: this.env,
       hostConsole: options.hostConsole ?? console,
       predictable: options.predictable === true,

@@ -117,7 +117,12 @@ function slots(tree: Json): [Container, string | number][] {
   const found: [Container, string | number][] = [];
   const walk = (node: Json): void => {
     if (Array.isArray(node)) node.forEach((child, i) => (found.push([node, i]), walk(child)));
-    else if (node !== null && typeof node === "object") for (const key of Object.keys(node)) found.push([node, key]), walk(node[key]!);
+    else if (node !== null && typeof node === "object") {
+      for (const key of Object.keys(node)) {
+        found.push([node, key]);
+        walk(node[key]!);
+      }
+    }
   };
   walk(tree);
   return found;

@@ -13,7 +13,7 @@ const registry = globalThis as Registry;
 
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
-let open: Runtime[] = [];
+const open: Runtime[] = [];
 const LEVELS = ["log", "info", "debug", "warn", "error"] as const;
 const originals = LEVELS.map((level) => console[level]);
 

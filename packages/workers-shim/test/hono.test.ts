@@ -23,7 +23,7 @@ async function serveHono() {
   let stderr = "";
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const port = await new Promise<number>((resolve, reject) => {
-    child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
       stderr += chunk;
       const match = LISTENING.exec(stderr);
       if (match !== null) resolve(Number(match[1]));

@@ -44,10 +44,10 @@ function serve(): Promise<{ base: string; port: number; stderr: () => string; st
   const child = spawn(process.execPath, ["--expose-gc", CLI, "serve", CONFIG, "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
   children.push(child);
   let stderr = "";
-  child.stdout!.resume();
+  child.stdout.resume();
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return new Promise((resolve, reject) => {
-    child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
       stderr += chunk;
       const match = LISTENING.exec(stderr);
       if (match === null) return;
@@ -73,8 +73,8 @@ function load(port: number, duration: number, start: number): Promise<LoadResult
   children.push(child);
   let stdout = "";
   let stderr = "";
-  child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
   return new Promise((resolve, reject) => {
     child.once("close", (code) => {
       try {

@@ -385,7 +385,7 @@ export class Runner {
         return op.async ? this.#asyncGen(platform, op, frame) : this.#syncGen(platform, op, frame);
       case "timer": {
         const work = new Promise<void>((resolve, reject) =>
-          setTimeout(() => this.#runAsync(platform, op.ops, frame).then(resolve, reject), op.delay),
+          setTimeout(() => void this.#runAsync(platform, op.ops, frame).then(resolve, reject), op.delay),
         );
         return op.wait ? work : this.#track(work);
       }
@@ -514,6 +514,7 @@ export class Runner {
     let node: SpanNode | undefined;
     let span: Span | undefined;
     const steps = op.steps;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- a generator cannot be an arrow function; its body reaches the model through runner
     const runner = this;
     // The parameter initialiser runs when withSpan calls the function, i.e. when the span opens.
     const generator = platform.withSpan(name, function* (opened: Span, _ = (span = opened)) {
@@ -554,6 +555,7 @@ export class Runner {
     let node: SpanNode | undefined;
     let span: Span | undefined;
     const steps = op.steps;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- a generator cannot be an arrow function; its body reaches the model through runner
     const runner = this;
     const generator = platform.withSpan(name, async function* (opened: Span, _ = (span = opened)) {
       const inner = runner.#bodyFrame(node!, frame);

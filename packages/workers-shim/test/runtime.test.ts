@@ -7,7 +7,7 @@ import { COLLECTOR, FIXTURES, TODAY, drainTails, fixtureConfig, invocations, res
 
 beforeEach(resetRecords);
 
-let open: Runtime[] = [];
+const open: Runtime[] = [];
 afterEach(async () => {
   for (const runtime of open.splice(0)) await runtime.close();
 });

@@ -17,7 +17,7 @@ import {
 
 beforeEach(resetRecords);
 
-let open: Runtime[] = [];
+const open: Runtime[] = [];
 afterEach(async () => {
   // Some tails here hang on purpose: the close does not wait for them.
   for (const runtime of open.splice(0)) await runtime.close(0);

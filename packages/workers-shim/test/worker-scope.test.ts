@@ -9,7 +9,7 @@ import { COLLECTOR, FIXTURES, drainTails, fixtureConfig, invocations, resetRecor
 
 beforeEach(resetRecords);
 
-let open: Runtime[] = [];
+const open: Runtime[] = [];
 afterEach(async () => {
   for (const runtime of open.splice(0)) await runtime.close();
 });

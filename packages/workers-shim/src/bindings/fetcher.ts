@@ -1,6 +1,6 @@
 import { types } from "node:util";
 import type { SpanContext } from "@workers-tracing/core-context";
-import { type QueueMessageInput, type QueueResult, type ScheduledResult } from "../event-objects";
+import type { QueueMessageInput, QueueResult, ScheduledResult } from "../event-objects";
 import { knownBodyLength, setRequestAttributes, setResponseAttributes, toRequest } from "../http";
 import { asError, endLater, nextTurn, spanContextOf, startRuntimeSpan } from "../runtime-spans";
 import { bindingResponse, responseBodyLength } from "../response-body";

@@ -113,7 +113,7 @@ export function streamToCaller(scope: InvocationScope, source: ReadableStream): 
     end(() => {});
     void invocation.run(() => reader.cancel(new Error("The invocation that received this stream ended."))).catch(() => {});
   };
-  results.set(stream, { start: () => pending ?? prefetch(), finished, drop });
+  results.set(stream, { start: () => void (pending ?? prefetch()), finished, drop });
   return stream;
 }
 

@@ -54,7 +54,7 @@ export function createEventClasses(): EventClasses {
   class ErrorEvent extends Event {
     readonly #init: { message?: unknown; filename?: unknown; lineno?: unknown; colno?: unknown; error?: unknown };
     constructor(type: string, init: Record<string, unknown> = {}) {
-      super(type, init as { bubbles?: boolean; cancelable?: boolean; composed?: boolean });
+      super(type, init);
       this.#init = init;
     }
     get message(): string {
@@ -76,7 +76,7 @@ export function createEventClasses(): EventClasses {
   class CloseEvent extends Event {
     readonly #init: { code?: unknown; reason?: unknown; wasClean?: unknown };
     constructor(type: string, init: Record<string, unknown> = {}) {
-      super(type, init as { bubbles?: boolean; cancelable?: boolean; composed?: boolean });
+      super(type, init);
       this.#init = init;
     }
     get code(): number {

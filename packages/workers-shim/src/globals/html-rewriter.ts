@@ -35,7 +35,7 @@ export function createHtmlRewriter(enableEsiTags: boolean) {
       if (source === null) return new Response(null, response);
       const { HTMLRewriter: WasmRewriter } = loadWasm();
       let rewriter: Wasm.HTMLRewriter | undefined;
-      const reader = source.getReader();
+      const reader: ReadableStreamDefaultReader<unknown> = source.getReader();
       const body = new ReadableStream<Uint8Array>({
         start(controller) {
           rewriter = new WasmRewriter((chunk) => {

@@ -37,7 +37,7 @@ export function illegalConstructor(): TypeError {
  * A class whose constructor throws workerd's `TypeError: Illegal constructor`, like workerd's
  * classes that only the runtime creates (`Body`, `Cache`, `Navigator`, …).
  */
-export function illegalClass(name: string): new () => object {
+export function illegalClass(name: string): { new (): object; readonly prototype: object } {
   const holder = {
     [name]: class {
       constructor() {

@@ -233,7 +233,7 @@ export function createDiagnosticsChannelModule(): Record<string, unknown> {
         }
         asyncStart.publish(context);
         try {
-          return Reflect.apply(callback, this, [err, result, ...rest]);
+          return Reflect.apply(callback, this, [err, result, ...rest]) as unknown;
         } finally {
           asyncEnd.publish(context);
         }
