@@ -44,7 +44,7 @@ function singleSink(target: TailTarget): TailSink {
   }
   if (isTailSink(target)) return target;
   if (typeof (target as Partial<TailStreamHandler>).tailStream === "function") {
-    const handler = target as TailStreamHandler;
+    const handler = target;
     return createTailStreamSink((onset) => handler.tailStream(onset));
   }
   throw new TypeError(

@@ -1,6 +1,6 @@
 import { types } from "node:util";
 import type { TailEvent } from "./events";
-import { Lane, waitUntil, type TailTimeLimitError } from "./tail-scheduler";
+import { Lane, waitUntil } from "./tail-scheduler";
 
 /**
  * The default {@link TailBacklog} limit: 32 MiB of estimated heap per consumer.
@@ -33,7 +33,7 @@ export interface TailBacklogOptions {
   readonly limitBytes?: number;
   /**
    * Longest one call into the consumer may run, in milliseconds, before it is stopped and its
-   * session ends with a {@link TailTimeLimitError}; no limit by default. Guarding costs about
+   * session ends with a `TailTimeLimitError`; no limit by default. Guarding costs about
    * 0.15 ms per event-loop turn that calls into the consumer.
    */
   readonly callTimeLimitMs?: number;

@@ -3,7 +3,7 @@ import { USER_SPAN } from "./current";
 import type { Onset, StreamDiagnostic, TailEvent, TailEventPayload } from "./events";
 import {
   TAIL_SESSION_BYTES,
-  TailBacklog,
+  type TailBacklog,
   estimateEventHeapBytes,
   laneOf,
   refuseSession,
@@ -337,7 +337,7 @@ class TailStreamSession implements TailSink, Runnable {
       this.#end();
       return;
     }
-    this.#handler = handler as object;
+    this.#handler = handler;
     this.#state = RUNNING;
     this.#busy = false;
     this.#schedule();

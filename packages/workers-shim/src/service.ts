@@ -2,7 +2,6 @@ import { types } from "node:util";
 import {
   ExecutionContext,
   type IdGenerator,
-  type Invocation,
   type Onset,
   type SpanContext,
   type TailEvent,

@@ -14,6 +14,7 @@ import { buildHostile, buildString, hostileErrorRecipe, hostileRecipe, stringSpe
 const RUNS = 200;
 
 /** A terminal control character other than tab and newline (what escapeControl removes). */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is looked for
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
 function bytes(text: string): number {
