@@ -1,12 +1,14 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { describe, expect, it, vi } from "vitest";
+import { version } from "../package.json";
 import { ExecutionContext, createSequentialIds, currentRecordingSpan, toTailSink } from "../src/index";
+import { registryKeyName } from "../src/storage";
 
 type Copy = typeof import("../src/index");
 
 /** The registry every copy of the package shares through `globalThis`. */
 function registry(): { tracedLive: number } {
-  return (globalThis as Record<symbol, { tracedLive: number }>)[Symbol.for("@workers-tracing/core-context@0.0")]!;
+  return (globalThis as Record<symbol, { tracedLive: number }>)[Symbol.for(registryKeyName(version))]!;
 }
 
 /** A second, separately loaded copy of this package, as a second install would give. */
