@@ -23,8 +23,6 @@ export interface SubrequestSpans {
  * takes the delivery and gives the caller's promise.
  */
 export interface EndPolicy<T> {
-  /** The policy's name, as the comments here refer to it. */
-  readonly name: string;
   /** Chains the span ends onto `delivered` and returns what the caller gets. */
   settle(delivered: Promise<T>, spans: SubrequestSpans): Promise<T>;
 }
@@ -36,7 +34,6 @@ export interface EndPolicy<T> {
  * its span a turn later and rejects with the error.
  */
 export const END_A_TURN_AFTER_RESPONSE: EndPolicy<Response> = {
-  name: "endATurnAfterResponse",
   settle: (delivered, { span }) =>
     delivered.then(
       (response) => {
@@ -60,7 +57,6 @@ export const END_A_TURN_AFTER_RESPONSE: EndPolicy<Response> = {
  * `afterBodyReaderContinues`). A failed fetch ends both spans a turn later and rejects.
  */
 export const END_WHEN_BODY_CONSUMED: EndPolicy<Response> = {
-  name: "endWhenBodyConsumed",
   settle: (delivered, { span, outer }) =>
     delivered.then(
       (response) => {
@@ -81,8 +77,7 @@ export const END_WHEN_BODY_CONSUMED: EndPolicy<Response> = {
  * A service binding's `scheduled()` or `queue()`: the span ends when the delivery settles, and
  * the caller gets the result or the error as it is.
  */
-export const END_WHEN_SETTLED: { readonly name: string; settle<T>(delivered: Promise<T>, spans: SubrequestSpans): Promise<T> } = {
-  name: "endWhenSettled",
+export const END_WHEN_SETTLED: { settle<T>(delivered: Promise<T>, spans: SubrequestSpans): Promise<T> } = {
   settle: (delivered, { span }) => delivered.finally(() => span?.end()),
 };
 

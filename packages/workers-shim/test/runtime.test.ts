@@ -225,7 +225,7 @@ describe("runtime misuse", () => {
     await runtime.runTests();
     await drainTails();
     // Only the test() run reached the tail.
-    expect(invocations().map((invocation) => invocation.onset.event.info.type)).toEqual(["custom"]);
+    expect(invocations().map((invocation) => summarize(invocation.events)[0])).toEqual(["onset custom"]);
   });
 
   it("rejects a subrequest to a service that is not loaded yet with ERR_SERVICE_NOT_LOADED", async () => {
