@@ -1,6 +1,8 @@
 import type { Onset, TailEvent } from "./events";
+import { USER_SPAN } from "./current";
 import { createTailStreamSink } from "./tail-stream";
 import type { TailSink } from "./tail-sink";
+import { describeThrown, emitWarning, type WarningCode } from "./internal/warnings";
 
 /**
  * An object with a `tailStream(onset)` method, like a streaming tail worker's export: it
@@ -34,9 +36,10 @@ function singleSink(target: TailTarget): TailSink {
         if (broken) return;
         try {
           target(event);
-        } catch {
+        } catch (error) {
           // A throwing callback stops receiving events; the traced code is not disturbed.
           broken = true;
+          warnOnce(target, "WORKERS_TRACING_TAIL_CALLBACK_THREW", `core-context: a tail callback threw and receives no further events of this invocation: ${describeThrown(error)}`);
         }
       },
       close: () => {},
@@ -45,11 +48,25 @@ function singleSink(target: TailTarget): TailSink {
   if (isTailSink(target)) return target;
   if (typeof (target as Partial<TailStreamHandler>).tailStream === "function") {
     const handler = target;
-    return createTailStreamSink((onset) => handler.tailStream(onset));
+    const ended = (reason: string): void =>
+      warnOnce(handler, "WORKERS_TRACING_TAIL_SESSION_FAILED", `core-context: a tail session of a tailStream() handler ended early: ${reason}`);
+    return createTailStreamSink((onset) => handler.tailStream(onset), {
+      onError: (error) => ended(describeThrown(error)),
+      onWarning: ended,
+    });
   }
   throw new TypeError(
     `core-context: toTailSink() expects an array, a function, a TailSink or an object with tailStream(), received ${describe(target)}.`,
   );
+}
+
+const warned = new WeakSet<object>();
+
+/** Emits a warning about `target` the first time only, outside any invocation. */
+function warnOnce(target: object, code: WarningCode, message: string): void {
+  if (warned.has(target)) return;
+  warned.add(target);
+  USER_SPAN.exit(() => emitWarning(code, message));
 }
 
 function describe(value: unknown): string {

@@ -1,35 +1,76 @@
 import { AsyncLocalStorage, executionAsyncResource } from "node:async_hooks";
+import { version as PACKAGE_VERSION } from "../package.json";
+import { emitWarning, type WarningCode } from "./internal/warnings";
+
+const KEY_PREFIX = "@workers-tracing/core-context@";
 
 /**
- * The key under which the process-wide storage registry lives on `globalThis`. Versioned by
- * the 0.x minor so that two installed copies of this package share one async context.
+ * The name of the `Symbol.for()` key under which the process-wide storage registry lives on
+ * `globalThis`: `@workers-tracing/core-context@<major>`, or `@0.<minor>` while the major is 0.
+ * Copies of this package whose versions give the same name are compatible and share one async
+ * context; copies with different names keep separate ones.
  */
-const REGISTRY_KEY = Symbol.for("@workers-tracing/core-context@0.0");
+export function registryKeyName(version: string): string {
+  const match = /^(\d+)\.(\d+)\./.exec(version);
+  if (match === null) throw new Error(`core-context: registryKeyName() expects a semver version, received ${JSON.stringify(version)}.`);
+  return KEY_PREFIX + (match[1] === "0" ? `0.${match[2]}` : match[1]!);
+}
 
-interface StorageRegistry {
+/** The process-wide state every compatible copy of this package shares through `globalThis`. */
+export interface StorageRegistry {
   readonly storages: Map<string, AsyncLocalStorage<unknown>>;
   /**
    * Traced invocations started and not yet finished, counted by every copy of this package:
    * while it is 0 no span can record, so span APIs skip the async-context lookup.
    */
   tracedLive: number;
+  /** The version of the copy that created the registry (absent when an older copy did). */
+  readonly version?: string;
 }
 
-function storageRegistry(): StorageRegistry {
-  const holder = globalThis as { [REGISTRY_KEY]?: StorageRegistry };
-  let registry = holder[REGISTRY_KEY];
+/**
+ * Finds or creates the registry on `holder` (`globalThis`) for a copy of version `version`, and
+ * checks the copies loaded before it: a registry made by a copy that does not count its traced
+ * invocations makes the count useless (it becomes Infinity: every span lookup reads the async
+ * context, slower but still correct), and a registry of another, incompatible version means that
+ * spans of the one copy are never current in the other. Both are reported through `warn`, once
+ * per call.
+ */
+export function openRegistry(
+  holder: object,
+  version: string,
+  warn: (code: WarningCode, message: string) => void = emitWarning,
+): StorageRegistry {
+  const keyName = registryKeyName(version);
+  const key = Symbol.for(keyName);
+  const slots = holder as { [key: symbol]: StorageRegistry | undefined };
+  for (const other of Object.getOwnPropertySymbols(holder)) {
+    const name = Symbol.keyFor(other);
+    if (name === undefined || name === keyName || !name.startsWith(KEY_PREFIX)) continue;
+    const otherVersion = slots[other]?.version ?? name.slice(KEY_PREFIX.length);
+    warn(
+      "WORKERS_TRACING_SEPARATE_COPY",
+      `core-context ${version}: another copy of @workers-tracing/core-context (${otherVersion}) is loaded in this process; their versions are incompatible, so spans opened through one are not current in the other. Install one version of the @workers-tracing packages.`,
+    );
+    break;
+  }
+  let registry = slots[key];
   if (registry === undefined) {
-    registry = { storages: new Map(), tracedLive: 0 };
-    Object.defineProperty(globalThis, REGISTRY_KEY, { value: registry, enumerable: false });
+    registry = { storages: new Map(), tracedLive: 0, version };
+    Object.defineProperty(holder, key, { value: registry, enumerable: false });
   } else if (typeof registry.tracedLive !== "number") {
     // Made by a copy that does not count its invocations: the count can never be trusted.
     registry.tracedLive = Number.POSITIVE_INFINITY;
+    warn(
+      "WORKERS_TRACING_INCOMPATIBLE_COPY",
+      `core-context ${version}: another copy of @workers-tracing/core-context (${registry.version ?? "an older version"}) shares this process's async context but does not count its traced invocations; span lookups can no longer skip the async context while nothing is traced (slower, still correct). Install one version of the @workers-tracing packages.`,
+    );
   }
   return registry;
 }
 
 /** The process-wide registry, shared through `globalThis` by every copy of this package. */
-export const REGISTRY: StorageRegistry = storageRegistry();
+export const REGISTRY: StorageRegistry = openRegistry(globalThis, PACKAGE_VERSION);
 
 type Resource = Record<symbol, unknown>;
 

@@ -1,6 +1,8 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { describe, expect, it, vi } from "vitest";
+import { version } from "../package.json";
 import { ExecutionContext, createSequentialIds, currentRecordingSpan, toTailSink } from "../src/index";
+import { registryKeyName } from "../src/storage";
 
 import type * as CoreContext from "../src/index";
 
@@ -8,7 +10,7 @@ type Copy = typeof CoreContext;
 
 /** The registry every copy of the package shares through `globalThis`. */
 function registry(): { tracedLive: number } {
-  return (globalThis as Record<symbol, { tracedLive: number }>)[Symbol.for("@workers-tracing/core-context@0.0")]!;
+  return (globalThis as Record<symbol, { tracedLive: number }>)[Symbol.for(registryKeyName(version))]!;
 }
 
 /** A second, separately loaded copy of this package, as a second install would give. */

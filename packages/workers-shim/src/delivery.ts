@@ -1,6 +1,5 @@
 import {
   ExecutionContext,
-  USER_SPAN,
   type EventInfo,
   type EventOutcome,
   type FetchResponseInfo,
@@ -11,6 +10,7 @@ import {
   type TailSink,
 } from "@workers-tracing/core-context";
 import { isHangError, watchForHang } from "./hang";
+import { hungErrorReturn, resultReturn } from "./timing";
 
 /** What a delivery needs from the service that receives it. */
 export interface DeliveryReceiver {
@@ -246,18 +246,14 @@ export function deliver<R>(
   });
   let failed = false;
   const result = settled.then(
-    // The result reaches the caller a turn of the event loop later, as workerd's I/O does: work
-    // the handler left for the next turn (e.g. closing an RPC session's spans) comes first.
     (value) => {
       handlerPending = false;
       return new Promise<Awaited<R>>((resolve) => {
-        USER_SPAN.exit(() =>
-          setImmediate(() => {
-            const info = options.returnInfo(value);
-            if (info !== false) invocation.reportReturn(info);
-            resolve(value);
-          }),
-        );
+        resultReturn(() => {
+          const info = options.returnInfo(value);
+          if (info !== false) invocation.reportReturn(info);
+          resolve(value);
+        });
       });
     },
     (error: unknown) => {
@@ -265,15 +261,12 @@ export function deliver<R>(
       failed = true;
       if (!options.reportFailure || (cancelledWith !== undefined && error === cancelledWith)) throw error;
       if (isHangError(error)) {
-        // A subrequest's callee was cancelled as hung and the handler passed its error on:
-        // workerd reports it a turn later, after the subrequest's span closed.
+        // A subrequest's callee was cancelled as hung and the handler passed its error on.
         return new Promise<never>((_, reject) => {
-          USER_SPAN.exit(() =>
-            setImmediate(() => {
-              invocation.reportException(error);
-              reject(error);
-            }),
-          );
+          hungErrorReturn(() => {
+            invocation.reportException(error);
+            reject(error);
+          });
         });
       }
       invocation.reportException(error);

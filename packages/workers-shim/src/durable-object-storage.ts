@@ -1,6 +1,7 @@
 import { types } from "node:util";
 import type { SpanRecord } from "@workers-tracing/core-context";
-import { endLater, startRuntimeSpan } from "./runtime-spans";
+import { startRuntimeSpan } from "./runtime-spans";
+import { endFirstAlarmRead, storageAnswer } from "./timing";
 
 /** The alarm side of an object's storage, implemented by the actor. */
 export interface AlarmScheduler {
@@ -73,7 +74,7 @@ export class DurableObjectStorage {
       span?.end();
       return Promise.reject(error);
     }
-    return Promise.resolve().then(() => {
+    return storageAnswer().then(() => {
       span?.end();
       return value;
     });
@@ -165,7 +166,7 @@ export class DurableObjectStorage {
     this.#alarmRead = true;
     const span = startRuntimeSpan("durable_object_storage_getAlarm");
     const time = read(span);
-    endLater(span);
+    endFirstAlarmRead(span);
     return Promise.resolve(time);
   }
 
@@ -196,7 +197,7 @@ export class DurableObjectStorage {
       return Promise.reject(new TypeError(`DurableObjectStorage.transaction() expects a function, received ${describe(closure)}.`));
     }
     const span = startRuntimeSpan("durable_object_storage_transaction");
-    return Promise.resolve()
+    return storageAnswer()
       .then(() => closure(this))
       .finally(() => span?.end());
   }

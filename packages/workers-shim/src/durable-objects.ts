@@ -8,18 +8,12 @@ import {
 } from "@workers-tracing/core-context";
 import { callRpc, runRpcMethod, withRpcMembers, type RpcRequest } from "./bindings/rpc";
 import { deliver, scopeOf, type DeliveryReceiver } from "./delivery";
-import { holdPending } from "./hang";
 import { DurableObjectStorage, type AlarmScheduler } from "./durable-object-storage";
 import { describeError } from "./errors";
-import {
-  fetchEventInfo,
-  knownBodyLength,
-  setRequestAttributes,
-  setResponseAttributes,
-  toRequest,
-} from "./http";
-import { holdUntilBodySent, onBodyConsumed, responseBodyLength } from "./response-body";
-import { asError, endLater, nextTurn, spanContextOf, startRuntimeSpan } from "./runtime-spans";
+import { fetchEventInfo } from "./http";
+import { holdUntilBodySent } from "./response-body";
+import { END_WHEN_BODY_CONSUMED, openActorSubrequest, sendFetch } from "./subrequest";
+import { actorFetchArrival, actorRpcMethodStart, actorStartup, borrowedFrameRelease } from "./timing";
 
 /** What an actor needs from the service that exports its class. */
 export interface ActorHost extends DeliveryReceiver {
@@ -138,17 +132,14 @@ export class DurableObjectActor implements AlarmScheduler {
 
   /**
    * The class instance once no `blockConcurrencyWhile()` holds the object back. An object that
-   * has not started yet starts two turns later, as workerd's start is I/O: requests sent
-   * together (fetches included, which arrive a turn after RPC calls) are all delivered, their
-   * onsets reported, before the constructor runs.
+   * has not started yet starts later (see `actorStartup`): requests sent together are all
+   * delivered, their onsets reported, before the constructor runs.
    */
   async prepared(): Promise<object> {
     if (this.#instance === undefined) {
-      this.#starting ??= nextTurn()
-        .then(nextTurn)
-        .then(() => {
-          this.instance();
-        });
+      this.#starting ??= actorStartup().then(() => {
+        this.instance();
+      });
       await this.#starting;
     }
     const object = this.instance();
@@ -166,7 +157,7 @@ export class DurableObjectActor implements AlarmScheduler {
     const result = newest.run(fn);
     // The newer invocation's outcome waits for the handler running in its frame (and for the
     // runtime spans that close a turn after it), as workerd's does.
-    if (newest !== own) scopeOf(newest)?.hold(Promise.resolve(result).then(nextTurn, nextTurn));
+    if (newest !== own) scopeOf(newest)?.hold(borrowedFrameRelease(result));
     return result;
   }
 
@@ -246,8 +237,7 @@ export class DurableObjectActor implements AlarmScheduler {
       },
       async (scope) => {
         const object = await this.prepared();
-        // An RPC method starts a step later than a fetch handler that waited for the same start.
-        await Promise.resolve();
+        await actorRpcMethodStart();
         return this.inNewestFrame(scope.invocation, () =>
           runRpcMethod(scope.invocation, request, () => object, this.context.newestLive),
         );
@@ -408,43 +398,15 @@ class DurableObjectStub {
 
   /** Sends an HTTP request to the object's `fetch()` handler. */
   fetch(input: unknown, init?: unknown): Promise<Response> {
-    let request: Request;
-    try {
-      request = toRequest(input, init);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    const subrequest = openSubrequest(this.id);
-    const span = subrequest?.startChild("fetch");
-    if (span !== undefined) setRequestAttributes(span, request, knownBodyLength(request));
-    const parent = spanContextOf(span);
-    // `request` is this call's own copy (toRequest made it): the object gets it as it is.
-    // A fetch reaches the object a turn later than an RPC call made at the same time would.
-    return holdPending(
-      nextTurn()
-        .then(nextTurn)
-        .then(() => this.#objects.actor(this.id).deliverFetch(request, parent)),
-    ).then(
-        (response) => {
-          if (span !== undefined) {
-            setResponseAttributes(span, response, responseBodyLength(response));
-            span.end();
-          }
-          // The subrequest lasts until the response body has been consumed, and ends just after
-          // the reader of the body saw its end: when a fetch handler returns this response, its
-          // `return` comes first, as in workerd. (Two microtasks: one for the body's close to
-          // reach the reader's pending read, one for that reader to continue.)
-          return subrequest === undefined
-            ? response
-            : onBodyConsumed(response, () => {
-                void Promise.resolve().then(() => queueMicrotask(() => subrequest.end()));
-              });
-        },
-        (error: unknown) => {
-          endLater(span, subrequest);
-          throw asError(error);
-        },
-      );
+    return sendFetch(input, init, {
+      open: () => {
+        const outer = openActorSubrequest(this.id.toString());
+        return { span: outer?.startChild("fetch"), outer };
+      },
+      arrival: actorFetchArrival,
+      deliver: (request, parent) => this.#objects.actor(this.id).deliverFetch(request, parent),
+      end: END_WHEN_BODY_CONSUMED,
+    });
   }
 
   /** Raw TCP sockets are not available in the shim. */
@@ -453,17 +415,11 @@ class DurableObjectStub {
   }
 }
 
-function openSubrequest(id: DurableObjectId) {
-  const span = startRuntimeSpan("durable_object_subrequest");
-  span?.setAttribute("objectId", id.toString());
-  return span;
-}
-
 function createStub(objects: DurableObjectClass, id: DurableObjectId): object {
   return withRpcMembers(new DurableObjectStub(objects, id), (method, operation, args) =>
     callRpc(
       () => {
-        const outer = openSubrequest(id);
+        const outer = openActorSubrequest(id.toString());
         return { session: outer?.startChild("jsRpcSession"), outer };
       },
       method,

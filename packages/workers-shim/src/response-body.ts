@@ -2,7 +2,7 @@ import { USER_SPAN, currentUserSpan, type FetchResponseInfo } from "@workers-tra
 import { scopeOf, type InvocationScope } from "./delivery";
 import { holdPending } from "./hang";
 import { knownBodyLength } from "./http";
-import { nextTurn } from "./runtime-spans";
+import { crossWorkerRead } from "./timing";
 
 /** A relayed body: the stream to hand out, and a way to drop the source early. */
 interface Relay {
@@ -49,7 +49,7 @@ function relay(body: ReadableStream<Uint8Array>, onEnd: (complete: boolean) => v
       controller.error(error);
       return;
     }
-    if (acrossTurns) await nextTurn();
+    if (acrossTurns) await crossWorkerRead();
     if (chunk.done) {
       end(true);
       controller.close();

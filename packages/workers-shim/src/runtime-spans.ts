@@ -1,4 +1,4 @@
-import { USER_SPAN, currentUserSpan, type SpanContext, type SpanRecord } from "@workers-tracing/core-context";
+import { currentUserSpan, type SpanContext, type SpanRecord } from "@workers-tracing/core-context";
 
 /**
  * Opens a runtime span (`fetch`, `durable_object_storage_get`, ...) as a child of the current
@@ -16,30 +16,8 @@ export function spanContextOf(span: SpanRecord | undefined): SpanContext | undef
   return span === undefined ? undefined : { traceId: span.invocation.traceId, spanId: span.spanId };
 }
 
-/**
- * Ends runtime spans a turn of the event loop later: workerd notices a failed subrequest only
- * after the caller's next events (its `fetch` span closes late, without response attributes).
- */
-export function endLater(...spans: (SpanRecord | undefined)[]): void {
-  USER_SPAN.exit(() =>
-    setImmediate(() => {
-      for (const span of spans) span?.end();
-    }),
-  );
-}
-
 /** What a failed subrequest rejects with: the thrown value, an `Error` for a non-object. */
 export function asError(value: unknown): unknown {
   if (value !== null && (typeof value === "object" || typeof value === "function")) return value;
   return new Error(String(value));
-}
-
-/**
- * Resolves a turn of the event loop later. Subrequests are delivered this way, as workerd's
- * I/O is: the caller's synchronous code and microtasks run before the callee starts.
- */
-export function nextTurn(): Promise<void> {
-  return new Promise((resolve) => {
-    USER_SPAN.exit(() => setImmediate(resolve));
-  });
 }

@@ -199,12 +199,15 @@ export class Runtime {
 
   #service(name: string): ServiceInstance {
     const service = this.#services.get(name);
-    if (service === undefined) throw new Error(`workers-shim: unknown service "${name}".`);
+    if (service === undefined) {
+      const known = [...this.#services.keys()].join(", ");
+      throw new WorkersShimError("ERR_UNKNOWN_SERVICE", `workers-shim: unknown service ${quote(name)}. Known services: ${known}.`);
+    }
     return service;
   }
 
   #assertOpen(): void {
-    if (this.#closed) throw new Error("workers-shim: the runtime is closed.");
+    if (this.#closed) throw new WorkersShimError("ERR_RUNTIME_CLOSED", "workers-shim: the runtime is closed.");
   }
 
   /**
@@ -233,7 +236,8 @@ export class Runtime {
    * could settle it) fails with workerd's hang error; one that waits on work which never ends
    * (e.g. a Durable Object request that hangs, which workerd waits for forever) fails once the
    * process has nothing else to do, or after `timeoutMs`.
-   * @throws TypeError for a `timeoutMs` that is not a positive integer.
+   * @throws TypeError (rejects) for a `timeoutMs` that is not a positive integer;
+   * {@link WorkersShimError} (rejects) with code `ERR_RUNTIME_CLOSED` after {@link Runtime.close}.
    * @example
    * ```ts
    * const runtime = await createRuntime(loadConfig("scenario/config.json"));
@@ -288,7 +292,10 @@ export class Runtime {
    * `request.cf` and the onset's `cfJson`, as Workers' `RequestInit.cf` does. As in workerd, the
    * invocation reports `return` once the response body has been read to the end, and its
    * `outcome` waits until the body was read or cancelled: read or cancel every body.
-   * @throws Error (rejects) for an unknown service; the handler's own error when it throws.
+   * @throws {@link WorkersShimError} (rejects) with code `ERR_RUNTIME_CLOSED` after
+   * {@link Runtime.close}, `ERR_UNKNOWN_SERVICE` for an unknown service, `ERR_UNKNOWN_ENTRYPOINT`
+   * when the service has no such export (or no default export); the handler's own error when it
+   * throws.
    * @example
    * ```ts
    * const response = await runtime.dispatchFetch("main", "http://localhost/hello");
@@ -298,6 +305,14 @@ export class Runtime {
   async dispatchFetch(serviceName: string, input: Request | string | URL, init?: RequestInit, entrypoint?: string): Promise<Response> {
     this.#assertOpen();
     const service = this.#service(serviceName);
+    if (!service.hasExport(entrypoint ?? "default")) {
+      throw new WorkersShimError(
+        "ERR_UNKNOWN_ENTRYPOINT",
+        entrypoint === undefined
+          ? `workers-shim: dispatchFetch() expects a service with a default export, but service ${quote(serviceName)} has none.`
+          : `workers-shim: dispatchFetch() expects an export of service ${quote(serviceName)}, received ${quote(entrypoint)}.`,
+      );
+    }
     const request = toRequest(input, init);
     return USER_SPAN.exit(() => service.deliverFetch(request, entrypoint, undefined));
   }
@@ -347,6 +362,12 @@ function tailBacklogOptionsOf(options: RuntimeOptions): TailBacklogOptions {
     );
   }
   return callTimeLimitMs === 0 ? { limitBytes } : { limitBytes, callTimeLimitMs };
+}
+
+/** A name as messages quote it: JSON-quoted, cut after 80 characters. */
+function quote(value: unknown): string {
+  const text = String(value);
+  return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
 }
 
 /** The `exception` of an invocation that was still running when its runtime closed. */

@@ -11,7 +11,7 @@ import {
   toTailSink,
 } from "@workers-tracing/core-context";
 import { isTracingEnabled } from "./compat/index";
-import type { ServiceConfig, WorkerConfig } from "./config/index";
+import { WorkersShimError, type ServiceConfig, type WorkerConfig } from "./config/index";
 import { createServiceBinding, type BindingTarget } from "./bindings/fetcher";
 import { runRpcMethod, type RpcRequest } from "./bindings/rpc";
 import { InvocationScope, deliver } from "./delivery";
@@ -197,8 +197,18 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
 
   /** The main module's namespace. */
   get namespace(): Record<string, unknown> {
-    if (this.#namespace === undefined) throw new Error(`workers-shim: service "${this.name}" is not loaded yet.`);
+    if (this.#namespace === undefined) {
+      throw new WorkersShimError(
+        "ERR_SERVICE_NOT_LOADED",
+        `workers-shim: service "${this.name}" is not loaded yet: services load in config order, and a worker's top-level code cannot reach one that loads after it.`,
+      );
+    }
     return this.#namespace;
+  }
+
+  /** Whether the main module exports `name` (`default` for the default export). */
+  hasExport(name: string): boolean {
+    return this.namespace[name] !== undefined;
   }
 
   /** The named export (or `default`). */

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Runtime, createRuntime, validateConfig, type TestResult } from "../src/index";
+import { Runtime, WorkersShimError, createRuntime, validateConfig, type TestResult } from "../src/index";
 import { COLLECTOR, FIXTURES, TODAY, drainTails, fixtureConfig, invocations, resetRecords, results, service, start, summarize } from "./helpers";
 
 beforeEach(resetRecords);
@@ -145,7 +145,99 @@ describe(Runtime.name, () => {
     const { runtime } = await run([service("main", "gate/worker.js")]);
     await runtime.close();
     await expect(runtime.dispatchFetch("main", "http://localhost/")).rejects.toThrowErrorMatchingInlineSnapshot(
-      `[Error: workers-shim: the runtime is closed.]`,
+      `[WorkersShimError: workers-shim: the runtime is closed.]`,
     );
+  });
+});
+
+describe("runtime misuse", () => {
+  /** What a rejected call rejects with: its class, code and message. */
+  async function rejection(promise: Promise<unknown>): Promise<object> {
+    const error: unknown = await promise.then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    expect(error).toBeInstanceOf(WorkersShimError);
+    const { code, message } = error as WorkersShimError;
+    return { code, message };
+  }
+
+  async function loaded() {
+    const started = await start(
+      fixtureConfig([
+        service("early", "runtime-errors/early.js", { bindings: [{ name: "LATER", service: "later" }] }),
+        service("later", "runtime-errors/later.js"),
+      ]),
+    );
+    open.push(started.runtime);
+    return started.runtime;
+  }
+
+  it("rejects a closed runtime with ERR_RUNTIME_CLOSED, in runTests() as in dispatchFetch()", async () => {
+    const runtime = await loaded();
+    await runtime.close();
+    expect(await rejection(runtime.runTests())).toMatchInlineSnapshot(`
+      {
+        "code": "ERR_RUNTIME_CLOSED",
+        "message": "workers-shim: the runtime is closed.",
+      }
+    `);
+    expect(await rejection(runtime.dispatchFetch("early", "http://localhost/"))).toMatchInlineSnapshot(`
+      {
+        "code": "ERR_RUNTIME_CLOSED",
+        "message": "workers-shim: the runtime is closed.",
+      }
+    `);
+  });
+
+  it("rejects an unknown service with ERR_UNKNOWN_SERVICE, naming the known ones", async () => {
+    const runtime = await loaded();
+    expect(await rejection(runtime.dispatchFetch("erly", "http://localhost/"))).toMatchInlineSnapshot(`
+      {
+        "code": "ERR_UNKNOWN_SERVICE",
+        "message": "workers-shim: unknown service "erly". Known services: early, later.",
+      }
+    `);
+  });
+
+  it("rejects a missing export with ERR_UNKNOWN_ENTRYPOINT before any invocation starts", async () => {
+    const runtime = await loaded();
+    expect(await rejection(runtime.dispatchFetch("early", "http://localhost/", undefined, "Nope"))).toMatchInlineSnapshot(`
+      {
+        "code": "ERR_UNKNOWN_ENTRYPOINT",
+        "message": "workers-shim: dispatchFetch() expects an export of service "early", received "Nope".",
+      }
+    `);
+    expect(await rejection(runtime.dispatchFetch("later", "http://localhost/"))).toMatchInlineSnapshot(`
+      {
+        "code": "ERR_UNKNOWN_ENTRYPOINT",
+        "message": "workers-shim: dispatchFetch() expects a service with a default export, but service "later" has none.",
+      }
+    `);
+    const response = await runtime.dispatchFetch("later", "http://localhost/", undefined, "Named");
+    expect(await response.text()).toBe("later");
+  });
+
+  it("starts no invocation for a missing export", async () => {
+    const { runtime } = await start(fixtureConfig([service("main", "gate/worker.js", { streamingTails: ["tail"] }), COLLECTOR]));
+    open.push(runtime);
+    await expect(runtime.dispatchFetch("main", "http://localhost/", undefined, "Nope")).rejects.toThrow(WorkersShimError);
+    await runtime.runTests();
+    await drainTails();
+    // Only the test() run reached the tail.
+    expect(invocations().map((invocation) => summarize(invocation.events)[0])).toEqual(["onset custom"]);
+  });
+
+  it("rejects a subrequest to a service that is not loaded yet with ERR_SERVICE_NOT_LOADED", async () => {
+    await loaded();
+    expect(results()).toMatchInlineSnapshot(`
+      [
+        {
+          "code": "ERR_SERVICE_NOT_LOADED",
+          "message": "workers-shim: service "later" is not loaded yet: services load in config order, and a worker's top-level code cannot reach one that loads after it.",
+          "name": "WorkersShimError",
+        },
+      ]
+    `);
   });
 });

@@ -1,10 +1,9 @@
 import { types } from "node:util";
 import type { SpanContext } from "@workers-tracing/core-context";
 import type { QueueMessageInput, QueueResult, ScheduledResult } from "../event-objects";
-import { knownBodyLength, setRequestAttributes, setResponseAttributes, toRequest } from "../http";
-import { asError, endLater, nextTurn, spanContextOf, startRuntimeSpan } from "../runtime-spans";
-import { bindingResponse, responseBodyLength } from "../response-body";
-import { holdPending } from "../hang";
+import { startRuntimeSpan } from "../runtime-spans";
+import { END_A_TURN_AFTER_RESPONSE, END_WHEN_SETTLED, openBindingSpan, sendFetch, sendSubrequest } from "../subrequest";
+import { subrequestArrival } from "../timing";
 import { callRpc, withRpcMembers, type RpcRequest } from "./rpc";
 
 /** The service a binding points at, as the binding needs it. */
@@ -68,32 +67,12 @@ class Fetcher {
 
   /** Sends an HTTP request to the bound entrypoint's `fetch()` handler. */
   fetch(input: unknown, init?: unknown): Promise<Response> {
-    let request: Request;
-    try {
-      request = toRequest(input, init);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    const span = startRuntimeSpan("fetch");
-    if (span !== undefined) setRequestAttributes(span, request, knownBodyLength(request));
-    const parent = spanContextOf(span);
-    // `request` is this call's own copy (toRequest made it): the callee gets it as it is.
-    // In flight, the subrequest is work the caller waits for (it is not hung meanwhile).
-    return holdPending(nextTurn().then(() => this.#target().deliverFetch(request, this.#entrypoint, parent))).then(
-        (response) => {
-          if (span !== undefined) {
-            setResponseAttributes(span, response, responseBodyLength(response));
-            // workerd closes the span a turn of the event loop later: the caller's continuation
-            // and its microtasks run first, reading the body (I/O) does not.
-            endLater(span);
-          }
-          return bindingResponse(response);
-        },
-        (error: unknown) => {
-          endLater(span);
-          throw asError(error);
-        },
-      );
+    return sendFetch(input, init, {
+      open: () => openBindingSpan("fetch"),
+      arrival: subrequestArrival,
+      deliver: (request, parent) => this.#target().deliverFetch(request, this.#entrypoint, parent),
+      end: END_A_TURN_AFTER_RESPONSE,
+    });
   }
 
   /** Delivers a `scheduled()` event to the bound entrypoint. */
@@ -113,11 +92,11 @@ class Fetcher {
     } catch (error) {
       return Promise.reject(error);
     }
-    const span = startRuntimeSpan("scheduled");
-    const parent = spanContextOf(span);
-    return holdPending(nextTurn().then(() => this.#target().deliverScheduled(this.#entrypoint, cron, scheduledTime, parent))).finally(
-      () => span?.end(),
-    );
+    return sendSubrequest(openBindingSpan("scheduled"), {
+      arrival: subrequestArrival,
+      deliver: (parent) => this.#target().deliverScheduled(this.#entrypoint, cron, scheduledTime, parent),
+      end: END_WHEN_SETTLED,
+    });
   }
 
   /** Delivers a batch of messages to the bound entrypoint's `queue()` handler. */
@@ -131,11 +110,11 @@ class Fetcher {
       );
     }
     const list = messages as QueueMessageInput[];
-    const span = startRuntimeSpan("queue");
-    const parent = spanContextOf(span);
-    return holdPending(nextTurn().then(() => this.#target().deliverQueue(this.#entrypoint, queueName, list, parent))).finally(
-      () => span?.end(),
-    );
+    return sendSubrequest(openBindingSpan("queue"), {
+      arrival: subrequestArrival,
+      deliver: (parent) => this.#target().deliverQueue(this.#entrypoint, queueName, list, parent),
+      end: END_WHEN_SETTLED,
+    });
   }
 
   /** Raw TCP sockets are not available in the shim. */

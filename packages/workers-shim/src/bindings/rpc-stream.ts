@@ -1,7 +1,7 @@
 import { USER_SPAN, currentUserSpan } from "@workers-tracing/core-context";
 import { scopeOf, type InvocationScope } from "../delivery";
 import { HANG_MESSAGE, hangError, holdPending } from "../hang";
-import { nextTurn } from "../runtime-spans";
+import { crossWorkerRead, rpcStreamEnd } from "../timing";
 
 
 /** The callee side of a ReadableStream an RPC method returned, as its caller's stub sees it. */
@@ -61,8 +61,7 @@ export function streamToCaller(scope: InvocationScope, source: ReadableStream): 
   const end = (how: () => void): void => {
     if (ended) return;
     ended = true;
-    // A turn later: the caller's continuation after its last read or cancel comes first.
-    void nextTurn().then(() => {
+    void rpcStreamEnd().then(() => {
       how();
       release();
     });
@@ -91,8 +90,7 @@ export function streamToCaller(scope: InvocationScope, source: ReadableStream): 
           controller.error(error);
           return;
         }
-        // Chunks cross from another worker: a read completes a turn of the event loop later.
-        await nextTurn();
+        await crossWorkerRead();
         if (chunk.done) {
           controller.close();
           end(() => {});

@@ -1,7 +1,8 @@
 import { USER_SPAN, type Invocation, type SpanContext, type SpanRecord } from "@workers-tracing/core-context";
 import { scopeOf } from "../delivery";
 import { holdPending, isHangError } from "../hang";
-import { endLater, nextTurn, spanContextOf } from "../runtime-spans";
+import { spanContextOf } from "../runtime-spans";
+import { calleeRpcCallFailure, endCalleeRpcCall, releaseRpcSession, subrequestArrival } from "../timing";
 import { receiveStream, rpcStreamResult, streamToCaller } from "./rpc-stream";
 
 /** How an RPC member is used: called, or read (`await stub.prop`). */
@@ -62,17 +63,15 @@ export function callRpc(
     call.setAttribute("jsrpc.method", method);
   }
   const request: RpcRequest = { method, operation, args, parent: spanContextOf(call), callerSpanId: call?.spanId };
-  const result = holdPending(nextTurn().then(() => send(request)));
-  // workerd releases the session (and an enclosing Durable Object subrequest) a turn of the
-  // event loop after the result was delivered.
-  const release = (): void => endLater(call, session, outer);
+  const result = holdPending(subrequestArrival().then(() => send(request)));
+  const release = (): void => releaseRpcSession(call, session, outer);
   void result.then(
     (value) => {
       const stream = rpcStreamResult(value);
       if (stream === undefined) return release();
       // A returned stream keeps the session open until the callee's invocation has ended.
       receiveStream(stream);
-      endLater(call);
+      releaseRpcSession(call);
       void stream.finished.then(() => {
         session?.end();
         outer?.end();
@@ -134,15 +133,14 @@ export async function runRpcMethod(
   try {
     value = await (span === undefined ? run() : USER_SPAN.run(span, run));
   } catch (error) {
-    // A rejected call has no `return`. Its span closes a turn later, as after a result (after
-    // the spans of RPC calls the method made), and the outcome follows it.
+    // A rejected call has no `return`; the outcome follows the span's end.
     if (span !== undefined) {
-      await nextTurn();
+      await calleeRpcCallFailure();
       span.end();
     }
     throw error;
   }
-  endLater(span);
+  endCalleeRpcCall(span);
   const scope = scopeOf(invocation);
   if (value instanceof ReadableStream && scope !== undefined) return streamToCaller(scope, value);
   return value;

@@ -1,11 +1,25 @@
 /**
  * Codes carried by {@link WorkersShimError}.
- * @remarks `ERR_CONFIG`: the config file or object is invalid. `ERR_COMPAT_FLAGS`: a worker's
- * compatibility date or flags are invalid (the message is workerd's text). `ERR_VM_MODULES`:
- * Node.js runs without `--experimental-vm-modules`, which loading workers needs.
+ * @remarks Problems in the input: `ERR_CONFIG`: the config file or object is invalid.
+ * `ERR_COMPAT_FLAGS`: a worker's compatibility date or flags are invalid (the message is
+ * workerd's text). `ERR_VM_MODULES`: Node.js runs without `--experimental-vm-modules`, which
+ * loading workers needs.
+ *
+ * Misuse of a runtime: `ERR_RUNTIME_CLOSED`: a {@link Runtime} method was called after
+ * {@link Runtime.close}. `ERR_UNKNOWN_SERVICE`: no service of the config has the name given.
+ * `ERR_UNKNOWN_ENTRYPOINT`: the service has no such export (or no default export).
+ * `ERR_SERVICE_NOT_LOADED`: a service was used before its modules were loaded (a worker's
+ * top-level code sent a subrequest to a service that loads after it).
  * @public
  */
-export type WorkersShimErrorCode = "ERR_CONFIG" | "ERR_COMPAT_FLAGS" | "ERR_VM_MODULES";
+export type WorkersShimErrorCode =
+  | "ERR_CONFIG"
+  | "ERR_COMPAT_FLAGS"
+  | "ERR_VM_MODULES"
+  | "ERR_RUNTIME_CLOSED"
+  | "ERR_UNKNOWN_SERVICE"
+  | "ERR_UNKNOWN_ENTRYPOINT"
+  | "ERR_SERVICE_NOT_LOADED";
 
 /**
  * Reports a problem the shim found in its input, with a stable `code` and a one-line message.
