@@ -35,7 +35,10 @@ for (const arg of process.argv.slice(2).filter((a) => a !== "--")) {
     options.rounds = n;
   } else if (name === "only") {
     if (!value) fail(`--only needs a comma-separated list of op names, received "${arg}"`);
-    options.only = value.split(",").map((s) => s.trim()).filter(Boolean);
+    options.only = value
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
   } else if (name === "json") {
     if (!value) fail(`--json needs a file path, received "${arg}"`);
     options.json = value;
@@ -58,7 +61,9 @@ async function load(name) {
   try {
     return await import(name);
   } catch (error) {
-    process.stderr.write(`bench: cannot load ${name} (${error.code ?? error.message}); build the packages first: npx -y pnpm@10.34.8 build\n`);
+    process.stderr.write(
+      `bench: cannot load ${name} (${error.code ?? error.message}); build the packages first: npx -y pnpm@10.34.8 build\n`,
+    );
     process.exit(2);
   }
 }
@@ -73,7 +78,8 @@ const measureOptions = quick
   : { warmupMs: 250, budgetMs: 700, minSamples: 9, allocSamples: 5 };
 const OPEN_SPANS = 100_000;
 const startedAt = Date.now();
-const progress = (text) => process.stderr.write(`[${((Date.now() - startedAt) / 1000).toFixed(0).padStart(3)} s] ${text}\n`);
+const progress = (text) =>
+  process.stderr.write(`[${((Date.now() - startedAt) / 1000).toFixed(0).padStart(3)} s] ${text}\n`);
 
 // --- the sink and the traced batch -------------------------------------------------------------
 let delivered = 0;
@@ -150,11 +156,20 @@ async function probeWithSpan() {
   }
   const open = events.find((e) => e.event.type === "spanOpen" && e.event.name === "g");
   const innerAt = events.findIndex((e) => e.event.type === "spanOpen" && e.event.name === "inner");
-  const closeAt = open === undefined ? -1 : events.findIndex((e) => e.event.type === "spanClose" && e.spanContext.spanId === open.event.spanId);
+  const closeAt =
+    open === undefined
+      ? -1
+      : events.findIndex((e) => e.event.type === "spanClose" && e.spanContext.spanId === open.event.spanId);
   const supported =
-    error === undefined && open !== undefined && innerAt >= 0 && closeAt > innerAt && events[innerAt].spanContext.spanId === open.event.spanId;
-  if (supported) return { mode: "generator", withSpan, note: "withSpan keeps its span open and current while the generator runs" };
-  const why = error !== undefined ? `it threw ${String(error)}` : "its span ends before the generator runs (spec §2.12)";
+    error === undefined &&
+    open !== undefined &&
+    innerAt >= 0 &&
+    closeAt > innerAt &&
+    events[innerAt].spanContext.spanId === open.event.spanId;
+  if (supported)
+    return { mode: "generator", withSpan, note: "withSpan keeps its span open and current while the generator runs" };
+  const why =
+    error !== undefined ? `it threw ${String(error)}` : "its span ends before the generator runs (spec §2.12)";
   return {
     mode: "asyncFn",
     withSpan,
@@ -170,25 +185,155 @@ async function probeWithSpan() {
 // ref: the ALS floor op for the "x ALS.run" ratio; otel: the OpenTelemetry counterpart;
 // events / spans: what each op must deliver (tail events) or export (OTel spans), at least.
 const OPS = [
-  { name: "untraced", label: "tracing.enterSpan untraced (outside any invocation), measured first", phase: "first", group: "ours", async: false, wrap: outside, fn: () => tracing.enterSpan("s", leafSync), ref: "alsRunSync" },
-  { name: "plainCall", label: "floor: plain function call (inlined: one loop iteration)", phase: "round", group: "floor", async: false },
-  { name: "alsRunSync", label: "floor: AsyncLocalStorage.run(store, syncFn)", phase: "round", group: "floor", async: false },
-  { name: "alsRunAsync", label: "floor: AsyncLocalStorage.run(store, async fn with one await)", phase: "round", group: "floor", async: true },
-  { name: "clockRead", label: "floor: one clock read, Date.now() (a traced span needs two)", phase: "round", group: "floor", async: false, ref: "alsRunSync" },
-  { name: "enterSpanSync", label: "traced enterSpan, sync callback (setAttribute, return 1)", phase: "round", group: "ours", async: false, wrap: traced, fn: () => tracing.enterSpan("s", leafSync), ref: "alsRunSync", otel: "otelEnterSpanSync", events: 3 },
-  { name: "enterSpanAsync", label: "traced enterSpan, async callback (setAttribute, await null)", phase: "round", group: "ours", async: true, wrap: traced, fn: () => tracing.enterSpan("s", leafAsync), ref: "alsRunAsync", otel: "otelEnterSpanAsync", events: 3 },
-  { name: "nested3", label: "traced enterSpan nested 3 deep (3 spans)", phase: "round", group: "ours", async: false, wrap: traced, fn: () => tracing.enterSpan("a", nestB), ref: "alsRunSync", otel: "otelNested3", events: 7 },
-  { name: "startSpanManual", label: "traced startSpan + setAttribute + end", phase: "round", group: "ours", async: false, wrap: traced, fn: () => { const s = tracing.startSpan("s"); s.setAttribute("k", 1); s.end(); return 1; }, ref: "alsRunSync", otel: "otelStartSpanManual", events: 3 },
-  { name: "setAttributes10", label: "traced startSpan + setAttributes (10 attributes) + end", phase: "round", group: "ours", async: false, wrap: traced, fn: () => { const s = tracing.startSpan("s"); s.setAttributes(TEN_ATTRIBUTES); s.end(); return 1; }, ref: "alsRunSync", otel: "otelSetAttributes10", events: 3 },
+  {
+    name: "untraced",
+    label: "tracing.enterSpan untraced (outside any invocation), measured first",
+    phase: "first",
+    group: "ours",
+    async: false,
+    wrap: outside,
+    fn: () => tracing.enterSpan("s", leafSync),
+    ref: "alsRunSync",
+  },
+  {
+    name: "plainCall",
+    label: "floor: plain function call (inlined: one loop iteration)",
+    phase: "round",
+    group: "floor",
+    async: false,
+  },
+  {
+    name: "alsRunSync",
+    label: "floor: AsyncLocalStorage.run(store, syncFn)",
+    phase: "round",
+    group: "floor",
+    async: false,
+  },
+  {
+    name: "alsRunAsync",
+    label: "floor: AsyncLocalStorage.run(store, async fn with one await)",
+    phase: "round",
+    group: "floor",
+    async: true,
+  },
+  {
+    name: "clockRead",
+    label: "floor: one clock read, Date.now() (a traced span needs two)",
+    phase: "round",
+    group: "floor",
+    async: false,
+    ref: "alsRunSync",
+  },
+  {
+    name: "enterSpanSync",
+    label: "traced enterSpan, sync callback (setAttribute, return 1)",
+    phase: "round",
+    group: "ours",
+    async: false,
+    wrap: traced,
+    fn: () => tracing.enterSpan("s", leafSync),
+    ref: "alsRunSync",
+    otel: "otelEnterSpanSync",
+    events: 3,
+  },
+  {
+    name: "enterSpanAsync",
+    label: "traced enterSpan, async callback (setAttribute, await null)",
+    phase: "round",
+    group: "ours",
+    async: true,
+    wrap: traced,
+    fn: () => tracing.enterSpan("s", leafAsync),
+    ref: "alsRunAsync",
+    otel: "otelEnterSpanAsync",
+    events: 3,
+  },
+  {
+    name: "nested3",
+    label: "traced enterSpan nested 3 deep (3 spans)",
+    phase: "round",
+    group: "ours",
+    async: false,
+    wrap: traced,
+    fn: () => tracing.enterSpan("a", nestB),
+    ref: "alsRunSync",
+    otel: "otelNested3",
+    events: 7,
+  },
+  {
+    name: "startSpanManual",
+    label: "traced startSpan + setAttribute + end",
+    phase: "round",
+    group: "ours",
+    async: false,
+    wrap: traced,
+    fn: () => {
+      const s = tracing.startSpan("s");
+      s.setAttribute("k", 1);
+      s.end();
+      return 1;
+    },
+    ref: "alsRunSync",
+    otel: "otelStartSpanManual",
+    events: 3,
+  },
+  {
+    name: "setAttributes10",
+    label: "traced startSpan + setAttributes (10 attributes) + end",
+    phase: "round",
+    group: "ours",
+    async: false,
+    wrap: traced,
+    fn: () => {
+      const s = tracing.startSpan("s");
+      s.setAttributes(TEN_ATTRIBUTES);
+      s.end();
+      return 1;
+    },
+    ref: "alsRunSync",
+    otel: "otelSetAttributes10",
+    events: 3,
+  },
 ];
 // withSpan ops: which of them can run is known only after probeWithSpan() (mode "generator":
 // asyncGen3 + withSpanGen3; "asyncFn": withSpanAsync). The probe traces an invocation, so it runs
 // after the "first" phase.
 let withSpan = null;
 OPS.push(
-  { name: "asyncGen3", label: "floor: drain a 3-step async generator (no span)", phase: "round", group: "floor", async: true, withSpanMode: "generator" },
-  { name: "withSpanGen3", label: "traced withSpan over a 3-step async generator, drained", phase: "round", group: "ours", async: true, wrap: traced, fn: () => drain(withSpan("g", gen3)), ref: "alsRunAsync", events: 2, result: 6, base: "asyncGen3", withSpanMode: "generator" },
-  { name: "withSpanAsync", label: "traced withSpan, async fn with one await (generators unsupported)", phase: "round", group: "ours", async: true, wrap: traced, fn: () => withSpan("w", leafAsync), ref: "alsRunAsync", events: 3, withSpanMode: "asyncFn" },
+  {
+    name: "asyncGen3",
+    label: "floor: drain a 3-step async generator (no span)",
+    phase: "round",
+    group: "floor",
+    async: true,
+    withSpanMode: "generator",
+  },
+  {
+    name: "withSpanGen3",
+    label: "traced withSpan over a 3-step async generator, drained",
+    phase: "round",
+    group: "ours",
+    async: true,
+    wrap: traced,
+    fn: () => drain(withSpan("g", gen3)),
+    ref: "alsRunAsync",
+    events: 2,
+    result: 6,
+    base: "asyncGen3",
+    withSpanMode: "generator",
+  },
+  {
+    name: "withSpanAsync",
+    label: "traced withSpan, async fn with one await (generators unsupported)",
+    phase: "round",
+    group: "ours",
+    async: true,
+    wrap: traced,
+    fn: () => withSpan("w", leafAsync),
+    ref: "alsRunAsync",
+    events: 3,
+    withSpanMode: "asyncFn",
+  },
 );
 const OTEL_OPS = [
   ["otelEnterSpanSync", "OTel SDK startActiveSpan, sync callback, try/finally end", false],
@@ -197,11 +342,36 @@ const OTEL_OPS = [
   ["otelStartSpanManual", "OTel SDK startSpan + setAttribute + end", false],
   ["otelSetAttributes10", "OTel SDK startSpan + setAttributes (10) + end", false],
 ];
-const otelSpans = { otelEnterSpanSync: 1, otelEnterSpanAsync: 1, otelNested3: 3, otelStartSpanManual: 1, otelSetAttributes10: 1 };
+const otelSpans = {
+  otelEnterSpanSync: 1,
+  otelEnterSpanAsync: 1,
+  otelNested3: 3,
+  otelStartSpanManual: 1,
+  otelSetAttributes10: 1,
+};
 for (const [name, label, isAsync] of OTEL_OPS) {
-  OPS.push({ name, label, phase: "otel", group: "otel", async: isAsync, wrap: null, fn: null, ref: isAsync ? "alsRunAsync" : "alsRunSync", spans: otelSpans[name] });
+  OPS.push({
+    name,
+    label,
+    phase: "otel",
+    group: "otel",
+    async: isAsync,
+    wrap: null,
+    fn: null,
+    ref: isAsync ? "alsRunAsync" : "alsRunSync",
+    spans: otelSpans[name],
+  });
 }
-OPS.push({ name: "untracedAfterTraced", label: "tracing.enterSpan untraced, measured again after the traced ops", phase: "last", group: "ours", async: false, wrap: outside, fn: () => tracing.enterSpan("s", leafSync), ref: "alsRunSync" });
+OPS.push({
+  name: "untracedAfterTraced",
+  label: "tracing.enterSpan untraced, measured again after the traced ops",
+  phase: "last",
+  group: "ours",
+  async: false,
+  wrap: outside,
+  fn: () => tracing.enterSpan("s", leafSync),
+  ref: "alsRunSync",
+});
 const MEMORY = "openSpanMemory";
 const byName = new Map(OPS.map((op) => [op.name, op]));
 
@@ -241,7 +411,9 @@ async function measure(op, round) {
   });
   if (isThenable(wrapped)) await wrapped;
   if (isThenable(probe) !== op.async) {
-    throw new Error(`op ${op.name} returned ${isThenable(probe) ? "a promise" : "a non-promise"}, expected ${op.async ? "a promise" : "a plain value"}`);
+    throw new Error(
+      `op ${op.name} returned ${isThenable(probe) ? "a promise" : "a non-promise"}, expected ${op.async ? "a promise" : "a plain value"}`,
+    );
   }
   const value = op.async ? await probe : probe;
   const expected = op.result ?? 1;
@@ -257,7 +429,9 @@ async function measure(op, round) {
   counters.set(op.name, c);
   if (!results.has(op.name)) results.set(op.name, []);
   results.get(op.name).push({ round, ...r });
-  progress(`${round === null ? "" : `round ${round + 1}/${rounds} `}${op.name.padEnd(20)} ${fmtNs(r.nsPerOp).padStart(8)} ns/op  ${fmtBytes(r.bytesPerOp).padStart(6)} B/op`);
+  progress(
+    `${round === null ? "" : `round ${round + 1}/${rounds} `}${op.name.padEnd(20)} ${fmtNs(r.nsPerOp).padStart(8)} ns/op  ${fmtBytes(r.bytesPerOp).padStart(6)} B/op`,
+  );
 }
 
 const run = (phase) => OPS.filter((op) => op.phase === phase && selected.has(op.name));
@@ -283,7 +457,9 @@ if (OPS.some((op) => op.group === "otel" && selected.has(op.name))) {
 }
 /** Measures the floor ops in a fresh worker thread (a fresh isolate: see lib/floor-worker.mjs). */
 async function measureFloor(names, round) {
-  const worker = new Worker(new URL("./lib/floor-worker.mjs", import.meta.url), { workerData: { names, measureOptions } });
+  const worker = new Worker(new URL("./lib/floor-worker.mjs", import.meta.url), {
+    workerData: { names, measureOptions },
+  });
   const floor = await new Promise((resolve, reject) => {
     worker.once("message", resolve);
     worker.once("error", reject);
@@ -293,11 +469,15 @@ async function measureFloor(names, round) {
   for (const name of names) {
     if (!results.has(name)) results.set(name, []);
     results.get(name).push({ round, ...floor[name] });
-    progress(`round ${round + 1}/${rounds} ${name.padEnd(20)} ${fmtNs(floor[name].nsPerOp).padStart(8)} ns/op  ${fmtBytes(floor[name].bytesPerOp).padStart(6)} B/op  (floor worker)`);
+    progress(
+      `round ${round + 1}/${rounds} ${name.padEnd(20)} ${fmtNs(floor[name].nsPerOp).padStart(8)} ns/op  ${fmtBytes(floor[name].bytesPerOp).padStart(6)} B/op  (floor worker)`,
+    );
   }
 }
 for (let round = 0; round < rounds; round++) {
-  const floorNames = run("round").filter((op) => op.group === "floor").map((op) => op.name);
+  const floorNames = run("round")
+    .filter((op) => op.group === "floor")
+    .map((op) => op.name);
   if (floorNames.length > 0) await measureFloor(floorNames, round);
   for (const op of run("round")) if (op.group !== "floor") await measure(op, round);
 }
@@ -325,7 +505,8 @@ if (selected.has(MEMORY)) {
     let keep = new Array(OPEN_SPANS); // exactly 8 bytes per slot, subtracted below
     for (let i = 0; i < OPEN_SPANS; i++) keep[i] = tracing.startSpan("open");
     const held = ((await heap()) - h0 - 8 * OPEN_SPANS) / OPEN_SPANS;
-    if (keep.length !== OPEN_SPANS || keep[OPEN_SPANS - 1].isTraced !== true) throw new Error("open spans were not traced");
+    if (keep.length !== OPEN_SPANS || keep[OPEN_SPANS - 1].isTraced !== true)
+      throw new Error("open spans were not traced");
     // eslint-disable-next-line no-useless-assignment -- drops the last reference, so that the next heap reading no longer holds the spans
     keep = null;
     const dropped = ((await heap()) - h0) / OPEN_SPANS;
@@ -334,7 +515,9 @@ if (selected.has(MEMORY)) {
   memory.afterInvocation = ((await heap()) - memory.h0) / OPEN_SPANS;
   memory.events = delivered - events0;
   delete memory.h0;
-  progress(`${MEMORY}: ${memory.held.toFixed(1)} B held, ${memory.dropped.toFixed(1)} B once dropped (invocation open), ${memory.afterInvocation.toFixed(1)} B after it finished`);
+  progress(
+    `${MEMORY}: ${memory.held.toFixed(1)} B held, ${memory.dropped.toFixed(1)} B once dropped (invocation open), ${memory.afterInvocation.toFixed(1)} B after it finished`,
+  );
 }
 
 // --- aggregation -------------------------------------------------------------------------------
@@ -390,13 +573,23 @@ for (const name of ["untraced", "untracedAfterTraced"]) {
   const x = ratio(name, "alsRunSync");
   target(`untraced enterSpan (${when}) ≤ 0.3× ALS.run`, x, fmtX(x), x <= 0.3);
   const b = summary.get(name).bytes;
-  target(`untraced enterSpan (${when}) allocates 0 B/call`, b, `${b == null ? "-" : b.toFixed(2)} B`, b !== null && Math.abs(b) < 1);
+  target(
+    `untraced enterSpan (${when}) allocates 0 B/call`,
+    b,
+    `${b == null ? "-" : b.toFixed(2)} B`,
+    b !== null && Math.abs(b) < 1,
+  );
 }
 {
   const x = ratio("enterSpanSync", "alsRunSync");
   target("traced sync enterSpan ≤ 20× ALS.run", x, fmtX(x), x <= 20);
   const f = ratio("otelEnterSpanSync", "enterSpanSync");
-  target("traced sync enterSpan ≥ 30× faster than OTel SDK startActiveSpan", f, f == null ? "-" : `${fmtX(f)} faster`, f >= 30);
+  target(
+    "traced sync enterSpan ≥ 30× faster than OTel SDK startActiveSpan",
+    f,
+    f == null ? "-" : `${fmtX(f)} faster`,
+    f >= 30,
+  );
   const a = ratio("enterSpanAsync", "alsRunAsync");
   target("traced async enterSpan ≤ 1.5× ALS.run with one await", a, fmtX(a), a <= 1.5);
   const n = ratio("nested3", "enterSpanSync");
@@ -413,16 +606,44 @@ for (const op of OPS) {
   if (op.events !== undefined) {
     const perOp = c.events / c.opsRun;
     // Each batch adds its invocation's onset, return and outcome on top of the spans' events.
-    checks.push({ op: op.name, what: "tail events delivered", total: c.events, perOp, expected: op.events, pass: c.events > 0 && perOp >= op.events && perOp < op.events + 1 });
+    checks.push({
+      op: op.name,
+      what: "tail events delivered",
+      total: c.events,
+      perOp,
+      expected: op.events,
+      pass: c.events > 0 && perOp >= op.events && perOp < op.events + 1,
+    });
   } else if (op.spans !== undefined) {
     const perOp = c.spans / c.opsRun;
-    checks.push({ op: op.name, what: "OTel spans exported", total: c.spans, perOp, expected: op.spans, pass: c.spans > 0 && perOp >= op.spans && perOp < op.spans + 1 });
+    checks.push({
+      op: op.name,
+      what: "OTel spans exported",
+      total: c.spans,
+      perOp,
+      expected: op.spans,
+      pass: c.spans > 0 && perOp >= op.spans && perOp < op.spans + 1,
+    });
   } else if (op.group === "ours") {
-    checks.push({ op: op.name, what: "tail events delivered (untraced: none)", total: c.events, perOp: c.events / c.opsRun, expected: 0, pass: c.events === 0 });
+    checks.push({
+      op: op.name,
+      what: "tail events delivered (untraced: none)",
+      total: c.events,
+      perOp: c.events / c.opsRun,
+      expected: 0,
+      pass: c.events === 0,
+    });
   }
 }
 if (memory !== null) {
-  checks.push({ op: MEMORY, what: "tail events delivered", total: memory.events, perOp: memory.events / (OPEN_SPANS + 2000), expected: 2, pass: memory.events >= 2 * (OPEN_SPANS + 2000) });
+  checks.push({
+    op: MEMORY,
+    what: "tail events delivered",
+    total: memory.events,
+    perOp: memory.events / (OPEN_SPANS + 2000),
+    expected: 2,
+    pass: memory.events >= 2 * (OPEN_SPANS + 2000),
+  });
 }
 
 // --- output ------------------------------------------------------------------------------------
@@ -443,7 +664,9 @@ for (const op of order) {
   const x = op.ref ? ratio(op.name, op.ref) : null;
   const o = op.otel ? ratio(op.otel, op.name) : null;
   const range = results.get(op.name).length > 1 ? `${fmtNs(s.nsLo)}–${fmtNs(s.nsHi)}` : "-";
-  out.push(`| ${op.name}${op.async ? " (async)" : ""} | ${op.label} | ${fmtNs(s.ns)} | ${range} | ${fmtBytes(s.bytes)} | ${fmtX(x)} | ${o == null ? "-" : fmtX(o)} |`);
+  out.push(
+    `| ${op.name}${op.async ? " (async)" : ""} | ${op.label} | ${fmtNs(s.ns)} | ${range} | ${fmtBytes(s.bytes)} | ${fmtX(x)} | ${o == null ? "-" : fmtX(o)} |`,
+  );
 }
 if (withSpanProbe.mode !== "generator") out.push("", `Note: ${withSpanProbe.note}.`);
 if (summary.has("withSpanGen3") && summary.has("asyncGen3")) {
@@ -458,9 +681,17 @@ if (memory !== null) {
   );
 }
 out.push("", "| target | measured | result |", "| --- | ---: | --- |");
-for (const t of targets) out.push(`| ${t.text} | ${t.shown} | ${t.pass === null ? "not measured" : t.pass ? "PASS" : "MISS"} |`);
-out.push("", "| correctness check | op | total | per op | expected per op | result |", "| --- | --- | ---: | ---: | ---: | --- |");
-for (const c of checks) out.push(`| ${c.what} | ${c.op} | ${c.total.toLocaleString("en-US")} | ${c.perOp.toFixed(2)} | ${c.expected === 0 ? "0" : `≥ ${c.expected}`} | ${c.pass ? "ok" : "FAILED"} |`);
+for (const t of targets)
+  out.push(`| ${t.text} | ${t.shown} | ${t.pass === null ? "not measured" : t.pass ? "PASS" : "MISS"} |`);
+out.push(
+  "",
+  "| correctness check | op | total | per op | expected per op | result |",
+  "| --- | --- | ---: | ---: | ---: | --- |",
+);
+for (const c of checks)
+  out.push(
+    `| ${c.what} | ${c.op} | ${c.total.toLocaleString("en-US")} | ${c.perOp.toFixed(2)} | ${c.expected === 0 ? "0" : `≥ ${c.expected}`} | ${c.pass ? "ok" : "FAILED"} |`,
+  );
 process.stdout.write(out.join("\n") + "\n");
 
 if (options.json) {
@@ -474,10 +705,22 @@ if (options.json) {
     quick,
     seconds: Number(seconds),
     withSpan: { mode: withSpanProbe.mode, note: withSpanProbe.note },
-    ops: Object.fromEntries([...summary].map(([name, s]) => {
-      const op = byName.get(name);
-      return [name, { ...s, async: op.async, label: op.label, xAls: op.ref ? ratio(name, op.ref) : null, otelOverThis: op.otel ? ratio(op.otel, name) : null, perRound: results.get(name) }];
-    })),
+    ops: Object.fromEntries(
+      [...summary].map(([name, s]) => {
+        const op = byName.get(name);
+        return [
+          name,
+          {
+            ...s,
+            async: op.async,
+            label: op.label,
+            xAls: op.ref ? ratio(name, op.ref) : null,
+            otelOverThis: op.otel ? ratio(op.otel, name) : null,
+            perRound: results.get(name),
+          },
+        ];
+      }),
+    ),
     memory,
     targets,
     checks,

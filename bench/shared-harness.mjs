@@ -28,7 +28,15 @@ function fail(message) {
   process.exit(2);
 }
 
-const options = { shared: path.resolve(here, "../../shared/bench"), impls: null, rounds: null, quick: false, only: null, mem: false, json: null };
+const options = {
+  shared: path.resolve(here, "../../shared/bench"),
+  impls: null,
+  rounds: null,
+  quick: false,
+  only: null,
+  mem: false,
+  json: null,
+};
 // A lone "--" (what `pnpm bench -- --quick` passes through) is ignored.
 for (const arg of process.argv.slice(2).filter((a) => a !== "--")) {
   const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
@@ -54,12 +62,18 @@ for (const file of ["run.mjs", "mem.mjs", "lib/child.mjs", "impls/floor.mjs"]) {
   }
 }
 const hasModules = existsSync(path.join(shared, "node_modules"));
-const impls = options.impls !== null
-  ? options.impls.split(",").map((s) => s.trim()).filter((s) => s && s !== "floor" && s !== OURS)
-  : ["sketch-als", ...(hasModules ? ["otel-simple", "sentry", "ddtrace"] : [])];
+const impls =
+  options.impls !== null
+    ? options.impls
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s && s !== "floor" && s !== OURS)
+    : ["sketch-als", ...(hasModules ? ["otel-simple", "sentry", "ddtrace"] : [])];
 for (const impl of impls) {
   if (!/^[a-z0-9-]+$/.test(impl) || !existsSync(path.join(shared, "impls", `${impl}.mjs`))) {
-    fail(`unknown implementation "${impl}"; expected the name of a file in ${path.join(shared, "impls")} (without .mjs)`);
+    fail(
+      `unknown implementation "${impl}"; expected the name of a file in ${path.join(shared, "impls")} (without .mjs)`,
+    );
   }
   if (!NO_DEPS.has(impl) && !hasModules) {
     fail(
@@ -68,7 +82,10 @@ for (const impl of impls) {
     );
   }
 }
-if (!hasModules) process.stderr.write(`shared-harness: ${shared} has no node_modules: OTel, Sentry and dd-trace are left out (see README.md)\n`);
+if (!hasModules)
+  process.stderr.write(
+    `shared-harness: ${shared} has no node_modules: OTel, Sentry and dd-trace are left out (see README.md)\n`,
+  );
 
 // Our impl as a name the shared run.mjs resolves: a path relative to its impls/ folder, no ".mjs".
 const ourName = path.relative(path.join(shared, "impls"), ourImpl).slice(0, -".mjs".length);
@@ -88,12 +105,15 @@ try {
 
   // Rename our impl's runs from the relative path to "workers-tracing", then re-print.
   const saved = JSON.parse(readFileSync(raw, "utf8"));
-  if (!saved.runs[ourName] || saved.runs[ourName].length === 0) fail(`no successful run of ${ourImpl} (see the errors above)`);
+  if (!saved.runs[ourName] || saved.runs[ourName].length === 0)
+    fail(`no successful run of ${ourImpl} (see the errors above)`);
   saved.runs = Object.fromEntries(Object.entries(saved.runs).map(([k, v]) => [k === ourName ? OURS : k, v]));
   saved.table = saved.table.map((row) => (row.impl === ourName ? { ...row, impl: OURS } : row));
   const renamed = path.join(tmp, "renamed.json");
   writeFileSync(renamed, JSON.stringify(saved, null, 1));
-  const printed = spawnSync(process.execPath, [path.join(shared, "run.mjs"), `--from=${renamed}`, "--md"], { stdio: "inherit" });
+  const printed = spawnSync(process.execPath, [path.join(shared, "run.mjs"), `--from=${renamed}`, "--md"], {
+    stdio: "inherit",
+  });
   if (printed.status !== 0) fail(`re-printing the run failed (status ${printed.status})`);
   if (options.json !== null) copyFileSync(renamed, path.resolve(options.json));
 

@@ -13,14 +13,22 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const USAGE = "usage: node --expose-gc --experimental-vm-modules bench/soak.mjs [--invocations=N] [--every=N] [--max-growth-mb=X] [--concurrency=N] [--json]";
+const USAGE =
+  "usage: node --expose-gc --experimental-vm-modules bench/soak.mjs [--invocations=N] [--every=N] [--max-growth-mb=X] [--concurrency=N] [--json]";
 
 function fail(message, status = 2) {
   process.stderr.write(`soak: ${message}\n${USAGE}\n`);
   process.exit(status);
 }
 
-const options = { invocations: 1_000_000, every: 100_000, maxGrowthMb: 1, concurrency: 64, warmup: 20_000, json: false };
+const options = {
+  invocations: 1_000_000,
+  every: 100_000,
+  maxGrowthMb: 1,
+  concurrency: 64,
+  warmup: 20_000,
+  json: false,
+};
 for (const arg of process.argv.slice(2).filter((a) => a !== "--")) {
   const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
   if (match === null) fail(`unexpected argument "${arg}"`);
@@ -31,11 +39,13 @@ for (const arg of process.argv.slice(2).filter((a) => a !== "--")) {
     case "every":
     case "concurrency":
     case "warmup":
-      if (!Number.isInteger(number) || number < (name === "warmup" ? 0 : 1)) fail(`--${name} expects a positive integer, received "${value}"`);
+      if (!Number.isInteger(number) || number < (name === "warmup" ? 0 : 1))
+        fail(`--${name} expects a positive integer, received "${value}"`);
       options[name] = number;
       break;
     case "max-growth-mb":
-      if (!Number.isFinite(number) || number < 0) fail(`--max-growth-mb expects a number of megabytes, received "${value}"`);
+      if (!Number.isFinite(number) || number < 0)
+        fail(`--max-growth-mb expects a number of megabytes, received "${value}"`);
       options.maxGrowthMb = number;
       break;
     case "json":
@@ -116,7 +126,9 @@ const mb = (bytes) => (bytes / MB).toFixed(2);
 
 await invoke(Math.min(options.warmup, options.invocations));
 const baseline = await settledHeap();
-process.stderr.write(`soak: ${options.invocations} invocations, ${options.concurrency} in flight; heap after warm-up (${sent}): ${mb(baseline)} MB\n`);
+process.stderr.write(
+  `soak: ${options.invocations} invocations, ${options.concurrency} in flight; heap after warm-up (${sent}): ${mb(baseline)} MB\n`,
+);
 curve.push({ invocations: sent, heapMb: Number(mb(baseline)) });
 
 while (sent < options.invocations) {
@@ -126,13 +138,16 @@ while (sent < options.invocations) {
     const heap = await settledHeap();
     curve.push({ invocations: sent, heapMb: Number(mb(heap)) });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    process.stderr.write(`soak: ${String(sent).padStart(9)} invocations  heap ${mb(heap).padStart(7)} MB  (${(heap - baseline >= 0 ? "+" : "") + mb(heap - baseline)} MB)  ${Math.round(sent / seconds)}/s\n`);
+    process.stderr.write(
+      `soak: ${String(sent).padStart(9)} invocations  heap ${mb(heap).padStart(7)} MB  (${(heap - baseline >= 0 ? "+" : "") + mb(heap - baseline)} MB)  ${Math.round(sent / seconds)}/s\n`,
+    );
   }
 }
 
 // Every invocation must have ended with its outcome; the tail saw each of them.
 const deadline = Date.now() + 10000;
-while ((await tailCounts()).outcomes < sent && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+while ((await tailCounts()).outcomes < sent && Date.now() < deadline)
+  await new Promise((resolve) => setTimeout(resolve, 10));
 const final = await settledHeap();
 const growth = final - baseline;
 const { outcomes } = await tailCounts();

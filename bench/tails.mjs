@@ -25,7 +25,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CLI = path.join(HERE, "../packages/workers-shim/dist/cli.js");
 const KINDS = ["noop", "slow", "hung", "alloc", "loop", "hostile"];
-const USAGE = "usage: node --expose-gc --experimental-vm-modules bench/tails.mjs [--requests=N] [--heap-requests=M] [--only=a,b] [--json]";
+const USAGE =
+  "usage: node --expose-gc --experimental-vm-modules bench/tails.mjs [--requests=N] [--heap-requests=M] [--only=a,b] [--json]";
 const MB = 1024 * 1024;
 
 function fail(message) {
@@ -44,7 +45,8 @@ for (const arg of process.argv.slice(2).filter((a) => a !== "--")) {
     options[name === "requests" ? "requests" : "heapRequests"] = number;
   } else if (name === "only") {
     const kinds = (value ?? "").split(",");
-    for (const kind of kinds) if (!KINDS.includes(kind)) fail(`--only expects tails among ${KINDS.join(", ")}, received "${kind}"`);
+    for (const kind of kinds)
+      if (!KINDS.includes(kind)) fail(`--only expects tails among ${KINDS.join(", ")}, received "${kind}"`);
     options.only = KINDS.filter((kind) => kinds.includes(kind) || kind === "noop");
   } else if (name === "json") {
     options.json = true;
@@ -59,9 +61,16 @@ function config(kind) {
     services: [
       {
         name: "main",
-        worker: { modules: [{ name: "worker", esModule: "worker.js" }], compatibilityDate: "2026-11-01", streamingTails: ["tail"] },
+        worker: {
+          modules: [{ name: "worker", esModule: "worker.js" }],
+          compatibilityDate: "2026-11-01",
+          streamingTails: ["tail"],
+        },
       },
-      { name: "tail", worker: { modules: [{ name: "tail", esModule: `tail-${kind}.js` }], compatibilityDate: "2026-11-01" } },
+      {
+        name: "tail",
+        worker: { modules: [{ name: "tail", esModule: `tail-${kind}.js` }], compatibilityDate: "2026-11-01" },
+      },
     ],
   };
 }
@@ -154,7 +163,12 @@ for (const [kind, result] of Object.entries(results)) {
 }
 if (results.slow !== undefined) {
   const limit = Math.max(3 * noop.medianMs, noop.medianMs + 150);
-  check("slow: median latency", `≤ ${limit.toFixed(1)} ms`, `${results.slow.medianMs.toFixed(1)} ms`, results.slow.medianMs <= limit);
+  check(
+    "slow: median latency",
+    `≤ ${limit.toFixed(1)} ms`,
+    `${results.slow.medianMs.toFixed(1)} ms`,
+    results.slow.medianMs <= limit,
+  );
 }
 if (results.hung !== undefined) {
   // 32 MiB of backlog (an upper estimate) plus the timer the tail itself holds for every event.

@@ -15,26 +15,26 @@
 //    packages/workers-shim/src/compat/resolve.ts.
 // It exits with 1 when any check fails. The pure parts are exported for the tests in
 // ./workerd-upgrade.test.mjs.
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 
-export const USAGE = 'usage: pnpm workerd:upgrade <version> [--no-install]   (e.g. pnpm workerd:upgrade 1.20261123.1)';
+export const USAGE = "usage: pnpm workerd:upgrade <version> [--no-install]   (e.g. pnpm workerd:upgrade 1.20261123.1)";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const PIN_FILES = ['conformance/package.json', 'bench/package.json'];
-const GOLDENS_DIR = 'conformance/goldens';
-const SHARED_RUN_ALL = '../shared/conformance/tools/run-all.mjs';
-const REGISTRY_TEST = 'packages/workers-shim/test/compat-registry-workerd.test.ts';
-const RESOLVE_TS = 'packages/workers-shim/src/compat/resolve.ts';
-const WORKERD_BIN = 'conformance/node_modules/.bin/workerd';
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const PIN_FILES = ["conformance/package.json", "bench/package.json"];
+const GOLDENS_DIR = "conformance/goldens";
+const SHARED_RUN_ALL = "../shared/conformance/tools/run-all.mjs";
+const REGISTRY_TEST = "packages/workers-shim/test/compat-registry-workerd.test.ts";
+const RESOLVE_TS = "packages/workers-shim/src/compat/resolve.ts";
+const WORKERD_BIN = "conformance/node_modules/.bin/workerd";
 
 const VERSION = /^1\.(\d{4})(\d{2})(\d{2})\.(\d+)$/;
 
 /** Quotes a value for an error message, cutting long ones. */
 function show(value) {
-  const text = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  const text = typeof value === "string" ? JSON.stringify(value) : String(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
@@ -43,20 +43,25 @@ function show(value) {
  * optional --no-install. Throws an Error with a one-line message for anything else.
  */
 export function parseArgs(argv) {
-  const args = argv[0] === '--' ? argv.slice(1) : argv;
+  const args = argv[0] === "--" ? argv.slice(1) : argv;
   let version;
   let install = true;
   for (const arg of args) {
-    if (arg === '--no-install') install = false;
-    else if (arg === '--help' || arg === '-h') return { help: true };
-    else if (arg.startsWith('-')) throw new Error(`workerd-upgrade: unknown option ${show(arg)}. ${USAGE}`);
-    else if (version !== undefined) throw new Error(`workerd-upgrade: expected one version, received ${show(version)} and ${show(arg)}.`);
+    if (arg === "--no-install") install = false;
+    else if (arg === "--help" || arg === "-h") return { help: true };
+    else if (arg.startsWith("-")) throw new Error(`workerd-upgrade: unknown option ${show(arg)}. ${USAGE}`);
+    else if (version !== undefined)
+      throw new Error(`workerd-upgrade: expected one version, received ${show(version)} and ${show(arg)}.`);
     else version = arg;
   }
   if (version === undefined) throw new Error(`workerd-upgrade: missing the workerd version. ${USAGE}`);
   const match = VERSION.exec(version);
   const date = match && `${match[1]}-${match[2]}-${match[3]}`;
-  if (!match || Number.isNaN(Date.parse(`${date}T00:00:00Z`)) || new Date(`${date}T00:00:00Z`).toISOString().slice(0, 10) !== date) {
+  if (
+    !match ||
+    Number.isNaN(Date.parse(`${date}T00:00:00Z`)) ||
+    new Date(`${date}T00:00:00Z`).toISOString().slice(0, 10) !== date
+  ) {
     throw new Error(`workerd-upgrade: expected a workerd npm version such as 1.20261123.1, received ${show(version)}.`);
   }
   return { version, date, install };
@@ -110,24 +115,27 @@ export function summariseGoldenChanges(before, after, sampleLines = 3) {
     const now = after.get(name);
     if (old === now) continue;
     if (old === undefined) {
-      changes.push({ name, kind: 'added', added: now.split('\n').length, removed: 0, sample: [] });
+      changes.push({ name, kind: "added", added: now.split("\n").length, removed: 0, sample: [] });
       continue;
     }
     if (now === undefined) {
-      changes.push({ name, kind: 'removed', added: 0, removed: old.split('\n').length, sample: [] });
+      changes.push({ name, kind: "removed", added: 0, removed: old.split("\n").length, sample: [] });
       continue;
     }
-    const oldLines = old.split('\n').filter((line) => !isVersionLine(line));
-    const newLines = now.split('\n').filter((line) => !isVersionLine(line));
+    const oldLines = old.split("\n").filter((line) => !isVersionLine(line));
+    const newLines = now.split("\n").filter((line) => !isVersionLine(line));
     const added = unmatched(newLines, oldLines);
     const removed = unmatched(oldLines, newLines);
     if (added.length === 0 && removed.length === 0) {
-      changes.push({ name, kind: 'version-only', added: 0, removed: 0, sample: [] });
+      changes.push({ name, kind: "version-only", added: 0, removed: 0, sample: [] });
       continue;
     }
     const cut = (line) => (line.trim().length > 160 ? `${line.trim().slice(0, 157)}...` : line.trim());
-    const sample = [...removed.slice(0, sampleLines).map((l) => `- ${cut(l)}`), ...added.slice(0, sampleLines).map((l) => `+ ${cut(l)}`)];
-    changes.push({ name, kind: 'changed', added: added.length, removed: removed.length, sample });
+    const sample = [
+      ...removed.slice(0, sampleLines).map((l) => `- ${cut(l)}`),
+      ...added.slice(0, sampleLines).map((l) => `+ ${cut(l)}`),
+    ];
+    changes.push({ name, kind: "changed", added: added.length, removed: removed.length, sample });
   }
   return changes;
 }
@@ -135,11 +143,13 @@ export function summariseGoldenChanges(before, after, sampleLines = 3) {
 /** The report printed at the end: one section per check, then the verdict line. */
 export function formatReport(report) {
   const lines = [];
-  lines.push(`workerd ${report.from ?? '?'} -> ${report.to} (${report.binaryVersion ?? 'binary version unknown'})`);
-  lines.push('');
-  const changed = report.goldens.filter((c) => c.kind !== 'version-only');
-  const versionOnly = report.goldens.filter((c) => c.kind === 'version-only');
-  lines.push(`own goldens: ${report.recordOk ? 're-recorded' : 'RECORDING FAILED'}; ${changed.length} changed, ${versionOnly.length} with only the workerd version line changed`);
+  lines.push(`workerd ${report.from ?? "?"} -> ${report.to} (${report.binaryVersion ?? "binary version unknown"})`);
+  lines.push("");
+  const changed = report.goldens.filter((c) => c.kind !== "version-only");
+  const versionOnly = report.goldens.filter((c) => c.kind === "version-only");
+  lines.push(
+    `own goldens: ${report.recordOk ? "re-recorded" : "RECORDING FAILED"}; ${changed.length} changed, ${versionOnly.length} with only the workerd version line changed`,
+  );
   for (const line of report.recordFailures ?? []) lines.push(`  not recorded (golden kept): ${line}`);
   for (const change of changed) {
     lines.push(`  ${change.kind} ${change.name}: +${change.added} -${change.removed} lines`);
@@ -152,14 +162,14 @@ export function formatReport(report) {
   const dates = report.dates;
   lines.push(
     dates.binary === undefined || dates.supported === undefined
-      ? `compatibility date: cannot compare (binary ${dates.binary ?? '?'}, SUPPORTED_COMPATIBILITY_DATE ${dates.supported ?? '?'})`
+      ? `compatibility date: cannot compare (binary ${dates.binary ?? "?"}, SUPPORTED_COMPATIBILITY_DATE ${dates.supported ?? "?"})`
       : dates.binary === dates.supported
         ? `compatibility date: SUPPORTED_COMPATIBILITY_DATE ${dates.supported} equals the binary's date`
         : `compatibility date: MISMATCH: the binary says ${dates.binary}, SUPPORTED_COMPATIBILITY_DATE is ${dates.supported} (${RESOLVE_TS})`,
   );
-  lines.push('');
-  lines.push(report.ok ? 'workerd-upgrade: all checks passed' : 'workerd-upgrade: some checks FAILED (see above)');
-  return lines.join('\n');
+  lines.push("");
+  lines.push(report.ok ? "workerd-upgrade: all checks passed" : "workerd-upgrade: some checks FAILED (see above)");
+  return lines.join("\n");
 }
 
 /**
@@ -167,13 +177,13 @@ export function formatReport(report) {
  * first line of its reason, e.g. `tail-handler-object: test() failed: main`.
  */
 export function failedScenarios(output) {
-  const lines = output.split('\n');
+  const lines = output.split("\n");
   const failures = [];
   for (let i = 0; i < lines.length; i++) {
     const match = /^FAIL (\S+)/.exec(lines[i]);
     if (!match) continue;
-    const next = lines[i + 1] ?? '';
-    const reason = /^\s/.test(next) ? next.trim().replace(/^run \d+: /, '') : '';
+    const next = lines[i + 1] ?? "";
+    const reason = /^\s/.test(next) ? next.trim().replace(/^run \d+: /, "") : "";
     failures.push(reason ? `${match[1]}: ${reason}` : match[1]);
   }
   return failures;
@@ -193,8 +203,11 @@ export function reportOk(report) {
 function readGoldens() {
   const dir = path.join(ROOT, GOLDENS_DIR);
   const goldens = new Map();
-  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
-    goldens.set(file.replace(/\.json$/, ''), fs.readFileSync(path.join(dir, file), 'utf8'));
+  for (const file of fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".json"))
+    .sort()) {
+    goldens.set(file.replace(/\.json$/, ""), fs.readFileSync(path.join(dir, file), "utf8"));
   }
   return goldens;
 }
@@ -204,17 +217,17 @@ function pnpmCommand() {
   if (execPath && /pnpm/.test(path.basename(execPath))) {
     return /\.[cm]?js$/.test(execPath) ? [process.execPath, execPath] : [execPath];
   }
-  return ['pnpm'];
+  return ["pnpm"];
 }
 
 function run(command, args, { echo = true } = {}) {
-  if (echo) process.stderr.write(`$ ${[command, ...args].join(' ')}\n`);
-  const result = spawnSync(command, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-  const output = `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? `\n${result.error.message}` : ''}`;
+  if (echo) process.stderr.write(`$ ${[command, ...args].join(" ")}\n`);
+  const result = spawnSync(command, args, { cwd: ROOT, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+  const output = `${result.stdout ?? ""}${result.stderr ?? ""}${result.error ? `\n${result.error.message}` : ""}`;
   return { ok: result.status === 0, status: result.status, output };
 }
 
-const lastLines = (text, n) => text.trimEnd().split('\n').slice(-n);
+const lastLines = (text, n) => text.trimEnd().split("\n").slice(-n);
 
 function main(argv) {
   let options;
@@ -229,35 +242,40 @@ function main(argv) {
     return 0;
   }
   const { version, install } = options;
-  const from = pinnedVersion(fs.readFileSync(path.join(ROOT, PIN_FILES[0]), 'utf8'));
+  const from = pinnedVersion(fs.readFileSync(path.join(ROOT, PIN_FILES[0]), "utf8"));
   const before = readGoldens();
 
   for (const file of PIN_FILES) {
     const full = path.join(ROOT, file);
     if (!fs.existsSync(full)) continue;
-    const text = fs.readFileSync(full, 'utf8');
+    const text = fs.readFileSync(full, "utf8");
     if (pinnedVersion(text) !== undefined) fs.writeFileSync(full, setPinnedVersion(text, version));
   }
   if (install) {
     const [pnpm, ...pre] = pnpmCommand();
-    const installed = run(pnpm, [...pre, 'install']);
+    const installed = run(pnpm, [...pre, "install"]);
     if (!installed.ok) {
-      process.stderr.write(`${installed.output}\nworkerd-upgrade: pnpm install failed (exit ${installed.status}); is ${version} published?\n`);
+      process.stderr.write(
+        `${installed.output}\nworkerd-upgrade: pnpm install failed (exit ${installed.status}); is ${version} published?\n`,
+      );
       return 1;
     }
   }
   const bin = path.join(ROOT, WORKERD_BIN);
-  const binaryVersion = run(bin, ['--version'], { echo: false }).output.trim().split('\n')[0];
+  const binaryVersion = run(bin, ["--version"], { echo: false }).output.trim().split("\n")[0];
 
-  const recorded = run(process.execPath, ['conformance/tools/run.mjs', '--record']);
+  const recorded = run(process.execPath, ["conformance/tools/run.mjs", "--record"]);
   const goldens = summariseGoldenChanges(before, readGoldens());
 
   let shared;
   if (!fs.existsSync(path.join(ROOT, SHARED_RUN_ALL))) {
-    shared = { ok: false, summary: `NOT RUN: ${SHARED_RUN_ALL} is missing (clone the shared folder beside the repository)` };
+    shared = {
+      ok: false,
+      summary: `NOT RUN: ${SHARED_RUN_ALL} is missing (clone the shared folder beside the repository)`,
+    };
   } else {
-    const check = run(process.execPath, [SHARED_RUN_ALL, '--workerd', '--check', '--set', 'everything', '--bin', bin]);
-    const summary = check.output.match(/conformance: \d+\/\d+ scenarios match/g)?.at(-1) ?? 'no summary line';
+    const check = run(process.execPath, [SHARED_RUN_ALL, "--workerd", "--check", "--set", "everything", "--bin", bin]);
+    const summary = check.output.match(/conformance: \d+\/\d+ scenarios match/g)?.at(-1) ?? "no summary line";
     shared = { ok: check.ok, summary, failures: failedScenarios(check.output) };
   }
 
@@ -266,19 +284,37 @@ function main(argv) {
     registry = { ok: undefined, summary: `NOT RUN: ${REGISTRY_TEST} is absent` };
   } else {
     const [pnpm, ...pre] = pnpmCommand();
-    const test = run(pnpm, [...pre, 'vitest', 'run', '--project', '@workers-tracing/workers-shim', REGISTRY_TEST.replace('packages/workers-shim/', '')]);
+    const test = run(pnpm, [
+      ...pre,
+      "vitest",
+      "run",
+      "--project",
+      "@workers-tracing/workers-shim",
+      REGISTRY_TEST.replace("packages/workers-shim/", ""),
+    ]);
     registry = test.ok
-      ? { ok: true, summary: 'passed' }
+      ? { ok: true, summary: "passed" }
       : { ok: false, summary: `FAILED (exit ${test.status})`, details: lastLines(test.output, 25) };
   }
 
   const dates = {
     binary: binaryDate(binaryVersion),
-    supported: supportedDate(fs.readFileSync(path.join(ROOT, RESOLVE_TS), 'utf8')),
+    supported: supportedDate(fs.readFileSync(path.join(ROOT, RESOLVE_TS), "utf8")),
   };
   const recordFailures = failedScenarios(recorded.output);
-  const report = { from, to: version, binaryVersion, recordOk: recorded.ok, recordFailures, goldens, shared, registry, dates };
-  if (!recorded.ok && recordFailures.length === 0) process.stderr.write(`${lastLines(recorded.output, 30).join('\n')}\n`);
+  const report = {
+    from,
+    to: version,
+    binaryVersion,
+    recordOk: recorded.ok,
+    recordFailures,
+    goldens,
+    shared,
+    registry,
+    dates,
+  };
+  if (!recorded.ok && recordFailures.length === 0)
+    process.stderr.write(`${lastLines(recorded.output, 30).join("\n")}\n`);
   report.ok = reportOk(report);
   process.stdout.write(`${formatReport(report)}\n`);
   return report.ok ? 0 : 1;

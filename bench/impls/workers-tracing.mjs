@@ -10,7 +10,8 @@ import { tracing } from "@workers-tracing/user-tracing";
 
 export const meta = {
   name: "workers-tracing",
-  description: "@workers-tracing/user-tracing tracing.enterSpan; events to a counting TailSink, one invocation per batch",
+  description:
+    "@workers-tracing/user-tracing tracing.enterSpan; events to a counting TailSink, one invocation per batch",
 };
 
 let events = 0;

@@ -40,7 +40,8 @@ if (parentPort !== null) {
   const results = {};
   for (const name of names) {
     const entry = FLOOR_OPS[name];
-    if (entry === undefined) throw new Error(`floor-worker: unknown op "${name}"; expected one of ${Object.keys(FLOOR_OPS).join(", ")}`);
+    if (entry === undefined)
+      throw new Error(`floor-worker: unknown op "${name}"; expected one of ${Object.keys(FLOOR_OPS).join(", ")}`);
     const [fn, isAsync, expected] = entry;
     const probe = fn();
     const value = isAsync ? await probe : probe;

@@ -90,7 +90,9 @@ function phase({ url, connections, durationS, timeoutS, start }) {
               const expected = expectedBody(n);
               if (body !== expected) {
                 checks.body++;
-                note(`GET /item/${n}: body ${JSON.stringify(String(body).slice(0, 80))}, expected ${JSON.stringify(expected)}`);
+                note(
+                  `GET /item/${n}: body ${JSON.stringify(String(body).slice(0, 80))}, expected ${JSON.stringify(expected)}`,
+                );
                 return;
               }
               ok++;
@@ -118,7 +120,19 @@ function phase({ url, connections, durationS, timeoutS, start }) {
         }
         const unanswered = Math.max(0, sent - responses - result.errors);
         if (unanswered > 0) note(`${unanswered} request(s) cut off without a response`);
-        resolve({ sent, responses, ok, inWindow, latencies, checks, errors: result.errors, timeouts: result.timeouts, unanswered, examples, next });
+        resolve({
+          sent,
+          responses,
+          ok,
+          inWindow,
+          latencies,
+          checks,
+          errors: result.errors,
+          timeouts: result.timeouts,
+          unanswered,
+          examples,
+          next,
+        });
       },
     );
     instance.on("reqError", (error) => note(`request error: ${error.message}`));
@@ -136,7 +150,9 @@ function phase({ url, connections, durationS, timeoutS, start }) {
 export async function runLoad({ url, connections = 32, durationS = 5, warmupS = 1, timeoutS = 10, start = 0 }) {
   const target = new URL(url);
   if (target.protocol !== "http:" || !LOOPBACK.has(target.hostname)) {
-    throw new Error(`load: --url expects an http:// URL on the loopback interface (127.0.0.1, localhost, [::1]), received ${JSON.stringify(url)}`);
+    throw new Error(
+      `load: --url expects an http:// URL on the loopback interface (127.0.0.1, localhost, [::1]), received ${JSON.stringify(url)}`,
+    );
   }
   const base = { url: target.origin, connections, timeoutS };
   const phases = [];
@@ -197,20 +213,28 @@ function parseArgs(argv) {
         options.url = value;
         break;
       case "connections":
-        if (!Number.isInteger(number) || number < 1 || number > 1024) throw new Error(`--connections expects an integer from 1 to 1024, received ${JSON.stringify(value)}`);
+        if (!Number.isInteger(number) || number < 1 || number > 1024)
+          throw new Error(`--connections expects an integer from 1 to 1024, received ${JSON.stringify(value)}`);
         options.connections = number;
         break;
       case "start":
-        if (!Number.isSafeInteger(number) || number < 0) throw new Error(`--start expects a non-negative integer, received ${JSON.stringify(value)}`);
+        if (!Number.isSafeInteger(number) || number < 0)
+          throw new Error(`--start expects a non-negative integer, received ${JSON.stringify(value)}`);
         options.start = number;
         break;
       case "duration":
       case "timeout":
-        if (!Number.isInteger(number) || number < 1 || number > 3600) throw new Error(`--${name} expects a whole number of seconds from 1 to 3600, received ${JSON.stringify(value)}`);
+        if (!Number.isInteger(number) || number < 1 || number > 3600)
+          throw new Error(
+            `--${name} expects a whole number of seconds from 1 to 3600, received ${JSON.stringify(value)}`,
+          );
         options[`${name}S`] = number;
         break;
       case "warmup":
-        if (!Number.isInteger(number) || number < 0 || number > 3600) throw new Error(`--warmup expects a whole number of seconds from 0 to 3600, received ${JSON.stringify(value)}`);
+        if (!Number.isInteger(number) || number < 0 || number > 3600)
+          throw new Error(
+            `--warmup expects a whole number of seconds from 0 to 3600, received ${JSON.stringify(value)}`,
+          );
         options.warmupS = number;
         break;
       default:

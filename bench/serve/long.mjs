@@ -37,28 +37,44 @@ async function settled(url, requests) {
 }
 
 async function reliability(options) {
-  const server = await startShim(FIXTURE, { nodeArgs: ["--expose-gc"], label: "workers-shim serve (load-test fixture)" });
+  const server = await startShim(FIXTURE, {
+    nodeArgs: ["--expose-gc"],
+    label: "workers-shim serve (load-test fixture)",
+  });
   const problems = [];
   try {
     const warm = await runLoadProcess(server.url, { connections: options.connections, duration: WARMUP_S, warmup: 0 });
     const baseline = await settled(server.url, warm.sent);
-    const round = await runLoadProcess(server.url, { connections: options.connections, duration: options.duration, warmup: 0, start: warm.next });
+    const round = await runLoadProcess(server.url, {
+      connections: options.connections,
+      duration: options.duration,
+      warmup: 0,
+      start: warm.next,
+    });
     const total = warm.sent + round.sent;
     const after = await settled(server.url, total);
-    for (const [name, r] of [["warm-up", warm], ["load", round]]) {
-      if (r.failed > 0 || r.ok !== r.sent) problems.push(`${name} round: ${r.failed} of ${r.sent} requests failed: ${r.examples.join("; ")}`);
+    for (const [name, r] of [
+      ["warm-up", warm],
+      ["load", round],
+    ]) {
+      if (r.failed > 0 || r.ok !== r.sent)
+        problems.push(`${name} round: ${r.failed} of ${r.sent} requests failed: ${r.examples.join("; ")}`);
     }
     if (after.problems > 0) problems.push(`${after.problems} stream problem(s): ${after.examples.join("; ")}`);
     if (after.open !== 0) problems.push(`${after.open} invocation(s) without outcome`);
     for (const role of ["main", "backend"]) {
       if (after.started[role] !== total || after.complete[role] !== total) {
-        problems.push(`${role}: ${after.started[role]} invocations started, ${after.complete[role]} complete, for ${total} requests`);
+        problems.push(
+          `${role}: ${after.started[role]} invocations started, ${after.complete[role]} complete, for ${total} requests`,
+        );
       }
     }
     const heapGrowth = after.memory.heapUsed - baseline.memory.heapUsed;
     const rssGrowth = after.memory.rss - baseline.memory.rss;
-    if (heapGrowth >= MAX_HEAP_GROWTH) problems.push(`the heap grew by ${fmt(heapGrowth / MB, 1)} MB (bound ${MAX_HEAP_GROWTH / MB} MB)`);
-    if (rssGrowth >= MAX_RSS_GROWTH) problems.push(`the RSS grew by ${fmt(rssGrowth / MB, 1)} MB (bound ${MAX_RSS_GROWTH / MB} MB)`);
+    if (heapGrowth >= MAX_HEAP_GROWTH)
+      problems.push(`the heap grew by ${fmt(heapGrowth / MB, 1)} MB (bound ${MAX_HEAP_GROWTH / MB} MB)`);
+    if (rssGrowth >= MAX_RSS_GROWTH)
+      problems.push(`the RSS grew by ${fmt(rssGrowth / MB, 1)} MB (bound ${MAX_RSS_GROWTH / MB} MB)`);
     return { warm, round, baseline, after, total, heapGrowth, rssGrowth, problems };
   } finally {
     const stopped = await server.stop();
@@ -70,7 +86,9 @@ async function reliability(options) {
 
 export async function runLong(options) {
   const configs = CONFIGS.filter((c) => c.runtime === "shim");
-  process.stderr.write(`bench:serve --long: ${options.connections} connections, ${options.warmup} s warm-up + ${options.duration} s per configuration\n`);
+  process.stderr.write(
+    `bench:serve --long: ${options.connections} connections, ${options.warmup} s warm-up + ${options.duration} s per configuration\n`,
+  );
   const results = [];
   for (const config of configs) {
     process.stderr.write(`  ${config.name} …`);
@@ -83,9 +101,21 @@ export async function runLong(options) {
 
   const rows = [["configuration", "req/s", "p50 ms", "p99 ms", "server CPU ms/req"]];
   for (const [config, r] of results) {
-    rows.push([config.name, fmt(r.rps), fmt(r.latencyMs.p50, 2), fmt(r.latencyMs.p99, 2), fmt(r.serverCpuS === undefined ? NaN : (r.serverCpuS * 1000) / r.requests, 3)]);
+    rows.push([
+      config.name,
+      fmt(r.rps),
+      fmt(r.latencyMs.p50, 2),
+      fmt(r.latencyMs.p99, 2),
+      fmt(r.serverCpuS === undefined ? NaN : (r.serverCpuS * 1000) / r.requests, 3),
+    ]);
   }
-  rows.push(["load-test fixture (traced)", fmt(checked.round.rps), fmt(checked.round.latencyMs.p50, 2), fmt(checked.round.latencyMs.p99, 2), ""]);
+  rows.push([
+    "load-test fixture (traced)",
+    fmt(checked.round.rps),
+    fmt(checked.round.latencyMs.p50, 2),
+    fmt(checked.round.latencyMs.p99, 2),
+    "",
+  ]);
   process.stdout.write(`\n${table(rows)}\n\n`);
   const [untraced, traced] = results.map(([, r]) => r);
   process.stdout.write(`tracing on ÷ off (req/s): ${fmt(traced.rps / untraced.rps, 2)}\n`);

@@ -40,7 +40,15 @@ function fail(message) {
 }
 
 function parseArgs(argv) {
-  const options = { connections: undefined, duration: undefined, warmup: 1, rounds: 1, only: undefined, long: false, json: undefined };
+  const options = {
+    connections: undefined,
+    duration: undefined,
+    warmup: 1,
+    rounds: 1,
+    only: undefined,
+    long: false,
+    json: undefined,
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--") continue;
@@ -59,7 +67,8 @@ function parseArgs(argv) {
     if (value === undefined) fail(`--${name} expects a value, received nothing`);
     const number = Number(value);
     const integer = (min, max, what) => {
-      if (!Number.isInteger(number) || number < min || number > max) fail(`--${name} expects ${what} from ${min} to ${max}, received ${JSON.stringify(value)}`);
+      if (!Number.isInteger(number) || number < min || number > max)
+        fail(`--${name} expects ${what} from ${min} to ${max}, received ${JSON.stringify(value)}`);
       return number;
     };
     switch (name) {
@@ -76,10 +85,15 @@ function parseArgs(argv) {
         options.rounds = integer(1, 20, "an integer");
         break;
       case "only": {
-        const names = value.split(",").map((s) => s.trim()).filter(Boolean);
+        const names = value
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean);
         const unknown = names.filter((n) => !CONFIGS.some((c) => c.name === n));
         if (names.length === 0 || unknown.length > 0) {
-          fail(`--only expects a comma-separated list of ${CONFIGS.map((c) => c.name).join(", ")}, received ${JSON.stringify(value)}`);
+          fail(
+            `--only expects a comma-separated list of ${CONFIGS.map((c) => c.name).join(", ")}, received ${JSON.stringify(value)}`,
+          );
         }
         options.only = names;
         break;
@@ -99,7 +113,19 @@ function parseArgs(argv) {
 /** Runs load.mjs in a child process; resolves its JSON result. */
 export function runLoadProcess(url, { connections, duration, warmup, start = 0 }) {
   return new Promise((resolve, reject) => {
-    const args = [LOAD, "--url", url, "--connections", String(connections), "--duration", String(duration), "--warmup", String(warmup), "--start", String(start)];
+    const args = [
+      LOAD,
+      "--url",
+      url,
+      "--connections",
+      String(connections),
+      "--duration",
+      String(duration),
+      "--warmup",
+      String(warmup),
+      "--start",
+      String(start),
+    ];
     const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
@@ -142,12 +168,22 @@ export async function measure(config, options) {
   try {
     let start = 0;
     if (options.warmup > 0) {
-      const warm = await runLoadProcess(server.url, { connections: options.connections, duration: options.warmup, warmup: 0 });
-      if (warm.failed > 0) throw new Error(`${config.name}: ${warm.failed} failed requests in the warm-up: ${warm.examples.join("; ")}`);
+      const warm = await runLoadProcess(server.url, {
+        connections: options.connections,
+        duration: options.warmup,
+        warmup: 0,
+      });
+      if (warm.failed > 0)
+        throw new Error(`${config.name}: ${warm.failed} failed requests in the warm-up: ${warm.examples.join("; ")}`);
       start = warm.next;
     }
     const cpuBefore = cpuSeconds(server.pid);
-    const load = await runLoadProcess(server.url, { connections: options.connections, duration: options.duration, warmup: 0, start });
+    const load = await runLoadProcess(server.url, {
+      connections: options.connections,
+      duration: options.duration,
+      warmup: 0,
+      start,
+    });
     const cpuAfter = cpuSeconds(server.pid);
     if (load.failed > 0) throw new Error(`${config.name}: ${load.failed} failed requests: ${load.examples.join("; ")}`);
     const cpu = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
@@ -155,7 +191,9 @@ export async function measure(config, options) {
   } finally {
     const stopped = await server.stop();
     if (stopped.code !== 0 && stopped.signal !== "SIGTERM" && config.runtime === "shim") {
-      process.stderr.write(`${config.name}: the server exited with ${stopped.code ?? stopped.signal}: ${stopped.stderr.trim().split("\n").slice(-3).join(" | ")}\n`);
+      process.stderr.write(
+        `${config.name}: the server exited with ${stopped.code ?? stopped.signal}: ${stopped.stderr.trim().split("\n").slice(-3).join(" | ")}\n`,
+      );
     }
   }
 }
@@ -167,12 +205,20 @@ export const median = (values) => {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
-export const fmt = (value, digits = 0) => (value === undefined || Number.isNaN(value) ? "–" : value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits }));
+export const fmt = (value, digits = 0) =>
+  value === undefined || Number.isNaN(value)
+    ? "–"
+    : value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 export function table(rows) {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
-  const line = (r) => `| ${r.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join(" | ")} |`;
-  return [line(rows[0]), `|${widths.map((w, i) => (i === 0 ? ` ${"-".repeat(w)} ` : ` ${"-".repeat(w - 1)}: `)).join("|")}|`, ...rows.slice(1).map(line)].join("\n");
+  const line = (r) =>
+    `| ${r.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join(" | ")} |`;
+  return [
+    line(rows[0]),
+    `|${widths.map((w, i) => (i === 0 ? ` ${"-".repeat(w)} ` : ` ${"-".repeat(w - 1)}: `)).join("|")}|`,
+    ...rows.slice(1).map(line),
+  ].join("\n");
 }
 
 async function main() {
@@ -197,7 +243,9 @@ async function main() {
     }
   }
 
-  const rows = [["configuration", "req/s", "p50 ms", "p99 ms", "server CPU ms/req", "tail events/session", "rounds (req/s)"]];
+  const rows = [
+    ["configuration", "req/s", "p50 ms", "p99 ms", "server CPU ms/req", "tail events/session", "rounds (req/s)"],
+  ];
   for (const config of configs) {
     const runs = results.get(config.name);
     const tail = runs.at(-1).tail;
@@ -222,7 +270,9 @@ async function main() {
     const ratio = median(num.map((r, i) => r.rps / den[i].rps));
     const pass = ratio >= target.min;
     checks.push({ target: target.name, ratio, min: target.min, pass });
-    process.stdout.write(`${pass ? "PASS" : "MISS"}  ${target.name}: ${fmt(ratio, 2)} (target ≥ ${fmt(target.min, 2)})\n`);
+    process.stdout.write(
+      `${pass ? "PASS" : "MISS"}  ${target.name}: ${fmt(ratio, 2)} (target ≥ ${fmt(target.min, 2)})\n`,
+    );
   }
   // For information: what tracing costs in server CPU per request, which moves less than req/s on
   // a busy machine.
@@ -230,9 +280,11 @@ async function main() {
     const traced = results.get(`${runtime}-traced`);
     const untraced = results.get(`${runtime}-untraced`);
     if (traced === undefined || untraced === undefined) continue;
-    const perRequest = (runs) => median(runs.map((r) => (r.serverCpuS === undefined ? undefined : r.serverCpuS / r.requests)));
+    const perRequest = (runs) =>
+      median(runs.map((r) => (r.serverCpuS === undefined ? undefined : r.serverCpuS / r.requests)));
     const ratio = perRequest(traced) / perRequest(untraced);
-    if (!Number.isNaN(ratio)) process.stdout.write(`info  ${runtime}: server CPU per request, traced ÷ untraced: ${fmt(ratio, 2)}\n`);
+    if (!Number.isNaN(ratio))
+      process.stdout.write(`info  ${runtime}: server CPU per request, traced ÷ untraced: ${fmt(ratio, 2)}\n`);
   }
   for (const config of configs) {
     if (config.traced && results.get(config.name).some((r) => r.tail === undefined)) {
@@ -240,7 +292,10 @@ async function main() {
     }
   }
   if (options.json !== undefined) {
-    fs.writeFileSync(options.json, `${JSON.stringify({ options, results: Object.fromEntries(results), checks }, null, 2)}\n`);
+    fs.writeFileSync(
+      options.json,
+      `${JSON.stringify({ options, results: Object.fromEntries(results), checks }, null, 2)}\n`,
+    );
   }
   // A MISS is a finding, not a failure: the exit status only reports broken runs.
   process.exitCode = 0;

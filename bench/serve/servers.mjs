@@ -37,7 +37,9 @@ export async function workerdBinary() {
     if (typeof binary !== "string") throw new Error("its default export is not a path");
     return binary;
   } catch (error) {
-    throw new Error(`cannot find the workerd binary (${error.message.split("\n")[0]}); run "npx -y pnpm@10.34.8 install" or set WORKERD_BIN`);
+    throw new Error(
+      `cannot find the workerd binary (${error.message.split("\n")[0]}); run "npx -y pnpm@10.34.8 install" or set WORKERD_BIN`,
+    );
   }
 }
 
@@ -108,13 +110,26 @@ async function launch(label, command, args, { cwd, env, ready, cleanup = () => {
   for (;;) {
     if (state.exited !== null) {
       cleanup();
-      throw new Error(`${label} exited (${state.exited.code ?? state.exited.signal}) before it was ready: ${state.stderr.trim().split("\n").slice(-3).join(" | ")}`);
+      throw new Error(
+        `${label} exited (${state.exited.code ?? state.exited.signal}) before it was ready: ${state.stderr.trim().split("\n").slice(-3).join(" | ")}`,
+      );
     }
     const port = await ready(state);
-    if (port !== undefined) return { label, pid: child.pid, port, url: `http://127.0.0.1:${port}`, stdout: () => state.stdout, stderr: () => state.stderr, stop };
+    if (port !== undefined)
+      return {
+        label,
+        pid: child.pid,
+        port,
+        url: `http://127.0.0.1:${port}`,
+        stdout: () => state.stdout,
+        stderr: () => state.stderr,
+        stop,
+      };
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`${label} was not ready within ${START_TIMEOUT_MS / 1000} s: ${state.stderr.trim().split("\n").slice(-3).join(" | ")}`);
+      throw new Error(
+        `${label} was not ready within ${START_TIMEOUT_MS / 1000} s: ${state.stderr.trim().split("\n").slice(-3).join(" | ")}`,
+      );
     }
     await sleep(20);
   }
@@ -123,14 +138,19 @@ async function launch(label, command, args, { cwd, env, ready, cleanup = () => {
 /** `node [nodeArgs] workers-shim serve --experimental <config> --port 0 [extraArgs]`. */
 export function startShim(configPath, { nodeArgs = [], extraArgs = [], label = "workers-shim serve" } = {}) {
   if (!fs.existsSync(SHIM_CLI)) throw new Error(`${SHIM_CLI} is missing: build first (npx -y pnpm@10.34.8 build)`);
-  return launch(label, process.execPath, [...nodeArgs, SHIM_CLI, "serve", "--experimental", configPath, "--port", "0", ...extraArgs], {
-    cwd: REPO,
-    env: { NO_COLOR: "1" },
-    ready: async (state) => {
-      const match = LISTENING.exec(state.stderr);
-      return match === null ? undefined : Number(match[1]);
+  return launch(
+    label,
+    process.execPath,
+    [...nodeArgs, SHIM_CLI, "serve", "--experimental", configPath, "--port", "0", ...extraArgs],
+    {
+      cwd: REPO,
+      env: { NO_COLOR: "1" },
+      ready: async (state) => {
+        const match = LISTENING.exec(state.stderr);
+        return match === null ? undefined : Number(match[1]);
+      },
     },
-  });
+  );
 }
 
 let sharedTools;
@@ -138,13 +158,19 @@ let sharedTools;
 async function loadTools() {
   if (sharedTools !== undefined) return sharedTools;
   if (!fs.existsSync(path.join(SHARED_TOOLS, "to-capnp.mjs"))) {
-    throw new Error(`the shared conformance tools are missing: expected ${path.join(SHARED_TOOLS, "to-capnp.mjs")} (the "shared" folder beside the repo)`);
+    throw new Error(
+      `the shared conformance tools are missing: expected ${path.join(SHARED_TOOLS, "to-capnp.mjs")} (the "shared" folder beside the repo)`,
+    );
   }
   const [toCapnp, serveWorkerd] = await Promise.all([
     import(pathToFileURL(path.join(SHARED_TOOLS, "to-capnp.mjs")).href),
     import(pathToFileURL(SERVE_WORKERD).href),
   ]);
-  sharedTools = { loadConfig: toCapnp.loadConfig, configToCapnp: toCapnp.configToCapnp, serveCapnp: serveWorkerd.serveCapnp };
+  sharedTools = {
+    loadConfig: toCapnp.loadConfig,
+    configToCapnp: toCapnp.configToCapnp,
+    serveCapnp: serveWorkerd.serveCapnp,
+  };
   return sharedTools;
 }
 
@@ -158,7 +184,10 @@ export async function startWorkerd(configPath, { label = "workerd serve" } = {})
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-serve-workerd-"));
-    fs.writeFileSync(path.join(dir, "config.capnp"), tools.serveCapnp(tools.configToCapnp, config, { scenarioDir, capnpDir: dir, port }));
+    fs.writeFileSync(
+      path.join(dir, "config.capnp"),
+      tools.serveCapnp(tools.configToCapnp, config, { scenarioDir, capnpDir: dir, port }),
+    );
     try {
       return await launch(label, binary, ["serve", "--experimental", "config.capnp"], {
         cwd: dir,

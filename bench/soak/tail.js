@@ -6,10 +6,10 @@ const counts = { events: 0, outcomes: 0 };
 export default {
   tailStream(onset) {
     counts.events++;
-    const object = onset.event.executionModel === 'durableObject';
+    const object = onset.event.executionModel === "durableObject";
     return (event) => {
       counts.events++;
-      if (object && event.event.type === 'outcome') counts.outcomes++;
+      if (object && event.event.type === "outcome") counts.outcomes++;
     };
   },
 

@@ -6,8 +6,13 @@ const revoked = () => {
   return proxy;
 };
 const trap = () => {
-  const error = new Error('x');
-  for (const key of ['name', 'message', 'stack']) Object.defineProperty(error, key, { get() { throw revoked(); } });
+  const error = new Error("x");
+  for (const key of ["name", "message", "stack"])
+    Object.defineProperty(error, key, {
+      get() {
+        throw revoked();
+      },
+    });
   return error;
 };
 let n = 0;
@@ -16,7 +21,7 @@ export default {
     n++;
     if (n % 3 === 0) throw trap();
     return async (event) => {
-      if (event.event.type === 'spanClose') throw n % 3 === 1 ? revoked() : 'x'.repeat(1000000);
+      if (event.event.type === "spanClose") throw n % 3 === 1 ? revoked() : "x".repeat(1000000);
     };
   },
 };

@@ -2,7 +2,7 @@
 export default {
   tailStream() {
     return (event) => {
-      if (event.event.type === 'spanOpen') for (;;);
+      if (event.event.type === "spanOpen") for (;;);
     };
   },
 };

@@ -43,19 +43,19 @@
 // last, `conformance: <n>/<total> scenarios match`. Exit status 0 only when every selected
 // scenario matches; 2 on usage errors or when the shared tools are missing.
 
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { spawn, execFileSync } from 'node:child_process';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { freePort, isServeScenario, maskClientPorts, readHttpPlan, runServe } from './serve.mjs';
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { spawn, execFileSync } from "node:child_process";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { freePort, isServeScenario, maskClientPorts, readHttpPlan, runServe } from "./serve.mjs";
 
 const TOOLS_DIR = path.dirname(fileURLToPath(import.meta.url));
-const SUITE_DIR = path.resolve(TOOLS_DIR, '..');
-const SCENARIOS_DIR = path.join(SUITE_DIR, 'scenarios');
-const GOLDENS_DIR = path.join(SUITE_DIR, 'goldens');
-const REPO_DIR = path.resolve(SUITE_DIR, '..');
-const SHARED_TOOLS_DIR = path.resolve(REPO_DIR, '..', 'shared', 'conformance', 'tools');
+const SUITE_DIR = path.resolve(TOOLS_DIR, "..");
+const SCENARIOS_DIR = path.join(SUITE_DIR, "scenarios");
+const GOLDENS_DIR = path.join(SUITE_DIR, "goldens");
+const REPO_DIR = path.resolve(SUITE_DIR, "..");
+const SHARED_TOOLS_DIR = path.resolve(REPO_DIR, "..", "shared", "conformance", "tools");
 
 const USAGE =
   "usage: node conformance/tools/run.mjs (--record | --check | --candidate '<cmd> {config}' [--candidate-serve '<cmd> {config} --port {port}']) [--only a,b] [--jobs N] [--repeat N] [--timeout-ms N] [--bin workerd] [--save dir] [--quiet]";
@@ -64,7 +64,8 @@ class UsageError extends Error {}
 
 function positiveInteger(flag, raw) {
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} expects a positive integer, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`${flag} expects a positive integer, got ${JSON.stringify(raw)}`);
   return n;
 }
 
@@ -84,7 +85,9 @@ export function parseArgs(argv) {
   };
   const setMode = (mode, flag = `--${mode}`) => {
     if (options.mode && options.mode !== mode)
-      throw new UsageError(`${flag} cannot be combined with --${options.mode}; choose one of --record, --check, --candidate`);
+      throw new UsageError(
+        `${flag} cannot be combined with --${options.mode}; choose one of --record, --check, --candidate`,
+      );
     options.mode = mode;
   };
   for (let i = 0; i < argv.length; i++) {
@@ -94,63 +97,65 @@ export function parseArgs(argv) {
       return argv[++i];
     };
     switch (arg) {
-      case '--record':
-        setMode('record');
+      case "--record":
+        setMode("record");
         break;
-      case '--check':
-        setMode('check');
+      case "--check":
+        setMode("check");
         break;
-      case '--candidate':
-        setMode('candidate');
+      case "--candidate":
+        setMode("candidate");
         options.candidate = value();
-        if (!options.candidate.trim()) throw new UsageError('--candidate expects a command, got an empty string');
+        if (!options.candidate.trim()) throw new UsageError("--candidate expects a command, got an empty string");
         break;
-      case '--candidate-serve':
-        setMode('candidate', arg);
+      case "--candidate-serve":
+        setMode("candidate", arg);
         options.candidateServe = value();
-        if (!options.candidateServe.includes('{port}'))
-          throw new UsageError(`--candidate-serve expects a command with a {port} placeholder, got ${JSON.stringify(options.candidateServe)}`);
+        if (!options.candidateServe.includes("{port}"))
+          throw new UsageError(
+            `--candidate-serve expects a command with a {port} placeholder, got ${JSON.stringify(options.candidateServe)}`,
+          );
         break;
-      case '--only':
+      case "--only":
         options.only = value()
-          .split(',')
+          .split(",")
           .map((s) => s.trim())
           .filter(Boolean);
-        if (!options.only.length) throw new UsageError('--only expects a comma-separated list of scenario names');
+        if (!options.only.length) throw new UsageError("--only expects a comma-separated list of scenario names");
         break;
-      case '--jobs':
+      case "--jobs":
         options.jobs = positiveInteger(arg, value());
         break;
-      case '--repeat':
+      case "--repeat":
         options.repeat = positiveInteger(arg, value());
         break;
-      case '--timeout-ms':
+      case "--timeout-ms":
         options.timeoutMs = positiveInteger(arg, value());
         break;
-      case '--bin':
+      case "--bin":
         options.bin = value();
         break;
-      case '--save':
+      case "--save":
         options.save = path.resolve(value());
         break;
-      case '--quiet':
+      case "--quiet":
         options.quiet = true;
         break;
       default:
         throw new UsageError(`unknown argument ${JSON.stringify(arg)}`);
     }
   }
-  if (!options.mode) throw new UsageError('one of --record, --check or --candidate <command> is required');
+  if (!options.mode) throw new UsageError("one of --record, --check or --candidate <command> is required");
   return options;
 }
 
 /** Imports the shared conformance tools this runner is built on. */
 async function loadSharedTools() {
-  const required = ['run-workerd.mjs', 'normalize.mjs', 'compare.mjs', 'to-capnp.mjs'];
+  const required = ["run-workerd.mjs", "normalize.mjs", "compare.mjs", "to-capnp.mjs"];
   const missing = required.filter((f) => !fs.existsSync(path.join(SHARED_TOOLS_DIR, f)));
   if (missing.length) {
     throw new UsageError(
-      `shared conformance tools not found: expected ${missing.join(', ')} in ${SHARED_TOOLS_DIR} (the "shared" folder must sit beside the repo)`
+      `shared conformance tools not found: expected ${missing.join(", ")} in ${SHARED_TOOLS_DIR} (the "shared" folder must sit beside the repo)`,
     );
   }
   const load = (f) => import(pathToFileURL(path.join(SHARED_TOOLS_DIR, f)).href);
@@ -173,7 +178,10 @@ async function loadSharedTools() {
 export function listScenarios() {
   return fs
     .readdirSync(SCENARIOS_DIR, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && !d.name.startsWith('_') && fs.existsSync(path.join(SCENARIOS_DIR, d.name, 'config.json')))
+    .filter(
+      (d) =>
+        d.isDirectory() && !d.name.startsWith("_") && fs.existsSync(path.join(SCENARIOS_DIR, d.name, "config.json")),
+    )
     .map((d) => d.name)
     .sort();
 }
@@ -183,7 +191,9 @@ function selectScenarios(only) {
   if (!only) return all;
   const unknown = only.filter((n) => !all.includes(n));
   if (unknown.length)
-    throw new UsageError(`--only: unknown scenario ${unknown.map((n) => JSON.stringify(n)).join(', ')} (known: ${all.join(', ')})`);
+    throw new UsageError(
+      `--only: unknown scenario ${unknown.map((n) => JSON.stringify(n)).join(", ")} (known: ${all.join(", ")})`,
+    );
   return all.filter((n) => only.includes(n));
 }
 
@@ -200,7 +210,7 @@ async function mapConcurrently(items, jobs, fn) {
   return results;
 }
 
-const indent = (text, prefix = '    ') => text.replace(/^/gm, prefix);
+const indent = (text, prefix = "    ") => text.replace(/^/gm, prefix);
 
 // ---------------------------------------------------------------------------------------------
 // Dropped events (spec §4.7)
@@ -218,7 +228,7 @@ const indent = (text, prefix = '    ') => text.replace(/^/gm, prefix);
 export function accountDroppedEvents(events) {
   const byInvocation = new Map();
   for (const e of events) {
-    if (!e || typeof e !== 'object' || typeof e.invocationId !== 'string') continue;
+    if (!e || typeof e !== "object" || typeof e.invocationId !== "string") continue;
     if (!byInvocation.has(e.invocationId)) byInvocation.set(e.invocationId, []);
     byInvocation.get(e.invocationId).push(e);
   }
@@ -226,7 +236,9 @@ export function accountDroppedEvents(events) {
   const problems = [];
   let withDrops = 0;
   for (const list of byInvocation.values()) {
-    const diagnostics = list.filter((e) => e.event?.type === 'streamDiagnostic' && e.event.diagnostic?.diagnosticsType === 'droppedEvents');
+    const diagnostics = list.filter(
+      (e) => e.event?.type === "streamDiagnostic" && e.event.diagnostic?.diagnosticsType === "droppedEvents",
+    );
     if (!diagnostics.length) continue;
     // Raw ids differ from run to run; the problems name the invocation by its place instead.
     const where = `invocation #${++withDrops} with dropped events (in output order)`;
@@ -235,17 +247,19 @@ export function accountDroppedEvents(events) {
     if (diagnostics.length > 1) found.push(`${diagnostics.length} droppedEvents diagnostics, expected one`);
     const diagnostic = diagnostics[0];
     if (sorted.some((e, i) => !Number.isInteger(e.sequence) || (i > 0 && e.sequence === sorted[i - 1].sequence)))
-      found.push('sequence numbers are not distinct integers');
+      found.push("sequence numbers are not distinct integers");
     if (sorted[0]?.sequence !== 0) found.push(`first sequence number is ${sorted[0]?.sequence}, expected 0`);
     const last = sorted[sorted.length - 1];
     const beforeLast = sorted[sorted.length - 2];
-    if (last?.event?.type !== 'outcome' || beforeLast !== diagnostic)
-      found.push('the droppedEvents diagnostic is not immediately followed by the outcome, as the last two events');
+    if (last?.event?.type !== "outcome" || beforeLast !== diagnostic)
+      found.push("the droppedEvents diagnostic is not immediately followed by the outcome, as the last two events");
     else if (last.sequence !== diagnostic.sequence + 1)
       found.push(`outcome has sequence ${last.sequence}, expected ${diagnostic.sequence + 1} (the diagnostic's + 1)`);
     const missing = diagnostic.sequence - sorted.indexOf(diagnostic);
     if (missing !== diagnostic.event.diagnostic.count)
-      found.push(`${missing} sequence number(s) missing before the diagnostic, but it counts ${JSON.stringify(diagnostic.event.diagnostic.count)} dropped`);
+      found.push(
+        `${missing} sequence number(s) missing before the diagnostic, but it counts ${JSON.stringify(diagnostic.event.diagnostic.count)} dropped`,
+      );
     if (found.length) {
       problems.push(...found.map((f) => `${where}: ${f}`));
       continue;
@@ -274,23 +288,25 @@ function normalizeEvents(tools, raw, { scenario, parseErrors }) {
 function resolveWorkerd(tools, explicit) {
   if (explicit) return explicit;
   if (process.env.WORKERD_BIN) return process.env.WORKERD_BIN;
-  const own = path.join(SUITE_DIR, 'node_modules', '.bin', 'workerd');
+  const own = path.join(SUITE_DIR, "node_modules", ".bin", "workerd");
   if (fs.existsSync(own)) return own;
   return tools.findWorkerd();
 }
 
 function workerdVersion(binary) {
   try {
-    return execFileSync(binary, ['--version'], { encoding: 'utf8', timeout: 10000 }).trim();
+    return execFileSync(binary, ["--version"], { encoding: "utf8", timeout: 10000 }).trim();
   } catch (e) {
-    throw new UsageError(`cannot run workerd (${binary} --version failed: ${e.message.split('\n')[0]}); install it with 'npx -y pnpm@10.34.8 install' in the repo, or pass --bin`);
+    throw new UsageError(
+      `cannot run workerd (${binary} --version failed: ${e.message.split("\n")[0]}); install it with 'npx -y pnpm@10.34.8 install' in the repo, or pass --bin`,
+    );
   }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Serve scenarios (http.json)
 
-const SERVE_WORKERD = path.join(TOOLS_DIR, 'serve-workerd.mjs');
+const SERVE_WORKERD = path.join(TOOLS_DIR, "serve-workerd.mjs");
 
 // Placeholder values go into a /bin/sh command line: quote them unless they are plain.
 const quoteForShell = (s) => (/^[\w./@%+=:,-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`);
@@ -320,26 +336,29 @@ async function runWorkerdOwn(tools, scenarioDir, { timeoutMs, bin }) {
   const { config } = tools.loadConfig(scenarioDir);
   if (selfTailingServices(config).length === 0) return tools.runWorkerd(scenarioDir, { timeoutMs, bin });
   const problems = ownScenarioProblems(tools, config);
-  if (problems.length) throw new Error(`${path.basename(scenarioDir)}: ${problems.join('; ')}`);
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'conformance-'));
-  const capnpPath = path.join(tmp, 'config.capnp');
+  if (problems.length) throw new Error(`${path.basename(scenarioDir)}: ${problems.join("; ")}`);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "conformance-"));
+  const capnpPath = path.join(tmp, "config.capnp");
   fs.writeFileSync(capnpPath, tools.configToCapnp(config, { scenarioDir, capnpDir: tmp }));
   const result = await new Promise((resolve) => {
-    const child = spawn(tools.findWorkerd(bin), ['test', '--experimental', capnpPath], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
+    const child = spawn(tools.findWorkerd(bin), ["test", "--experimental", capnpPath], {
+      cwd: tmp,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
     let timedOut = false;
-    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    child.stdout.setEncoding("utf8").on("data", (d) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d) => (stderr += d));
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill('SIGKILL');
+      child.kill("SIGKILL");
     }, timeoutMs);
-    child.on('error', (err) => {
+    child.on("error", (err) => {
       clearTimeout(timer);
       resolve({ stdout, stderr: `${stderr}\nspawn error: ${err.message}`, code: 127, signal: null, timedOut });
     });
-    child.on('close', (code, signal) => {
+    child.on("close", (code, signal) => {
       clearTimeout(timer);
       resolve({ stdout, stderr, code, signal, timedOut });
     });
@@ -354,9 +373,9 @@ async function runWorkerdOwn(tools, scenarioDir, { timeoutMs, bin }) {
 function fillCommand(template, name) {
   const dir = path.join(SCENARIOS_DIR, name);
   return template
-    .replaceAll('{config}', quoteForShell(path.join(dir, 'config.json')))
-    .replaceAll('{dir}', quoteForShell(dir))
-    .replaceAll('{name}', quoteForShell(name));
+    .replaceAll("{config}", quoteForShell(path.join(dir, "config.json")))
+    .replaceAll("{dir}", quoteForShell(dir))
+    .replaceAll("{name}", quoteForShell(name));
 }
 
 /** A serve scenario's requests, after checking its config.json and http.json (throws Error). */
@@ -364,7 +383,7 @@ function loadServeScenario(tools, name) {
   const dir = path.join(SCENARIOS_DIR, name);
   const { config } = tools.loadConfig(dir);
   const problems = tools.scenarioProblems(config);
-  if (problems.length) throw new Error(`${name}: ${problems.join('; ')}`);
+  if (problems.length) throw new Error(`${name}: ${problems.join("; ")}`);
   return readHttpPlan(dir);
 }
 
@@ -376,7 +395,7 @@ async function serveScenario(template, name, requests, timeoutMs) {
   let result;
   for (let attempt = 1; attempt <= 2; attempt++) {
     const port = await freePort();
-    const command = fillCommand(template, name).replaceAll('{port}', String(port));
+    const command = fillCommand(template, name).replaceAll("{port}", String(port));
     result = await runServe(command, { port, requests, cwd: REPO_DIR, env: { CONFORMANCE_SCENARIO: name }, timeoutMs });
     const clash = result.exchanges.length === 0 && /EADDRINUSE|address already in use/i.test(result.stderr);
     if (!clash) break;
@@ -385,26 +404,29 @@ async function serveScenario(template, name, requests, timeoutMs) {
 }
 
 /** Differences between two request/response lists (golden `http`), one line each; '' if equal. */
-function compareExchanges(expected, actual, { expectedLabel = 'golden', actualLabel = 'candidate' } = {}) {
+function compareExchanges(expected, actual, { expectedLabel = "golden", actualLabel = "candidate" } = {}) {
   const lines = [];
   const n = Math.max(expected.length, actual.length);
   for (let i = 0; i < n; i++) {
     const a = JSON.stringify(expected[i]);
     const b = JSON.stringify(actual[i]);
-    if (a !== b) lines.push(`http request ${i}:\n  ${expectedLabel}: ${a ?? '(none)'}\n  ${actualLabel}: ${b ?? '(none)'}`);
+    if (a !== b)
+      lines.push(`http request ${i}:\n  ${expectedLabel}: ${a ?? "(none)"}\n  ${actualLabel}: ${b ?? "(none)"}`);
   }
-  return lines.join('\n');
+  return lines.join("\n");
 }
 
 async function recordOrCheck(tools, options, names) {
   const bin = resolveWorkerd(tools, options.bin);
   const version = workerdVersion(bin);
-  const writing = options.mode === 'record';
+  const writing = options.mode === "record";
   if (writing) fs.mkdirSync(GOLDENS_DIR, { recursive: true });
   if (options.save) fs.mkdirSync(options.save, { recursive: true });
 
   // serve-workerd.mjs runs `workerd serve` with the scenario's capnp config plus an HTTP socket.
-  const serveWorkerd = [process.execPath, SERVE_WORKERD].map(quoteForShell).join(' ') + ` {config} --port {port} --bin ${quoteForShell(bin)}`;
+  const serveWorkerd =
+    [process.execPath, SERVE_WORKERD].map(quoteForShell).join(" ") +
+    ` {config} --port {port} --bin ${quoteForShell(bin)}`;
 
   return mapConcurrently(names, options.jobs, async (name) => {
     const problems = [];
@@ -427,7 +449,9 @@ async function recordOrCheck(tools, options, names) {
         events = maskClientPorts(events);
         exchanges.push(served.exchanges);
         if (served.problems.length)
-          problems.push(`run ${run}: ${served.problems.join('; ')}\n${indent(served.stderr.trim().split('\n').slice(-15).join('\n'))}`);
+          problems.push(
+            `run ${run}: ${served.problems.join("; ")}\n${indent(served.stderr.trim().split("\n").slice(-15).join("\n"))}`,
+          );
       } else {
         let result;
         try {
@@ -437,25 +461,36 @@ async function recordOrCheck(tools, options, names) {
         }
         ({ events, parseErrors } = result);
         if (result.timedOut) problems.push(`run ${run}: timed out after ${options.timeoutMs} ms`);
-        const failed = result.tests.filter((t) => t.status === 'FAIL').map((t) => t.name);
-        if (failed.length) problems.push(`run ${run}: test() failed: ${failed.join(', ')}\n${indent(result.stderr.trim().split('\n').slice(-15).join('\n'))}`);
+        const failed = result.tests.filter((t) => t.status === "FAIL").map((t) => t.name);
+        if (failed.length)
+          problems.push(
+            `run ${run}: test() failed: ${failed.join(", ")}\n${indent(result.stderr.trim().split("\n").slice(-15).join("\n"))}`,
+          );
         else if (result.tests.length === 0 || result.code !== 0)
-          problems.push(`run ${run}: workerd exit code ${result.code}\n${indent(result.stderr.trim().split('\n').slice(-15).join('\n'))}`);
+          problems.push(
+            `run ${run}: workerd exit code ${result.code}\n${indent(result.stderr.trim().split("\n").slice(-15).join("\n"))}`,
+          );
       }
       if (options.save && run === 1)
-        fs.writeFileSync(path.join(options.save, `${name}.jsonl`), events.map((e) => JSON.stringify(e) + '\n').join(''));
+        fs.writeFileSync(
+          path.join(options.save, `${name}.jsonl`),
+          events.map((e) => JSON.stringify(e) + "\n").join(""),
+        );
       docs.push(normalizeEvents(tools, events, { scenario: name, parseErrors }));
     }
     for (let run = 2; run <= docs.length; run++) {
-      const c = tools.compareDocuments(docs[0], docs[run - 1], { expectedLabel: 'run 1', actualLabel: `run ${run}` });
+      const c = tools.compareDocuments(docs[0], docs[run - 1], { expectedLabel: "run 1", actualLabel: `run ${run}` });
       if (!c.match) problems.push(`NONDETERMINISTIC: run 1 and run ${run} differ\n${c.report}`);
       if (requests) {
-        const h = compareExchanges(exchanges[0], exchanges[run - 1], { expectedLabel: 'run 1', actualLabel: `run ${run}` });
+        const h = compareExchanges(exchanges[0], exchanges[run - 1], {
+          expectedLabel: "run 1",
+          actualLabel: `run ${run}`,
+        });
         if (h) problems.push(`NONDETERMINISTIC: the responses of run 1 and run ${run} differ\n${indent(h)}`);
       }
     }
     const first = docs[0];
-    if (first.checks.length) problems.push(`checks failed on workerd itself: ${first.checks.join(' | ')}`);
+    if (first.checks.length) problems.push(`checks failed on workerd itself: ${first.checks.join(" | ")}`);
     const golden = { format: first.format, scenario: name, workerd: version };
     if (requests) golden.http = exchanges[0];
     Object.assign(golden, { invocations: first.invocations, checks: first.checks });
@@ -465,14 +500,18 @@ async function recordOrCheck(tools, options, names) {
       problems.push(`no golden file (record it with --record --only ${name})`);
     } else {
       const stored = tools.readGolden(goldenPath(name));
-      const c = tools.compareDocuments(stored, golden, { actualLabel: 'workerd' });
+      const c = tools.compareDocuments(stored, golden, { actualLabel: "workerd" });
       if (!c.match) problems.push(`golden is out of date:\n${c.report}`);
-      const h = requests ? compareExchanges(stored.http ?? [], golden.http, { actualLabel: 'workerd' }) : '';
+      const h = requests ? compareExchanges(stored.http ?? [], golden.http, { actualLabel: "workerd" }) : "";
       if (h) problems.push(`golden responses are out of date:\n${indent(h)}`);
     }
     const events = first.invocations.reduce((n, inv) => n + inv.events.length, 0);
-    const summary = `${first.invocations.length} invocations, ${events} events, ${options.repeat} run${options.repeat > 1 ? 's' : ''}`;
-    return { ok: !problems.length, line: `${problems.length ? 'FAIL' : 'PASS'} ${name} (${summary})`, report: problems.join('\n') };
+    const summary = `${first.invocations.length} invocations, ${events} events, ${options.repeat} run${options.repeat > 1 ? "s" : ""}`;
+    return {
+      ok: !problems.length,
+      line: `${problems.length ? "FAIL" : "PASS"} ${name} (${summary})`,
+      report: problems.join("\n"),
+    };
   });
 }
 
@@ -482,36 +521,36 @@ async function recordOrCheck(tools, options, names) {
 /** Runs a shell command in its own process group; on timeout the whole group is killed. */
 function runShell(command, { timeoutMs, env }) {
   return new Promise((resolve) => {
-    const child = spawn('/bin/sh', ['-c', command], {
+    const child = spawn("/bin/sh", ["-c", command], {
       cwd: REPO_DIR,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ["ignore", "pipe", "pipe"],
       detached: true,
       env: { ...process.env, ...env },
     });
     const out = [];
     const err = [];
     let timedOut = false;
-    child.stdout.on('data', (chunk) => out.push(chunk));
-    child.stderr.on('data', (chunk) => err.push(chunk));
+    child.stdout.on("data", (chunk) => out.push(chunk));
+    child.stderr.on("data", (chunk) => err.push(chunk));
     const timer = setTimeout(() => {
       timedOut = true;
       try {
-        process.kill(-child.pid, 'SIGKILL');
+        process.kill(-child.pid, "SIGKILL");
       } catch {
         // the group is already gone
       }
     }, timeoutMs);
-    const finish = (code, extraErr = '') => {
+    const finish = (code, extraErr = "") => {
       clearTimeout(timer);
       resolve({
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8') + extraErr,
+        stdout: Buffer.concat(out).toString("utf8"),
+        stderr: Buffer.concat(err).toString("utf8") + extraErr,
         code,
         timedOut,
       });
     };
-    child.on('error', (e) => finish(127, `\nspawn error: ${e.message}`));
-    child.on('close', (code, signal) => finish(code ?? (signal ? `signal ${signal}` : null)));
+    child.on("error", (e) => finish(127, `\nspawn error: ${e.message}`));
+    child.on("close", (code, signal) => finish(code ?? (signal ? `signal ${signal}` : null)));
   });
 }
 
@@ -519,7 +558,11 @@ async function candidate(tools, options, names) {
   if (options.save) fs.mkdirSync(options.save, { recursive: true });
   return mapConcurrently(names, options.jobs, async (name) => {
     if (!fs.existsSync(goldenPath(name)))
-      return { ok: false, line: `FAIL ${name} (no golden)`, report: `record it with: node conformance/tools/run.mjs --record --only ${name}` };
+      return {
+        ok: false,
+        line: `FAIL ${name} (no golden)`,
+        report: `record it with: node conformance/tools/run.mjs --record --only ${name}`,
+      };
     const serve = isServeScenario(path.join(SCENARIOS_DIR, name));
     const template = serve ? options.candidateServe : options.candidate;
     if (template === null) {
@@ -530,7 +573,7 @@ async function candidate(tools, options, names) {
     }
     const golden = tools.readGolden(goldenPath(name));
     let run;
-    let httpReport = '';
+    let httpReport = "";
     const notes = [];
     if (serve) {
       let requests;
@@ -543,7 +586,10 @@ async function candidate(tools, options, names) {
       notes.push(...run.problems);
       httpReport = compareExchanges(golden.http ?? [], run.exchanges);
     } else {
-      run = await runShell(fillCommand(template, name), { timeoutMs: options.timeoutMs, env: { CONFORMANCE_SCENARIO: name } });
+      run = await runShell(fillCommand(template, name), {
+        timeoutMs: options.timeoutMs,
+        env: { CONFORMANCE_SCENARIO: name },
+      });
       if (run.timedOut) notes.push(`timed out after ${options.timeoutMs} ms`);
       if (run.code !== 0) notes.push(`exit code ${run.code}`);
     }
@@ -552,12 +598,13 @@ async function candidate(tools, options, names) {
     const events = serve ? maskClientPorts(parsed.events) : parsed.events;
     const actual = normalizeEvents(tools, events, { scenario: name, parseErrors: parsed.errors });
     const c = tools.compareDocuments(golden, actual);
-    if (events.length === 0) notes.push('no EV lines on stdout');
-    const tag = notes.length ? ` [${notes.join(', ')}]` : '';
+    if (events.length === 0) notes.push("no EV lines on stdout");
+    const tag = notes.length ? ` [${notes.join(", ")}]` : "";
     const match = c.match && !httpReport;
-    let report = [c.match ? '' : c.report, httpReport].filter(Boolean).join('\n');
-    if (!match && run.stderr.trim()) report += `\n  candidate stderr (last lines):\n${indent(run.stderr.trim().split('\n').slice(-8).join('\n'))}`;
-    return { ok: match, line: `${match ? 'PASS' : 'FAIL'} ${name}${tag}`, report: match ? '' : report };
+    let report = [c.match ? "" : c.report, httpReport].filter(Boolean).join("\n");
+    if (!match && run.stderr.trim())
+      report += `\n  candidate stderr (last lines):\n${indent(run.stderr.trim().split("\n").slice(-8).join("\n"))}`;
+    return { ok: match, line: `${match ? "PASS" : "FAIL"} ${name}${tag}`, report: match ? "" : report };
   });
 }
 
@@ -580,7 +627,10 @@ async function main(argv) {
   }
   let results;
   try {
-    results = options.mode === 'candidate' ? await candidate(tools, options, names) : await recordOrCheck(tools, options, names);
+    results =
+      options.mode === "candidate"
+        ? await candidate(tools, options, names)
+        : await recordOrCheck(tools, options, names);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     console.error(`run: ${e.message}`);
@@ -592,9 +642,9 @@ async function main(argv) {
     if (!r.ok && r.report && !options.quiet) console.log(indent(r.report));
     if (r.ok) matching++;
   }
-  if (options.mode === 'check' && !options.only) {
+  if (options.mode === "check" && !options.only) {
     const orphans = fs.existsSync(GOLDENS_DIR)
-      ? fs.readdirSync(GOLDENS_DIR).filter((f) => f.endsWith('.json') && !names.includes(f.slice(0, -5)))
+      ? fs.readdirSync(GOLDENS_DIR).filter((f) => f.endsWith(".json") && !names.includes(f.slice(0, -5)))
       : [];
     for (const f of orphans) console.error(`warning: goldens/${f} has no scenario folder`);
   }

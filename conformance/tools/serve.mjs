@@ -12,14 +12,14 @@
 // header is added). Every request gets `host: serve.test` (unless `headers.host` is given)
 // and `connection: close`.
 
-import fs from 'node:fs';
-import net from 'node:net';
-import http from 'node:http';
-import path from 'node:path';
-import { spawn } from 'node:child_process';
+import fs from "node:fs";
+import net from "node:net";
+import http from "node:http";
+import path from "node:path";
+import { spawn } from "node:child_process";
 
-export const HTTP_PLAN_FILE = 'http.json';
-export const DEFAULT_HOST = 'serve.test';
+export const HTTP_PLAN_FILE = "http.json";
+export const DEFAULT_HOST = "serve.test";
 
 const HTTP_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
@@ -31,29 +31,36 @@ export function readHttpPlan(dir) {
   const file = path.join(dir, HTTP_PLAN_FILE);
   let plan;
   try {
-    plan = JSON.parse(fs.readFileSync(file, 'utf8'));
+    plan = JSON.parse(fs.readFileSync(file, "utf8"));
   } catch (e) {
     throw new Error(`${file}: invalid JSON: ${e.message}`);
   }
   if (!Array.isArray(plan) || plan.length === 0) throw new Error(`${file}: expected a non-empty array of requests`);
   return plan.map((r, i) => {
     const where = `${file}: request ${i}`;
-    if (r === null || typeof r !== 'object' || Array.isArray(r)) throw new Error(`${where}: expected an object, got ${JSON.stringify(r)}`);
+    if (r === null || typeof r !== "object" || Array.isArray(r))
+      throw new Error(`${where}: expected an object, got ${JSON.stringify(r)}`);
     for (const key of Object.keys(r))
-      if (!['method', 'path', 'headers', 'body'].includes(key)) throw new Error(`${where}: unknown key "${key}" (allowed: method, path, headers, body)`);
-    if (typeof r.method !== 'string' || !HTTP_TOKEN.test(r.method)) throw new Error(`${where}: "method" must be an HTTP method name, got ${JSON.stringify(r.method)}`);
-    if (typeof r.path !== 'string' || !r.path.startsWith('/')) throw new Error(`${where}: "path" must be a string starting with "/", got ${JSON.stringify(r.path)}`);
+      if (!["method", "path", "headers", "body"].includes(key))
+        throw new Error(`${where}: unknown key "${key}" (allowed: method, path, headers, body)`);
+    if (typeof r.method !== "string" || !HTTP_TOKEN.test(r.method))
+      throw new Error(`${where}: "method" must be an HTTP method name, got ${JSON.stringify(r.method)}`);
+    if (typeof r.path !== "string" || !r.path.startsWith("/"))
+      throw new Error(`${where}: "path" must be a string starting with "/", got ${JSON.stringify(r.path)}`);
     const headers = {};
     if (r.headers !== undefined) {
-      if (r.headers === null || typeof r.headers !== 'object' || Array.isArray(r.headers))
+      if (r.headers === null || typeof r.headers !== "object" || Array.isArray(r.headers))
         throw new Error(`${where}: "headers" must be an object of strings, got ${JSON.stringify(r.headers)}`);
       for (const [name, value] of Object.entries(r.headers)) {
-        if (!HTTP_TOKEN.test(name) || typeof value !== 'string')
-          throw new Error(`${where}: header ${JSON.stringify(name)} must be a token with a string value, got ${JSON.stringify(value)}`);
+        if (!HTTP_TOKEN.test(name) || typeof value !== "string")
+          throw new Error(
+            `${where}: header ${JSON.stringify(name)} must be a token with a string value, got ${JSON.stringify(value)}`,
+          );
         headers[name.toLowerCase()] = value;
       }
     }
-    if (r.body !== undefined && typeof r.body !== 'string') throw new Error(`${where}: "body" must be a string, got ${JSON.stringify(r.body)}`);
+    if (r.body !== undefined && typeof r.body !== "string")
+      throw new Error(`${where}: "body" must be a string, got ${JSON.stringify(r.body)}`);
     return { method: r.method, path: r.path, headers, body: r.body };
   });
 }
@@ -63,8 +70,8 @@ export function freePort() {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
       const { port } = server.address();
       server.close(() => resolve(port));
     });
@@ -75,31 +82,38 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function canConnect(port) {
   return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
+    const socket = net.connect({ host: "127.0.0.1", port });
+    socket.once("connect", () => {
       socket.destroy();
       resolve(true);
     });
-    socket.once('error', () => resolve(false));
+    socket.once("error", () => resolve(false));
   });
 }
 
 /** Sends one request of a plan; resolves to `{status, contentType, body}` or rejects. */
 function send(port, request, timeoutMs) {
-  const headers = { host: DEFAULT_HOST, ...request.headers, connection: 'close' };
-  const body = request.body === undefined ? undefined : Buffer.from(request.body, 'utf8');
-  if (body !== undefined) headers['content-length'] = String(body.length);
+  const headers = { host: DEFAULT_HOST, ...request.headers, connection: "close" };
+  const body = request.body === undefined ? undefined : Buffer.from(request.body, "utf8");
+  if (body !== undefined) headers["content-length"] = String(body.length);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method: request.method, path: request.path, headers, agent: false }, (res) => {
-      const chunks = [];
-      res.on('data', (chunk) => chunks.push(chunk));
-      res.on('end', () =>
-        resolve({ status: res.statusCode, contentType: res.headers['content-type'] ?? null, body: Buffer.concat(chunks).toString('utf8') })
-      );
-      res.on('error', reject);
-    });
+    const req = http.request(
+      { host: "127.0.0.1", port, method: request.method, path: request.path, headers, agent: false },
+      (res) => {
+        const chunks = [];
+        res.on("data", (chunk) => chunks.push(chunk));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode,
+            contentType: res.headers["content-type"] ?? null,
+            body: Buffer.concat(chunks).toString("utf8"),
+          }),
+        );
+        res.on("error", reject);
+      },
+    );
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`no response within ${timeoutMs} ms`)));
-    req.on('error', reject);
+    req.on("error", reject);
     req.end(body);
   });
 }
@@ -118,34 +132,39 @@ export function describeExchange(request, response) {
  * @returns {Promise<{stdout, stderr, exchanges, code, timedOut, problems}>}
  */
 export async function runServe(command, { port, requests, cwd, env, timeoutMs, quietMs = 150, drainMs = 3000 }) {
-  const child = spawn('/bin/sh', ['-c', command], { cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, ...env } });
+  const child = spawn("/bin/sh", ["-c", command], {
+    cwd,
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+    env: { ...process.env, ...env },
+  });
   const out = [];
   const err = [];
   let exited = null;
   let lastOutput = Date.now();
-  let pendingLine = '';
+  let pendingLine = "";
   let onsets = 0;
   let outcomes = 0;
-  child.stdout.on('data', (chunk) => {
+  child.stdout.on("data", (chunk) => {
     out.push(chunk);
     lastOutput = Date.now();
-    const text = pendingLine + chunk.toString('utf8');
-    const lines = text.split('\n');
+    const text = pendingLine + chunk.toString("utf8");
+    const lines = text.split("\n");
     pendingLine = lines.pop();
     for (const line of lines) {
-      if (!line.startsWith('EV ')) continue;
+      if (!line.startsWith("EV ")) continue;
       if (line.includes('"type":"onset"')) onsets++;
       if (line.includes('"type":"outcome"')) outcomes++;
     }
   });
-  child.stderr.on('data', (chunk) => err.push(chunk));
+  child.stderr.on("data", (chunk) => err.push(chunk));
   const closed = new Promise((resolve) => {
-    child.on('error', (e) => {
+    child.on("error", (e) => {
       err.push(Buffer.from(`\nspawn error: ${e.message}`));
       exited = { code: 127 };
       resolve();
     });
-    child.on('close', (code, signal) => {
+    child.on("close", (code, signal) => {
       exited = { code: code ?? `signal ${signal}` };
       resolve();
     });
@@ -199,14 +218,14 @@ export async function runServe(command, { port, requests, cwd, env, timeoutMs, q
     }
   }
   if (!exited) {
-    killGroup('SIGTERM');
+    killGroup("SIGTERM");
     const stopped = await Promise.race([closed.then(() => true), sleep(2000).then(() => false)]);
-    if (!stopped) killGroup('SIGKILL');
+    if (!stopped) killGroup("SIGKILL");
     await closed;
   }
   return {
-    stdout: Buffer.concat(out).toString('utf8'),
-    stderr: Buffer.concat(err).toString('utf8'),
+    stdout: Buffer.concat(out).toString("utf8"),
+    stderr: Buffer.concat(err).toString("utf8"),
     exchanges,
     code: exited?.code ?? null,
     timedOut,
@@ -221,9 +240,12 @@ export async function runServe(command, { port, requests, cwd, env, timeoutMs, q
  */
 export function maskClientPorts(events) {
   return events.map((e) => {
-    const info = e?.event?.type === 'onset' ? e.event.info : undefined;
+    const info = e?.event?.type === "onset" ? e.event.info : undefined;
     const ip = info?.cfJson?.clientIp;
-    if (typeof ip !== 'string' || !/:\d+$/.test(ip)) return e;
-    return { ...e, event: { ...e.event, info: { ...info, cfJson: { ...info.cfJson, clientIp: ip.replace(/:\d+$/, ':<port>') } } } };
+    if (typeof ip !== "string" || !/:\d+$/.test(ip)) return e;
+    return {
+      ...e,
+      event: { ...e.event, info: { ...info, cfJson: { ...info.cfJson, clientIp: ip.replace(/:\d+$/, ":<port>") } } },
+    };
   });
 }

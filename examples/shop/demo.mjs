@@ -103,9 +103,14 @@ const REQUESTS = [
 const short = (text) => (text.length > 140 ? `${text.slice(0, 139)}…` : text);
 
 for (const { method, path, body, expect } of REQUESTS) {
-  const init = body === undefined ? { method } : { method, body: JSON.stringify(body), headers: { "content-type": "application/json" } };
+  const init =
+    body === undefined
+      ? { method }
+      : { method, body: JSON.stringify(body), headers: { "content-type": "application/json" } };
   console.log(bold(`${method} ${path}${body === undefined ? "" : ` ${JSON.stringify(body)}`}`));
-  const response = await fetch(`${base}${path}`, init).catch((error) => fail(`${method} ${path} failed: ${error.message}`));
+  const response = await fetch(`${base}${path}`, init).catch((error) =>
+    fail(`${method} ${path} failed: ${error.message}`),
+  );
   const text = (await response.text()).trim();
   console.log(`← ${response.status} ${short(text)}\n`);
   if (response.status !== expect) fail(`${method} ${path} answered ${response.status}, expected ${expect}`);

@@ -30,28 +30,32 @@ export default {
   forbidden: [
     {
       name: "no-circular",
-      comment: "Modules import each other in a circle. Break it with a narrower interface or by moving the shared part into its own module.",
+      comment:
+        "Modules import each other in a circle. Break it with a narrower interface or by moving the shared part into its own module.",
       severity: "error",
       from: {},
       to: { circular: true },
     },
     {
       name: "no-package-internals",
-      comment: "Another package is imported by a file path. Import it by its name (@workers-tracing/<package>), which resolves to what its exports publish.",
+      comment:
+        "Another package is imported by a file path. Import it by its name (@workers-tracing/<package>), which resolves to what its exports publish.",
       severity: "error",
       from: { path: "^packages/([^/]+)/" },
       to: { path: "^packages/([^/]+)/", pathNot: ["^packages/$1/", "^packages/[^/]+/dist/index\\.(js|d\\.ts)$"] },
     },
     {
       name: "no-unresolvable",
-      comment: "An import that resolves to no file. For a workspace package, build it first (pnpm build): its name resolves to its dist.",
+      comment:
+        "An import that resolves to no file. For a workspace package, build it first (pnpm build): its name resolves to its dist.",
       severity: "error",
       from: {},
       to: { couldNotResolve: true },
     },
     {
       name: "no-dev-dependency-in-src",
-      comment: "Published code imports a devDependency, which users of the package do not install. List it under dependencies, or keep the import in test/.",
+      comment:
+        "Published code imports a devDependency, which users of the package do not install. List it under dependencies, or keep the import in test/.",
       severity: "error",
       from: { path: "^packages/[^/]+/src/" },
       to: { dependencyTypes: ["npm-dev"], dependencyTypesNot: ["type-only"] },

@@ -19,44 +19,44 @@ export default {
   async fetch(request, env, ctx) {
     const url = new URL(request.url);
     const match = ITEM.exec(url.pathname);
-    if (match === null) return new Response('not found', { status: 404 });
+    if (match === null) return new Response("not found", { status: 404 });
     const n = Number(match[1]);
     const tracing = ctx.tracing;
-    return tracing.enterSpan('request', async (root) => {
-      root.setAttribute('item.n', n);
-      root.setAttribute('http.route', '/item/:n');
-      const key = tracing.enterSpan('parse', (span) => {
-        span.setAttribute('url.path.length', url.pathname.length);
+    return tracing.enterSpan("request", async (root) => {
+      root.setAttribute("item.n", n);
+      root.setAttribute("http.route", "/item/:n");
+      const key = tracing.enterSpan("parse", (span) => {
+        span.setAttribute("url.path.length", url.pathname.length);
         return `item:${n}`;
       });
-      tracing.enterSpan('cache', (span) => {
-        span.setAttribute('cache.key', key);
-        return tracing.enterSpan('cache.lookup', (lookup) => {
-          lookup.setAttribute('cache.hit', false);
+      tracing.enterSpan("cache", (span) => {
+        span.setAttribute("cache.key", key);
+        return tracing.enterSpan("cache.lookup", (lookup) => {
+          lookup.setAttribute("cache.hit", false);
         });
       });
-      const price = await tracing.enterSpan('backend', async (span) => {
+      const price = await tracing.enterSpan("backend", async (span) => {
         const target = `http://backend/price?n=${n}`;
-        span.setAttribute('backend.url', target);
+        span.setAttribute("backend.url", target);
         const response = await env.backend.fetch(target);
-        span.setAttribute('backend.status', response.status);
+        span.setAttribute("backend.status", response.status);
         return response.text();
       });
-      const body = tracing.enterSpan('render', (span) => {
-        span.setAttribute('render.parts', 3);
-        const head = tracing.enterSpan('render.head', () => `item ${n}`);
-        const text = tracing.enterSpan('render.body', (inner) => {
-          const formatted = tracing.enterSpan('render.format', (format) => {
-            format.setAttribute('currency', 'EUR');
+      const body = tracing.enterSpan("render", (span) => {
+        span.setAttribute("render.parts", 3);
+        const head = tracing.enterSpan("render.head", () => `item ${n}`);
+        const text = tracing.enterSpan("render.body", (inner) => {
+          const formatted = tracing.enterSpan("render.format", (format) => {
+            format.setAttribute("currency", "EUR");
             return `costs ${price}`;
           });
-          inner.setAttribute('render.chars', formatted.length);
+          inner.setAttribute("render.chars", formatted.length);
           return formatted;
         });
-        const foot = tracing.enterSpan('render.foot', () => '');
+        const foot = tracing.enterSpan("render.foot", () => "");
         return `${head} ${text}${foot}`;
       });
-      return new Response(body, { headers: { 'content-type': 'text/plain' } });
+      return new Response(body, { headers: { "content-type": "text/plain" } });
     });
   },
 };

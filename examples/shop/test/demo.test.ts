@@ -23,14 +23,20 @@ function outline(tree: readonly string[]): string[] {
   return tree.map((line) => {
     const match = /^([│├└─ ]*)(.*)$/.exec(line)!;
     const [name, ...parts] = match[2]!.split("  ");
-    const kept = parts.filter((part) => /^(ok|exception|canceled|exceededCpu|unknown)$/.test(part) || part.startsWith("status="));
+    const kept = parts.filter(
+      (part) => /^(ok|exception|canceled|exceededCpu|unknown)$/.test(part) || part.startsWith("status="),
+    );
     return [match[1]! + name!.replace(/127\.0\.0\.1:\d+/, "HOST"), ...kept].join("  ");
   });
 }
 
 describe("examples/shop demo", () => {
   it("serves the shop and prints one waterfall per request", { timeout: 120000 }, () => {
-    const run = spawnSync(process.execPath, [DEMO], { encoding: "utf8", timeout: 110000, env: { ...process.env, NO_COLOR: "1" } });
+    const run = spawnSync(process.execPath, [DEMO], {
+      encoding: "utf8",
+      timeout: 110000,
+      env: { ...process.env, NO_COLOR: "1" },
+    });
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
     expect(run.stdout.trimEnd().split("\n").at(-1)).toBe("server stopped (SIGTERM), exit status 0");
@@ -108,7 +114,9 @@ describe("examples/shop demo", () => {
         "└─ return 201",
       ]
     `);
-    expect(checkout!.tree.find((line) => line.includes("price-cart"))).toMatch(/price-cart {2}\d+ms {2}cart\.lines=2 {2}order\.total=43$/);
+    expect(checkout!.tree.find((line) => line.includes("price-cart"))).toMatch(
+      /price-cart {2}\d+ms {2}cart\.lines=2 {2}order\.total=43$/,
+    );
     expect(outline(refused!.tree)).toMatchInlineSnapshot(`
       [
         "fetch POST http://HOST/checkout/bob  ok",

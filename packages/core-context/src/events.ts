@@ -42,14 +42,7 @@ export interface SpanContext {
  * @public
  */
 export type AttributeValue =
-  | string
-  | number
-  | boolean
-  | bigint
-  | readonly string[]
-  | readonly number[]
-  | readonly boolean[]
-  | readonly bigint[];
+  string | number | boolean | bigint | readonly string[] | readonly number[] | readonly boolean[] | readonly bigint[];
 
 /**
  * One named attribute of a span or invocation.

@@ -86,9 +86,7 @@ export class ExecutionContext {
     this.executionModel = options.executionModel ?? "stateless";
     this.ids = options.ids ?? RANDOM_IDS;
     this.rootFrameKinds =
-      options.rootFrameKinds === undefined
-        ? DEFAULT_ROOT_FRAME_KINDS
-        : new Set<HandlerKind>(options.rootFrameKinds);
+      options.rootFrameKinds === undefined ? DEFAULT_ROOT_FRAME_KINDS : new Set<HandlerKind>(options.rootFrameKinds);
     this.durableObjectId = options.durableObjectId;
   }
 

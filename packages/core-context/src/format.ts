@@ -31,7 +31,16 @@ interface Palette {
 }
 
 const plain = (text: string): string => text;
-const PLAIN: Palette = { dim: plain, bold: plain, red: plain, green: plain, yellow: plain, blue: plain, magenta: plain, cyan: plain };
+const PLAIN: Palette = {
+  dim: plain,
+  bold: plain,
+  red: plain,
+  green: plain,
+  yellow: plain,
+  blue: plain,
+  magenta: plain,
+  cyan: plain,
+};
 const ansi =
   (open: number, close: number) =>
   (text: string): string =>
@@ -105,7 +114,9 @@ interface TreeNode {
  */
 export function formatEventTree(events: readonly TailEvent[], options: FormatEventTreeOptions = {}): string {
   if (!Array.isArray(events)) {
-    throw new TypeError(`core-context: formatEventTree() expects an array of tail events, received ${describe(events)}.`);
+    throw new TypeError(
+      `core-context: formatEventTree() expects an array of tail events, received ${describe(events)}.`,
+    );
   }
   const c = options.color === true ? ANSI : PLAIN;
   const invocations = buildInvocations(events);
@@ -120,7 +131,9 @@ function buildInvocations(events: readonly TailEvent[]): InvocationModel[] {
   for (let i = 0; i < events.length; i++) {
     const event = events[i];
     if (!isTailEvent(event)) {
-      throw new TypeError(`core-context: formatEventTree() expects tail events, received ${describe(event)} at index ${i}.`);
+      throw new TypeError(
+        `core-context: formatEventTree() expects tail events, received ${describe(event)} at index ${i}.`,
+      );
     }
     let group = groups.get(event.invocationId);
     if (group === undefined) groups.set(event.invocationId, (group = []));
@@ -161,7 +174,9 @@ function buildInvocation(invocationId: string, events: readonly TailEvent[]): In
     // invocation on the same actor, spec §3.7) go to the invocation root.
     const onsetSpanId = model.onset?.spanId;
     const foreign =
-      onsetSpanId !== undefined && spanId !== undefined && owner === undefined && spanId !== onsetSpanId ? spanId : undefined;
+      onsetSpanId !== undefined && spanId !== undefined && owner === undefined && spanId !== onsetSpanId
+        ? spanId
+        : undefined;
     const children = owner?.children ?? model.children;
     switch (event.type) {
       case "onset":
@@ -207,7 +222,11 @@ function buildInvocation(invocationId: string, events: readonly TailEvent[]): In
         model.outcome = event.outcome;
         break;
       default:
-        children.push({ kind: "line", time, render: (c) => eventLine(event, c) + (foreign === undefined ? "" : c.dim(`  @${foreign}`)) });
+        children.push({
+          kind: "line",
+          time,
+          render: (c) => eventLine(event, c) + (foreign === undefined ? "" : c.dim(`  @${foreign}`)),
+        });
     }
   }
   return model;
@@ -353,7 +372,9 @@ function itemNode(item: Item, c: Palette): TreeNode {
   switch (item.kind) {
     case "span": {
       const node = spanNode(item.span, c);
-      return item.parent === undefined ? node : { label: node.label + c.dim(`  @${item.parent}`), children: node.children };
+      return item.parent === undefined
+        ? node
+        : { label: node.label + c.dim(`  @${item.parent}`), children: node.children };
     }
     case "invocation":
       return invocationNode(item.invocation, c);
@@ -455,6 +476,7 @@ function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
   if (typeof value === "object") return `an object with keys [${Object.keys(value).slice(0, 5).join(", ")}]`;
-  if (typeof value === "string") return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  if (typeof value === "string")
+    return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   return `${typeof value} ${String(value).slice(0, 40)}`;
 }

@@ -10,7 +10,10 @@ export const MAX_LOG_MESSAGE_BYTES = 262144;
 /** `String(name)` and `String(message)` of an error, or undefined when reading either throws. */
 function readErrorParts(error: Error): { name: string; message: string } | undefined {
   try {
-    return { name: String((error as { name?: unknown }).name), message: String((error as { message?: unknown }).message) };
+    return {
+      name: String((error as { name?: unknown }).name),
+      message: String((error as { message?: unknown }).message),
+    };
   } catch {
     return undefined;
   }
@@ -175,7 +178,11 @@ const UNREADABLE_EXCEPTION = "Promise will never complete.";
 
 /** An own or inherited data property, found without running getters; `undefined` otherwise. */
 function dataProperty(object: object, key: string): unknown {
-  for (let current: object | null = object; current !== null; current = Object.getPrototypeOf(current) as object | null) {
+  for (
+    let current: object | null = object;
+    current !== null;
+    current = Object.getPrototypeOf(current) as object | null
+  ) {
     const descriptor = Object.getOwnPropertyDescriptor(current, key);
     if (descriptor !== undefined) return "value" in descriptor ? descriptor.value : undefined;
   }
@@ -185,7 +192,10 @@ function dataProperty(object: object, key: string): unknown {
 /** Whether `fn` is some realm's `Object.prototype.toString` (a native function that tags `[]`). */
 function isObjectToString(fn: unknown): boolean {
   if (fn === Object.prototype.toString) return true;
-  if (typeof fn !== "function" || !/^function toString\(\) \{ \[native code\] \}$/.test(Function.prototype.toString.call(fn))) {
+  if (
+    typeof fn !== "function" ||
+    !/^function toString\(\) \{ \[native code\] \}$/.test(Function.prototype.toString.call(fn))
+  ) {
     return false;
   }
   return (fn as (this: unknown) => unknown).call([]) === "[object Array]";

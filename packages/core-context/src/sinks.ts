@@ -22,7 +22,10 @@ export interface TailStreamHandler {
 export type TailTarget = TailEvent[] | ((event: TailEvent) => void) | TailStreamHandler | TailSink;
 
 function isTailSink(target: object): target is TailSink {
-  return typeof (target as Partial<TailSink>).deliver === "function" && typeof (target as Partial<TailSink>).close === "function";
+  return (
+    typeof (target as Partial<TailSink>).deliver === "function" &&
+    typeof (target as Partial<TailSink>).close === "function"
+  );
 }
 
 function singleSink(target: TailTarget): TailSink {
@@ -39,7 +42,11 @@ function singleSink(target: TailTarget): TailSink {
         } catch (error) {
           // A throwing callback stops receiving events; the traced code is not disturbed.
           broken = true;
-          warnOnce(target, "WORKERS_TRACING_TAIL_CALLBACK_THREW", `core-context: a tail callback threw and receives no further events of this invocation: ${describeThrown(error)}`);
+          warnOnce(
+            target,
+            "WORKERS_TRACING_TAIL_CALLBACK_THREW",
+            `core-context: a tail callback threw and receives no further events of this invocation: ${describeThrown(error)}`,
+          );
         }
       },
       close: () => {},
@@ -49,7 +56,11 @@ function singleSink(target: TailTarget): TailSink {
   if (typeof (target as Partial<TailStreamHandler>).tailStream === "function") {
     const handler = target;
     const ended = (reason: string): void =>
-      warnOnce(handler, "WORKERS_TRACING_TAIL_SESSION_FAILED", `core-context: a tail session of a tailStream() handler ended early: ${reason}`);
+      warnOnce(
+        handler,
+        "WORKERS_TRACING_TAIL_SESSION_FAILED",
+        `core-context: a tail session of a tailStream() handler ended early: ${reason}`,
+      );
     return createTailStreamSink((onset) => handler.tailStream(onset), {
       onError: (error) => ended(describeThrown(error)),
       onWarning: ended,

@@ -132,7 +132,10 @@ function cutWire(text: string, max: number): string {
 
 function budgetWarning(key: string, keyBytes: number, valueSize: number): string {
   // The key appears as the tail worker receives text: lone surrogates as three U+FFFD.
-  const shown = keyBytes > WARNING_KEY_BYTES ? `${cutWire(key, WARNING_KEY_BYTES)}..." (key length ${keyBytes})` : `${toWire(key)}"`;
+  const shown =
+    keyBytes > WARNING_KEY_BYTES
+      ? `${cutWire(key, WARNING_KEY_BYTES)}..." (key length ${keyBytes})`
+      : `${toWire(key)}"`;
   return `exceeded span data limit while trying to record attribute "${shown} of size ${valueSize}`;
 }
 
@@ -327,12 +330,19 @@ export class SpanRecord {
       // workerd reports no warning for the invocation span and runtime spans.
       if (state === OPEN && !detail.runtime) {
         detail.set("cloudflare.warning.type", "span_data_limit_exceeded");
-        detail.set("cloudflare.warning.message", `exceeded span data limit while trying to record link "" of size ${size}`);
+        detail.set(
+          "cloudflare.warning.message",
+          `exceeded span data limit while trying to record link "" of size ${size}`,
+        );
       }
       return;
     }
     detail.bytes += size;
-    const info: SpanLinkInfo = { context: link.context, attributes: wire, droppedAttributesCount: link.droppedAttributesCount };
+    const info: SpanLinkInfo = {
+      context: link.context,
+      attributes: wire,
+      droppedAttributesCount: link.droppedAttributesCount,
+    };
     this.invocation._emit(this._spanContext(), { type: "spanLinks", links: [info] }, Date.now());
   }
 

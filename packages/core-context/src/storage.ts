@@ -12,7 +12,8 @@ const KEY_PREFIX = "@workers-tracing/core-context@";
  */
 export function registryKeyName(version: string): string {
   const match = /^(\d+)\.(\d+)\./.exec(version);
-  if (match === null) throw new Error(`core-context: registryKeyName() expects a semver version, received ${JSON.stringify(version)}.`);
+  if (match === null)
+    throw new Error(`core-context: registryKeyName() expects a semver version, received ${JSON.stringify(version)}.`);
   return KEY_PREFIX + (match[1] === "0" ? `0.${match[2]}` : match[1]!);
 }
 
@@ -132,7 +133,11 @@ export class StorageKey<T> {
     const key = this.#resourceKey;
     // What AsyncLocalStorage.prototype.run does once its storage is enabled, minus its
     // getStore() and _enable() calls: every span that is made current goes through here.
-    if (key === undefined || !(storage as unknown as { enabled: boolean }).enabled || (!this.#checked && !this.#canWrite(key))) {
+    if (
+      key === undefined ||
+      !(storage as unknown as { enabled: boolean }).enabled ||
+      (!this.#checked && !this.#canWrite(key))
+    ) {
       return storage.run(value, fn, ...args);
     }
     const resource = executionAsyncResource() as Resource;

@@ -159,7 +159,8 @@ function heapBytesOf(value: unknown, depth: number): number {
         return total;
       }
       let total = OBJECT_HEADER_BYTES;
-      for (const key in value) total += PROPERTY_BYTES + heapBytesOf((value as Record<string, unknown>)[key], depth + 1);
+      for (const key in value)
+        total += PROPERTY_BYTES + heapBytesOf((value as Record<string, unknown>)[key], depth + 1);
       return total;
     }
     default:

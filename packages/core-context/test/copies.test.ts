@@ -34,7 +34,10 @@ describe(currentRecordingSpan.name, () => {
   });
 
   it("returns the current span of a traced invocation, and nothing once it finished", () => {
-    const invocation = new ExecutionContext({ ids: createSequentialIds() }).startInvocation({ kind: "test", sink: toTailSink([]) });
+    const invocation = new ExecutionContext({ ids: createSequentialIds() }).startInvocation({
+      kind: "test",
+      sink: toTailSink([]),
+    });
     const child = invocation.run(() => currentRecordingSpan()!.startChild("child"));
     expect(invocation.run(() => currentRecordingSpan())).toBe(invocation.root);
     invocation.finish();

@@ -40,7 +40,11 @@ describe(diagnosticChannelEvent.name, () => {
   });
 
   it("keeps undefined and null messages", () => {
-    expect(diagnosticChannelEvent("c", undefined)).toStrictEqual({ type: "diagnosticChannel", channel: "c", message: undefined });
+    expect(diagnosticChannelEvent("c", undefined)).toStrictEqual({
+      type: "diagnosticChannel",
+      channel: "c",
+      message: undefined,
+    });
     expect(diagnosticChannelEvent("c", null)?.message).toBeNull();
   });
 

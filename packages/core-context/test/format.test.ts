@@ -13,7 +13,13 @@ const START = Date.UTC(2026, 10, 17, 12, 0, 0);
 const TRACE = "0".repeat(31) + "1";
 
 /** One envelope of invocation `invocation`, `ms` milliseconds after {@link START}. */
-function event(invocation: string, sequence: number, ms: number, spanId: string | undefined, payload: TailEventPayload): TailEvent {
+function event(
+  invocation: string,
+  sequence: number,
+  ms: number,
+  spanId: string | undefined,
+  payload: TailEventPayload,
+): TailEvent {
   return {
     spanContext: spanId === undefined ? { traceId: TRACE } : { traceId: TRACE, spanId },
     invocationId: invocation.padStart(32, "0"),
@@ -23,7 +29,12 @@ function event(invocation: string, sequence: number, ms: number, spanId: string 
   };
 }
 
-const outcome = (value: "ok" | "exception" = "ok"): TailEventPayload => ({ type: "outcome", outcome: value, cpuTime: 0, wallTime: 0 });
+const outcome = (value: "ok" | "exception" = "ok"): TailEventPayload => ({
+  type: "outcome",
+  outcome: value,
+  cpuTime: 0,
+  wallTime: 0,
+});
 
 /** A fetch invocation with nested spans, a never-closed span and a traced call to a second worker. */
 function orderEvents(): TailEvent[] {
@@ -44,12 +55,27 @@ function orderEvents(): TailEvent[] {
     caller(1, 1, "a0", { type: "spanOpen", name: "load-cart", spanId: "a1" }),
     caller(2, 2, "a1", { type: "log", level: "info", message: ["loading cart", { user: 7 }] }),
     caller(3, 3, "a1", { type: "spanOpen", name: "db.query", spanId: "a2" }),
-    caller(4, 8, "a2", { type: "attributes", info: [{ name: "db.rows", value: 3n }, { name: "db.tables", value: ["carts", "items"] }] }),
+    caller(4, 8, "a2", {
+      type: "attributes",
+      info: [
+        { name: "db.rows", value: 3n },
+        { name: "db.tables", value: ["carts", "items"] },
+      ],
+    }),
     caller(5, 8, "a2", { type: "spanClose", outcome: "ok" }),
-    caller(6, 9, "a1", { type: "attributes", info: [{ name: "cart.items", value: 3 }, { name: "cached", value: false }] }),
+    caller(6, 9, "a1", {
+      type: "attributes",
+      info: [
+        { name: "cart.items", value: 3 },
+        { name: "cached", value: false },
+      ],
+    }),
     caller(7, 9, "a1", { type: "spanClose", outcome: "ok" }),
     caller(8, 10, "a0", { type: "spanOpen", name: "charge", spanId: "a3" }),
-    caller(9, 11, "a3", { type: "spanUpdate", info: { type: "status", status: { code: "error", message: "card declined" } } }),
+    caller(9, 11, "a3", {
+      type: "spanUpdate",
+      info: { type: "status", status: { code: "error", message: "card declined" } },
+    }),
     caller(10, 11, "a3", { type: "log", level: "warn", message: ["retrying\nonce"] }),
     caller(11, 25, "a3", { type: "spanClose", outcome: "ok" }),
     caller(12, 26, "a0", { type: "spanOpen", name: "audit", spanId: "a4" }),
@@ -149,7 +175,14 @@ describe(formatEventTree.name, () => {
 
   it("marks events attributed to a span of another invocation", () => {
     const events = [
-      event("c", 0, 0, undefined, { type: "onset", executionModel: "durableObject", spanId: "c0", durableObjectId: "ab12", scriptTags: [], info: { type: "alarm", scheduledTime: new Date(START) } }),
+      event("c", 0, 0, undefined, {
+        type: "onset",
+        executionModel: "durableObject",
+        spanId: "c0",
+        durableObjectId: "ab12",
+        scriptTags: [],
+        info: { type: "alarm", scheduledTime: new Date(START) },
+      }),
       event("c", 1, 1, "z9", { type: "log", level: "log", message: ["late"] }),
       event("c", 2, 1, "z9", { type: "spanOpen", name: "orphan", spanId: "c1" }),
       event("c", 3, 2, "c1", { type: "spanClose", outcome: "ok" }),
@@ -176,9 +209,21 @@ describe(formatEventTree.name, () => {
 
   it("nests two invocations naming each other's spans only one way", () => {
     const events = [
-      event("e", 0, 0, "f1", { type: "onset", executionModel: "stateless", spanId: "e0", scriptTags: [], info: { type: "custom" } }),
+      event("e", 0, 0, "f1", {
+        type: "onset",
+        executionModel: "stateless",
+        spanId: "e0",
+        scriptTags: [],
+        info: { type: "custom" },
+      }),
       event("e", 1, 1, "e0", { type: "spanOpen", name: "e-span", spanId: "e1" }),
-      event("f", 0, 0, "e1", { type: "onset", executionModel: "stateless", spanId: "f0", scriptTags: [], info: { type: "custom" } }),
+      event("f", 0, 0, "e1", {
+        type: "onset",
+        executionModel: "stateless",
+        spanId: "f0",
+        scriptTags: [],
+        info: { type: "custom" },
+      }),
       event("f", 1, 1, "f0", { type: "spanOpen", name: "f-span", spanId: "f1" }),
     ];
     expect(formatEventTree(events)).toMatchInlineSnapshot(`
@@ -196,10 +241,19 @@ describe(formatEventTree.name, () => {
       droppedAttributesCount: dropped,
     });
     const events = [
-      event("g", 0, 0, undefined, { type: "onset", executionModel: "stateless", spanId: "g0", scriptTags: [], info: { type: "custom" } }),
+      event("g", 0, 0, undefined, {
+        type: "onset",
+        executionModel: "stateless",
+        spanId: "g0",
+        scriptTags: [],
+        info: { type: "custom" },
+      }),
       event("g", 1, 1, "g0", { type: "spanOpen", name: "consume", spanId: "g1" }),
       event("g", 2, 1, "g1", { type: "spanLinks", links: [link("b7ad6b7169203331", 1, 0)] }),
-      event("g", 3, 1, "g0", { type: "spanLinks", links: [link("00f067aa0ba902b7", 0, 2), link("b7ad6b7169203331", 255, 0)] }),
+      event("g", 3, 1, "g0", {
+        type: "spanLinks",
+        links: [link("00f067aa0ba902b7", 0, 2), link("b7ad6b7169203331", 255, 0)],
+      }),
       event("g", 4, 2, "g1", { type: "spanClose", outcome: "ok" }),
       event("g", 5, 2, "g0", outcome()),
     ];
@@ -216,7 +270,13 @@ describe(formatEventTree.name, () => {
   });
 
   it("throws for input that is not an array of tail events", () => {
-    expect(() => formatEventTree("events" as unknown as TailEvent[])).toThrowErrorMatchingInlineSnapshot(`[TypeError: core-context: formatEventTree() expects an array of tail events, received string "events".]`);
-    expect(() => formatEventTree([orderEvents()[0]!, { type: "log" } as unknown as TailEvent])).toThrowErrorMatchingInlineSnapshot(`[TypeError: core-context: formatEventTree() expects tail events, received an object with keys [type] at index 1.]`);
+    expect(() => formatEventTree("events" as unknown as TailEvent[])).toThrowErrorMatchingInlineSnapshot(
+      `[TypeError: core-context: formatEventTree() expects an array of tail events, received string "events".]`,
+    );
+    expect(() =>
+      formatEventTree([orderEvents()[0]!, { type: "log" } as unknown as TailEvent]),
+    ).toThrowErrorMatchingInlineSnapshot(
+      `[TypeError: core-context: formatEventTree() expects tail events, received an object with keys [type] at index 1.]`,
+    );
   });
 });

@@ -16,7 +16,9 @@ describe("RANDOM_IDS", () => {
   });
 
   it("draws distinct 32-hex-digit trace and invocation ids", () => {
-    const ids = Array.from({ length: 5000 }, (_, i) => (i % 2 === 0 ? RANDOM_IDS.traceId() : RANDOM_IDS.invocationId()));
+    const ids = Array.from({ length: 5000 }, (_, i) =>
+      i % 2 === 0 ? RANDOM_IDS.traceId() : RANDOM_IDS.invocationId(),
+    );
     expect(ids.filter((id) => !HEX32.test(id))).toEqual([]);
     expect(new Set(ids).size).toBe(ids.length);
   });

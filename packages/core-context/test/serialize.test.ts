@@ -209,8 +209,20 @@ describe(describeException.name, () => {
   // UTF-8 bytes, at a character boundary.
   it.for([
     { what: "ASCII", name: "N".repeat(10000), message: "m".repeat(1000000), nameLength: 4096, messageLength: 4096 },
-    { what: "two-byte characters", name: "ab" + "é".repeat(10000), message: "é".repeat(5000), nameLength: 2049, messageLength: 2048 },
-    { what: "a character across the limit", name: "n", message: "a" + "😀".repeat(10000), nameLength: 1, messageLength: 2047 },
+    {
+      what: "two-byte characters",
+      name: "ab" + "é".repeat(10000),
+      message: "é".repeat(5000),
+      nameLength: 2049,
+      messageLength: 2048,
+    },
+    {
+      what: "a character across the limit",
+      name: "n",
+      message: "a" + "😀".repeat(10000),
+      nameLength: 1,
+      messageLength: 2047,
+    },
   ])("cuts name and message to 4096 bytes each ($what)", ({ name, message, nameLength, messageLength }) => {
     const error = new Error(message);
     error.name = name;
@@ -229,14 +241,56 @@ describe(describeException.name, () => {
   // (a stack of two-byte characters made a 524 KB event).
   const FRAME = "    at f (a.js:1:1)\n";
   it.for([
-    { what: "a standard header", message: "short", stack: `Error: short\n${FRAME}${"a".repeat(300000)}`, bytes: 4083, start: FRAME },
-    { what: "an unknown first line", message: "short", stack: `H\n${FRAME}${"a".repeat(300000)}`, bytes: 4096, start: `H\n${FRAME}` },
-    { what: "another message", message: "m".repeat(100), stack: `Error: short\n${FRAME}${"a".repeat(300000)}`, bytes: 4089, start: `short\n${FRAME}` },
-    { what: "a long header", message: "m".repeat(100), stack: `Error: ${"m".repeat(100)}\n${FRAME}${"a".repeat(300000)}`, bytes: 3988, start: FRAME },
+    {
+      what: "a standard header",
+      message: "short",
+      stack: `Error: short\n${FRAME}${"a".repeat(300000)}`,
+      bytes: 4083,
+      start: FRAME,
+    },
+    {
+      what: "an unknown first line",
+      message: "short",
+      stack: `H\n${FRAME}${"a".repeat(300000)}`,
+      bytes: 4096,
+      start: `H\n${FRAME}`,
+    },
+    {
+      what: "another message",
+      message: "m".repeat(100),
+      stack: `Error: short\n${FRAME}${"a".repeat(300000)}`,
+      bytes: 4089,
+      start: `short\n${FRAME}`,
+    },
+    {
+      what: "a long header",
+      message: "m".repeat(100),
+      stack: `Error: ${"m".repeat(100)}\n${FRAME}${"a".repeat(300000)}`,
+      bytes: 3988,
+      start: FRAME,
+    },
     { what: "no frames", message: "short", stack: "a".repeat(300000), bytes: 4096, start: "aaaa" },
-    { what: "two-byte characters", message: "short", stack: `Error: short\n${FRAME}${"é".repeat(200000)}`, bytes: 4082, start: `${FRAME}éé` },
-    { what: "four-byte characters", message: "short", stack: `Error: short\n${FRAME}${"😀".repeat(100000)}`, bytes: 4080, start: `${FRAME}😀` },
-    { what: "a header past the cut", message: "m".repeat(5000), stack: `Error: ${"m".repeat(5000)}\n${FRAME}`, bytes: undefined, start: "" },
+    {
+      what: "two-byte characters",
+      message: "short",
+      stack: `Error: short\n${FRAME}${"é".repeat(200000)}`,
+      bytes: 4082,
+      start: `${FRAME}éé`,
+    },
+    {
+      what: "four-byte characters",
+      message: "short",
+      stack: `Error: short\n${FRAME}${"😀".repeat(100000)}`,
+      bytes: 4080,
+      start: `${FRAME}😀`,
+    },
+    {
+      what: "a header past the cut",
+      message: "m".repeat(5000),
+      stack: `Error: ${"m".repeat(5000)}\n${FRAME}`,
+      bytes: undefined,
+      start: "",
+    },
     { what: "the header alone", message: "short", stack: "Error: short", bytes: undefined, start: "" },
   ])("cuts the stack to its first 4096 bytes, header removed after ($what)", ({ message, stack, bytes, start }) => {
     const error = new Error(message);
@@ -278,7 +332,18 @@ describe(describeException.name, () => {
     { what: "a null-prototype object", value: Object.create(null) as object, message: "[object Object]" },
     { what: "an object with its own toString", value: { toString: () => "custom" }, message: "[object Object]" },
     { what: "an array", value: [1, 2], message: "[object Array]" },
-    { what: "a Proxy whose getPrototypeOf trap throws", value: new Proxy({}, { getPrototypeOf: () => { throw new Error("trap"); } }), message: "#<Object>" },
+    {
+      what: "a Proxy whose getPrototypeOf trap throws",
+      value: new Proxy(
+        {},
+        {
+          getPrototypeOf: () => {
+            throw new Error("trap");
+          },
+        },
+      ),
+      message: "#<Object>",
+    },
     { what: "a symbol", value: Symbol("sym"), message: "Symbol(sym)" },
     { what: "a number", value: 42, message: "42" },
     { what: "undefined", value: undefined, message: "undefined" },

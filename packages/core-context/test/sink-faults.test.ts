@@ -30,7 +30,9 @@ describe(`${createTailStreamSink.name} faults`, () => {
 
   it("ends the session when a handler's result has a throwing then getter", async () => {
     const errors: unknown[] = [];
-    const sink = createTailStreamSink(() => () => throwingThen("event then throws"), { onError: (error) => errors.push(error) });
+    const sink = createTailStreamSink(() => () => throwingThen("event then throws"), {
+      onError: (error) => errors.push(error),
+    });
     const result = await traceInvocation({ tail: sink, kind: "test" }, () => "worker result");
     await settle();
     expect(result).toBe("worker result");

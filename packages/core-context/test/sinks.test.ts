@@ -361,14 +361,7 @@ describe(createTailStreamSink.name, () => {
     release();
     await end;
 
-    expect(received.map(label)).toEqual([
-      "1 log",
-      "2 log",
-      "3 log",
-      "11 return",
-      "12 streamDiagnostic",
-      "13 outcome",
-    ]);
+    expect(received.map(label)).toEqual(["1 log", "2 log", "3 log", "11 return", "12 streamDiagnostic", "13 outcome"]);
     const diagnostic = received[4]!;
     expect(diagnostic.spanContext).toStrictEqual({ traceId: invocation.traceId, spanId: S(1) });
     expect(diagnostic.invocationId).toBe(invocation.invocationId);

@@ -53,7 +53,11 @@ describe(SpanRecord.name, () => {
 
   describe("addLink", () => {
     const context = { traceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b7ad6b7169203331", traceFlags: 1 };
-    const link = (name: string, value: string | number) => ({ context, attributes: [{ name, value }], droppedAttributesCount: 0 });
+    const link = (name: string, value: string | number) => ({
+      context,
+      attributes: [{ name, value }],
+      droppedAttributesCount: 0,
+    });
 
     it("reports one spanLinks event at once, with the wire form of keys and values", async () => {
       const { events } = await trace(() => {
@@ -65,7 +69,10 @@ describe(SpanRecord.name, () => {
       expect(events[2]).toStrictEqual({
         sequence: 2,
         spanId: S(2),
-        event: { type: "spanLinks", links: [{ context, attributes: [{ name: "k\ufffd\ufffd\ufffd", value: "v" }], droppedAttributesCount: 0 }] },
+        event: {
+          type: "spanLinks",
+          links: [{ context, attributes: [{ name: "k\ufffd\ufffd\ufffd", value: "v" }], droppedAttributesCount: 0 }],
+        },
       });
       expect(events.filter((e) => e.event.type === "spanLinks")).toHaveLength(1);
     });
@@ -83,7 +90,10 @@ describe(SpanRecord.name, () => {
         type: "attributes",
         info: [
           { name: "cloudflare.warning.type", value: "span_data_limit_exceeded" },
-          { name: "cloudflare.warning.message", value: 'exceeded span data limit while trying to record link "" of size 129' },
+          {
+            name: "cloudflare.warning.message",
+            value: 'exceeded span data limit while trying to record link "" of size 129',
+          },
         ],
       });
     });
@@ -113,7 +123,11 @@ describe(SpanRecord.name, () => {
       testOnset(),
       { sequence: 1, spanId: S(1), event: { type: "spanOpen", name: "jsRpcCall", spanId: S(2) } },
       { sequence: 2, spanId: S(2), event: { type: "attributes", info: [{ name: "label", value: "cache" }] } },
-      { sequence: 3, spanId: S(2), event: { type: "attributes", info: [{ name: "lone\ufffd\ufffd\ufffd", value: 3 }] } },
+      {
+        sequence: 3,
+        spanId: S(2),
+        event: { type: "attributes", info: [{ name: "lone\ufffd\ufffd\ufffd", value: 3 }] },
+      },
       { sequence: 4, spanId: S(2), event: { type: "attributes", info: [{ name: "jsrpc.method", value: "tag" }] } },
       { sequence: 5, spanId: S(2), event: { type: "spanClose", outcome: "ok" } },
       okOutcome(6),

@@ -23,7 +23,11 @@ describe(StorageKey.name, () => {
     const key = new StorageKey<string>("storage-test-throw");
     const error = new Error("boom");
     key.run("outer", () => {
-      expect(() => key.run("inner", () => { throw error; })).toThrow(error);
+      expect(() =>
+        key.run("inner", () => {
+          throw error;
+        }),
+      ).toThrow(error);
       expect(key.get()).toBe("outer");
     });
   });
@@ -43,8 +47,18 @@ describe(StorageKey.name, () => {
       await null;
       values.push(key.get());
       await Promise.resolve().then(() => values.push(key.get()));
-      await new Promise<void>((resolve) => queueMicrotask(() => { values.push(key.get()); resolve(); }));
-      await new Promise<void>((resolve) => setTimeout(() => { values.push(key.get()); resolve(); }, 0));
+      await new Promise<void>((resolve) =>
+        queueMicrotask(() => {
+          values.push(key.get());
+          resolve();
+        }),
+      );
+      await new Promise<void>((resolve) =>
+        setTimeout(() => {
+          values.push(key.get());
+          resolve();
+        }, 0),
+      );
       return values;
     });
     expect(seen).toEqual(["v", "v", "v", "v"]);
@@ -53,9 +67,12 @@ describe(StorageKey.name, () => {
   it("calls the callback with this set to null, as AsyncLocalStorage.run does", () => {
     const key = new StorageKey<number>("storage-test-this");
     const seen = key.run(1, function (this: unknown) {
-      return [this, key.run(2, function (this: unknown) {
-        return this;
-      })];
+      return [
+        this,
+        key.run(2, function (this: unknown) {
+          return this;
+        }),
+      ];
     });
     expect(seen).toEqual([null, null]);
   });
@@ -80,7 +97,9 @@ describe(StorageKey.name, () => {
   it("gives async work started inside exit() no value, and keeps the outer value after it", async () => {
     const key = new StorageKey<string>("storage-test-exit-async");
     const seen = await key.run("v", async () => {
-      const inner = key.exit(() => new Promise<string | undefined>((resolve) => setTimeout(() => resolve(key.get()), 1)));
+      const inner = key.exit(
+        () => new Promise<string | undefined>((resolve) => setTimeout(() => resolve(key.get()), 1)),
+      );
       const microtask = key.exit(() => Promise.resolve().then(() => key.get()));
       return [await inner, await microtask, key.get()];
     });

@@ -112,7 +112,10 @@ describe("tail session scheduling", () => {
       { backlog: new TailBacklog() },
     );
     const quick = session(() => {}, { backlog: new TailBacklog() });
-    logs(slow.sink, Array.from({ length: 10 }, (_, i) => `slow ${i}`));
+    logs(
+      slow.sink,
+      Array.from({ length: 10 }, (_, i) => `slow ${i}`),
+    );
     logs(quick.sink, ["quick"]);
     await quick.end;
     expect(slowCalls).toBeLessThan(10);
@@ -271,9 +274,10 @@ describe("a consumer's call time limit", () => {
     const looping = session(
       (event) => {
         seen.push(`looping ${label(event)}`);
-        if (event.sequence === 2) for (;;) {
-          // A tail stuck in a synchronous loop.
-        }
+        if (event.sequence === 2)
+          for (;;) {
+            // A tail stuck in a synchronous loop.
+          }
       },
       { backlog, onError: (error) => errors.push(error) },
     );
@@ -288,16 +292,23 @@ describe("a consumer's call time limit", () => {
       "the tail handler ran for more than 100 ms without returning and was stopped.",
     );
     expect(seen.filter((line) => line.startsWith("looping"))).toEqual(["looping 1 log", "looping 2 log"]);
-    expect(seen.filter((line) => line.startsWith("other"))).toEqual(["other 1 log", "other 2 return", "other 3 outcome"]);
+    expect(seen.filter((line) => line.startsWith("other"))).toEqual([
+      "other 1 log",
+      "other 2 return",
+      "other 3 outcome",
+    ]);
     expect(backlog.usedBytes).toBe(0);
     expect(backlog.idle).toBe(true);
 
     // The next session of the same consumer runs normally, outside any invocation.
     const frames: unknown[] = [];
-    const next = session((event) => {
-      frames.push(currentUserSpan());
-      seen.push(`next ${label(event)}`);
-    }, { backlog });
+    const next = session(
+      (event) => {
+        frames.push(currentUserSpan());
+        seen.push(`next ${label(event)}`);
+      },
+      { backlog },
+    );
     logs(next.sink, ["d"]);
     await next.end;
     expect(seen.filter((line) => line.startsWith("next"))).toEqual(["next 1 log", "next 2 return", "next 3 outcome"]);

@@ -13,16 +13,15 @@ import { S, T, compact, expectWellFormed, okOutcome, testOnset, trace } from "./
 
 describe(traceInvocation.name, () => {
   it("reports onset, return and outcome around the handler and returns its result", async () => {
-    const { result, events } = await trace(async () => {
-      await null;
-      return "value";
-    }, { kind: "custom" });
+    const { result, events } = await trace(
+      async () => {
+        await null;
+        return "value";
+      },
+      { kind: "custom" },
+    );
     expect(result).toBe("value");
-    expect(events).toStrictEqual([
-      testOnset(),
-      { sequence: 1, spanId: S(1), event: { type: "return" } },
-      okOutcome(2),
-    ]);
+    expect(events).toStrictEqual([testOnset(), { sequence: 1, spanId: S(1), event: { type: "return" } }, okOutcome(2)]);
   });
 
   it("reports no return for a test() invocation", async () => {

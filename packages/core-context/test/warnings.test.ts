@@ -48,10 +48,14 @@ describe("tail callback warnings", () => {
   it("warns again for another callback", async () => {
     const warnings = spyWarnings();
     const throwing = (): never => {
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- a tail may throw any value
       throw "plain string";
     };
     await traceInvocation({ tail: [throwing, () => {}, (): never => throwing()], kind: "test" }, () => {});
-    expect(warnings().map(([code]) => code)).toEqual(["WORKERS_TRACING_TAIL_CALLBACK_THREW", "WORKERS_TRACING_TAIL_CALLBACK_THREW"]);
+    expect(warnings().map(([code]) => code)).toEqual([
+      "WORKERS_TRACING_TAIL_CALLBACK_THREW",
+      "WORKERS_TRACING_TAIL_CALLBACK_THREW",
+    ]);
   });
 
   it("warns once when a tailStream() handler's sessions fail", async () => {

@@ -66,6 +66,8 @@ describe(startActiveSpan.name, () => {
   });
 
   it("throws the startActiveSpan error for a non-function", () => {
-    expect(() => startActiveSpan("x", null as unknown as () => void)).toThrowErrorMatchingInlineSnapshot(`[TypeError: Failed to execute 'startActiveSpan' on 'Tracing': parameter 2 is not of type 'Function'.]`);
+    expect(() => startActiveSpan("x", null as unknown as () => void)).toThrowErrorMatchingInlineSnapshot(
+      `[TypeError: Failed to execute 'startActiveSpan' on 'Tracing': parameter 2 is not of type 'Function'.]`,
+    );
   });
 });

@@ -124,7 +124,12 @@ describe(withSpan.name, () => {
       const rows = await traced(() => {
         expect(withSpan("arrow", () => generator)).toBe(generator);
       });
-      expect(rows).toEqual([ONSET, open(1, "0000000000000001", "arrow", "0000000000000002"), close(2, "0000000000000002"), outcome(3)]);
+      expect(rows).toEqual([
+        ONSET,
+        open(1, "0000000000000001", "arrow", "0000000000000002"),
+        close(2, "0000000000000002"),
+        outcome(3),
+      ]);
     });
 
     it("passes the shared no-op span outside a traced invocation", () => {
@@ -221,7 +226,12 @@ describe(withSpan.name, () => {
         expect(() => generator.next()).toThrow(boom);
         expect(generator.next()).toEqual({ value: undefined, done: true });
       });
-      expect(rows).toEqual([ONSET, open(1, "0000000000000001", "gen", "0000000000000002"), close(2, "0000000000000002"), outcome(3)]);
+      expect(rows).toEqual([
+        ONSET,
+        open(1, "0000000000000001", "gen", "0000000000000002"),
+        close(2, "0000000000000002"),
+        outcome(3),
+      ]);
     });
 
     it("keeps the span open when the generator catches a thrown-in error and yields again", async () => {
@@ -289,12 +299,22 @@ describe(withSpan.name, () => {
       const boom = new Error("boom");
       const rows = await traced(() => {
         expect(() =>
-          withSpan("gen", function* (_span, value: number = (() => { throw boom; })()) {
+          withSpan("gen", function* (
+            _span,
+            value: number = (() => {
+              throw boom;
+            })(),
+          ) {
             yield value;
           } as (span: Span) => Generator<number>),
         ).toThrow(boom);
       });
-      expect(rows).toEqual([ONSET, open(1, "0000000000000001", "gen", "0000000000000002"), close(2, "0000000000000002"), outcome(3)]);
+      expect(rows).toEqual([
+        ONSET,
+        open(1, "0000000000000001", "gen", "0000000000000002"),
+        close(2, "0000000000000002"),
+        outcome(3),
+      ]);
     });
 
     it("returns the generator itself and still iterates outside a traced invocation", () => {

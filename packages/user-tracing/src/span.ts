@@ -249,7 +249,10 @@ export class Span {
     assertSameRequest(record);
     record.reportEvent({
       type: "spanUpdate",
-      info: { type: "status", status: message === undefined ? { code } : { code, message: toWire(toStringValue(message)) } },
+      info: {
+        type: "status",
+        status: message === undefined ? { code } : { code, message: toWire(toStringValue(message)) },
+      },
     });
     return this;
   }
@@ -276,7 +279,8 @@ export class Span {
     }
     const error = exception as { name?: unknown; message?: unknown; stack?: unknown } | null;
     const name = error !== null && typeof error === "object" ? toStringValue(error.name ?? "Error") : "Error";
-    const message = error !== null && typeof error === "object" ? toStringValue(error.message ?? "") : toStringValue(exception);
+    const message =
+      error !== null && typeof error === "object" ? toStringValue(error.message ?? "") : toStringValue(exception);
     record.reportEvent({ type: "exception", name: toWire(name), message: toWire(message) });
   }
 }

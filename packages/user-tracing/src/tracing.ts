@@ -147,7 +147,8 @@ export class Tracing {
     if (typeof callback !== "function") throw argumentError("enterSpan", "Tracing", 2, "Function");
     const parent = currentRecordingSpan();
     // Kept small, so that the untraced path inlines into the caller.
-    if (argc > 2) return enterSpanWithArgs(parent, name as string, callback as Callback, withLeading(NOOP_SPAN, arguments, 2));
+    if (argc > 2)
+      return enterSpanWithArgs(parent, name as string, callback as Callback, withLeading(NOOP_SPAN, arguments, 2));
     if (parent === undefined) return callback.call(globalThis, NOOP_SPAN) as unknown;
     return enterSpanTraced(parent, name as string, callback as (span: Span) => unknown);
   }
@@ -167,7 +168,9 @@ export class Tracing {
     if (typeof callback !== "function") throw argumentError("startActiveSpan", "Tracing", 2, "Function");
     const parent = currentRecordingSpan();
     if (parent === undefined) {
-      return argc <= 2 ? (callback.call(globalThis, NOOP_SPAN) as unknown) : applyWithSpan(callback as (...a: unknown[]) => unknown, withLeading(NOOP_SPAN, arguments, 2));
+      return argc <= 2
+        ? (callback.call(globalThis, NOOP_SPAN) as unknown)
+        : applyWithSpan(callback as (...a: unknown[]) => unknown, withLeading(NOOP_SPAN, arguments, 2));
     }
     const record = parent.startChild(toSpanName(name));
     const span = wrap(record);

@@ -13,8 +13,17 @@ const SEED = Number(process.env["PROPERTY_SEED"] ?? 20261127);
 const PATH = process.env["PROPERTY_PATH"];
 const SCALE = Number(process.env["PROPERTY_RUNS"] ?? 1);
 
-async function assertProperty<T>(arbitrary: fc.Arbitrary<T>, numRuns: number, predicate: (value: T) => Promise<void>): Promise<void> {
-  const parameters: fc.Parameters<[T]> = { numRuns: Math.max(1, Math.round(numRuns * SCALE)), seed: SEED, endOnFailure: true, ...(PATH === undefined ? {} : { path: PATH }) };
+async function assertProperty<T>(
+  arbitrary: fc.Arbitrary<T>,
+  numRuns: number,
+  predicate: (value: T) => Promise<void>,
+): Promise<void> {
+  const parameters: fc.Parameters<[T]> = {
+    numRuns: Math.max(1, Math.round(numRuns * SCALE)),
+    seed: SEED,
+    endOnFailure: true,
+    ...(PATH === undefined ? {} : { path: PATH }),
+  };
   const details = await fc.check(fc.asyncProperty(arbitrary, predicate), parameters);
   if (details.failed) {
     const error = details.errorInstance;
@@ -101,7 +110,10 @@ class ModelSpan {
       this.exhausted = true;
       const shown = keyBytes > 64 ? `${received(key, 64)}..." (key length ${keyBytes})` : `${received(key)}"`;
       this.attributes.set("cloudflare.warning.type", "span_data_limit_exceeded");
-      this.attributes.set("cloudflare.warning.message", `exceeded span data limit while trying to record attribute "${shown} of size ${size}`);
+      this.attributes.set(
+        "cloudflare.warning.message",
+        `exceeded span data limit while trying to record attribute "${shown} of size ${size}`,
+      );
       return;
     }
     this.attributes.set(received(key), typeof value === "string" ? received(value) : value);
@@ -110,8 +122,12 @@ class ModelSpan {
 
 /** An attribute as `name=value` with long strings cut, for readable failures. */
 function shortAttribute(attribute: { name: string; value: unknown }): string {
-  const short = (text: string): string => (text.length > 48 ? `${JSON.stringify(text.slice(0, 40))}…(${text.length})` : JSON.stringify(text));
-  const value = typeof attribute.value === "string" ? short(attribute.value) : `${typeof attribute.value} ${String(attribute.value)}`;
+  const short = (text: string): string =>
+    text.length > 48 ? `${JSON.stringify(text.slice(0, 40))}…(${text.length})` : JSON.stringify(text);
+  const value =
+    typeof attribute.value === "string"
+      ? short(attribute.value)
+      : `${typeof attribute.value} ${String(attribute.value)}`;
   return `${short(attribute.name)}=${value}`;
 }
 
@@ -179,14 +195,27 @@ const anyInput: fc.Arbitrary<unknown> = fc.oneof(
 /** An object for setAttributes: own keys including `__proto__` (as JSON.parse makes them), symbols, inherited and non-enumerable members. */
 const attributeObject = fc
   .record({
-    entries: fc.array(fc.tuple(fc.oneof(fc.constantFrom("__proto__", "constructor", "0", "10", "k"), fc.string({ unit: "binary", maxLength: 6 }), limitString), anyInput), { maxLength: 5 }),
+    entries: fc.array(
+      fc.tuple(
+        fc.oneof(
+          fc.constantFrom("__proto__", "constructor", "0", "10", "k"),
+          fc.string({ unit: "binary", maxLength: 6 }),
+          limitString,
+        ),
+        anyInput,
+      ),
+      { maxLength: 5 },
+    ),
     inherited: fc.boolean(),
     hidden: fc.boolean(),
     symbol: fc.boolean(),
   })
   .map(({ entries, inherited, hidden, symbol }) => {
-    const object: Record<string, unknown> = Object.create(inherited ? { inheritedKey: "ignored" } : Object.prototype) as Record<string, unknown>;
-    for (const [key, value] of entries) Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+    const object: Record<string, unknown> = Object.create(
+      inherited ? { inheritedKey: "ignored" } : Object.prototype,
+    ) as Record<string, unknown>;
+    for (const [key, value] of entries)
+      Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
     if (hidden) Object.defineProperty(object, "hiddenKey", { value: "ignored", enumerable: false });
     if (symbol) (object as Record<symbol, unknown>)[Symbol("sym")] = "ignored";
     return object;
@@ -197,10 +226,26 @@ type Call =
   | { readonly kind: "setAttributes"; readonly arg: unknown };
 
 const callArb: fc.Arbitrary<Call> = fc.oneof(
-  { weight: 4, arbitrary: fc.tuple(anyInput, anyInput).map(([key, value]): Call => ({ kind: "setAttribute", args: [key, value] })) },
-  { weight: 1, arbitrary: fc.oneof(fc.constant<unknown[]>([]), anyInput.map((key) => [key])).map((args): Call => ({ kind: "setAttribute", args })) },
+  {
+    weight: 4,
+    arbitrary: fc.tuple(anyInput, anyInput).map(([key, value]): Call => ({ kind: "setAttribute", args: [key, value] })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .oneof(
+        fc.constant<unknown[]>([]),
+        anyInput.map((key) => [key]),
+      )
+      .map((args): Call => ({ kind: "setAttribute", args })),
+  },
   { weight: 2, arbitrary: attributeObject.map((arg): Call => ({ kind: "setAttributes", arg })) },
-  { weight: 1, arbitrary: fc.constantFrom<unknown>(null, undefined, "text", [1], 5, new Map()).map((arg): Call => ({ kind: "setAttributes", arg })) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom<unknown>(null, undefined, "text", [1], 5, new Map())
+      .map((arg): Call => ({ kind: "setAttributes", arg })),
+  },
 );
 
 /** Runs `fn`, returning what it threw as `Class: message` or its result. */
@@ -215,7 +260,8 @@ function attempt(fn: () => unknown): Outcome {
 /** The model's prediction for one call, applied to `model` when it succeeds. */
 function predict(model: ModelSpan, call: Call): Outcome {
   if (call.kind === "setAttribute") {
-    if (call.args.length === 0) return { error: "TypeError: Failed to execute 'setAttribute' on 'Span': parameter 1 is not of type 'string'." };
+    if (call.args.length === 0)
+      return { error: "TypeError: Failed to execute 'setAttribute' on 'Span': parameter 1 is not of type 'string'." };
     const key = toName(call.args[0]);
     if ("error" in key) return key;
     const value = toValue(call.args[1]);
@@ -238,92 +284,121 @@ function predict(model: ModelSpan, call: Call): Outcome {
 }
 
 describe(`${Span.name} bad input`, () => {
-  it("throws exactly workerd's errors or stores exactly the coerced attributes, within the budget", { timeout: 120000 }, async () => {
-    const prototypeKeys = Object.getOwnPropertyNames(Object.prototype).sort();
-    await assertProperty(fc.array(callArb, { minLength: 1, maxLength: 8 }), 600, async (calls) => {
-      const model = new ModelSpan();
-      const events: TailEvent[] = [];
-      const results: [Outcome, Outcome][] = [];
-      await traceInvocation({ tail: events, ids: createSequentialIds(), kind: "test" }, () => {
-        const span = tracing.startSpan("fuzzed");
-        for (const call of calls) {
-          const expected = predict(model, call);
-          const actual = attempt(() =>
-            call.kind === "setAttribute"
-              ? Reflect.apply(span.setAttribute, span, call.args) === span
-                ? "span"
-                : "not the span"
-              : span.setAttributes(call.arg as Record<string, string>) === span
-                ? "span"
-                : "not the span",
-          );
-          results.push([actual, expected]);
+  it(
+    "throws exactly workerd's errors or stores exactly the coerced attributes, within the budget",
+    { timeout: 120000 },
+    async () => {
+      const prototypeKeys = Object.getOwnPropertyNames(Object.prototype).sort();
+      await assertProperty(fc.array(callArb, { minLength: 1, maxLength: 8 }), 600, async (calls) => {
+        const model = new ModelSpan();
+        const events: TailEvent[] = [];
+        const results: [Outcome, Outcome][] = [];
+        await traceInvocation({ tail: events, ids: createSequentialIds(), kind: "test" }, () => {
+          const span = tracing.startSpan("fuzzed");
+          for (const call of calls) {
+            const expected = predict(model, call);
+            const actual = attempt(() =>
+              call.kind === "setAttribute"
+                ? Reflect.apply(span.setAttribute, span, call.args) === span
+                  ? "span"
+                  : "not the span"
+                : span.setAttributes(call.arg as Record<string, string>) === span
+                  ? "span"
+                  : "not the span",
+            );
+            results.push([actual, expected]);
+          }
+          span.end();
+        });
+        for (const [actual, expected] of results) {
+          if (JSON.stringify(actual) !== JSON.stringify(expected))
+            throw new Error(`call gave ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
         }
-        span.end();
+        const reported = events.find((event) => event.event.type === "attributes");
+        const expectedList = [...model.attributes].map(([name, value]) => ({ name, value }));
+        if (expectedList.length === 0) expect(reported).toBeUndefined();
+        else {
+          expect(reported?.event.type).toBe("attributes");
+          const info = reported?.event.type === "attributes" ? reported.event.info : [];
+          // Compared compactly first (long strings make unreadable diffs), then exactly.
+          const [got, want] = [info.map(shortAttribute), expectedList.map(shortAttribute)];
+          if (JSON.stringify(got) !== JSON.stringify(want))
+            throw new Error(`attributes ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
+          expect(info).toEqual(expectedList);
+        }
+        expect(events.map((event) => event.sequence)).toEqual(events.map((_, i) => i));
+        expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(prototypeKeys);
       });
-      for (const [actual, expected] of results) {
-        if (JSON.stringify(actual) !== JSON.stringify(expected)) throw new Error(`call gave ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
-      }
-      const reported = events.find((event) => event.event.type === "attributes");
-      const expectedList = [...model.attributes].map(([name, value]) => ({ name, value }));
-      if (expectedList.length === 0) expect(reported).toBeUndefined();
-      else {
-        expect(reported?.event.type).toBe("attributes");
-        const info = reported?.event.type === "attributes" ? reported.event.info : [];
-        // Compared compactly first (long strings make unreadable diffs), then exactly.
-        const [got, want] = [info.map(shortAttribute), expectedList.map(shortAttribute)];
-        if (JSON.stringify(got) !== JSON.stringify(want)) throw new Error(`attributes ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
-        expect(info).toEqual(expectedList);
-      }
-      expect(events.map((event) => event.sequence)).toEqual(events.map((_, i) => i));
-      expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(prototypeKeys);
-    });
-  });
+    },
+  );
 
   it.for([
     { key: "k\ud800", shown: 'k\ufffd\ufffd\ufffd"' },
     { key: `x${"\udfff".repeat(30)}`, shown: `x${"\ufffd".repeat(63)}..." (key length 91)` },
-  ])("shows a key with lone surrogates in the budget warning as the tail receives it ($shown)", async ({ key, shown }) => {
-    const events: TailEvent[] = [];
-    await traceInvocation({ tail: events, kind: "test" }, () => {
-      tracing.startSpan("budget").setAttribute(key, "v".repeat(65536)).end();
-    });
-    const reported = events.find((event) => event.event.type === "attributes");
-    expect(reported?.event).toEqual({
-      type: "attributes",
-      info: [
-        { name: "cloudflare.warning.type", value: "span_data_limit_exceeded" },
-        { name: "cloudflare.warning.message", value: `exceeded span data limit while trying to record attribute "${shown} of size 65536` },
-      ],
-    });
-  });
+  ])(
+    "shows a key with lone surrogates in the budget warning as the tail receives it ($shown)",
+    async ({ key, shown }) => {
+      const events: TailEvent[] = [];
+      await traceInvocation({ tail: events, kind: "test" }, () => {
+        tracing.startSpan("budget").setAttribute(key, "v".repeat(65536)).end();
+      });
+      const reported = events.find((event) => event.event.type === "attributes");
+      expect(reported?.event).toEqual({
+        type: "attributes",
+        info: [
+          { name: "cloudflare.warning.type", value: "span_data_limit_exceeded" },
+          {
+            name: "cloudflare.warning.message",
+            value: `exceeded span data limit while trying to record attribute "${shown} of size 65536`,
+          },
+        ],
+      });
+    },
+  );
 
-  it("names spans as ToString and the 64-byte cut say, or throws workerd's TypeError", { timeout: 120000 }, async () => {
-    await assertProperty(
-      fc.record({ method: fc.constantFrom("enterSpan", "startActiveSpan", "startSpan"), args: fc.oneof(fc.constant<unknown[]>([]), anyInput.map((name) => [name])) }),
-      600,
-      async ({ method, args }) => {
-        const events: TailEvent[] = [];
-        let actual: Outcome = { value: undefined };
-        await traceInvocation({ tail: events, ids: createSequentialIds(), kind: "test" }, () => {
-          actual = attempt(() => {
-            if (method === "startSpan") return void (Reflect.apply(tracing.startSpan, tracing, args) as Span).end();
-            return void Reflect.apply(tracing[method], tracing, [...args, ...(args.length === 0 ? [] : [() => {}])]);
+  it(
+    "names spans as ToString and the 64-byte cut say, or throws workerd's TypeError",
+    { timeout: 120000 },
+    async () => {
+      await assertProperty(
+        fc.record({
+          method: fc.constantFrom("enterSpan", "startActiveSpan", "startSpan"),
+          args: fc.oneof(
+            fc.constant<unknown[]>([]),
+            anyInput.map((name) => [name]),
+          ),
+        }),
+        600,
+        async ({ method, args }) => {
+          const events: TailEvent[] = [];
+          let actual: Outcome = { value: undefined };
+          await traceInvocation({ tail: events, ids: createSequentialIds(), kind: "test" }, () => {
+            actual = attempt(() => {
+              if (method === "startSpan") return void (Reflect.apply(tracing.startSpan, tracing, args) as Span).end();
+              return void Reflect.apply(tracing[method], tracing, [...args, ...(args.length === 0 ? [] : [() => {}])]);
+            });
           });
-        });
-        let expected: Outcome;
-        if (args.length === 0) expected = { error: `TypeError: Failed to execute '${method}' on 'Tracing': parameter 1 is not of type 'string'.` };
-        else {
-          const name = toName(args[0]);
-          expected = "error" in name ? name : { value: undefined };
-          if (!("error" in name)) {
-            const opened = events.find((event) => event.event.type === "spanOpen");
-            expect(opened?.event).toEqual({ type: "spanOpen", name: received(name.value as string, 64), spanId: "0000000000000002" });
+          let expected: Outcome;
+          if (args.length === 0)
+            expected = {
+              error: `TypeError: Failed to execute '${method}' on 'Tracing': parameter 1 is not of type 'string'.`,
+            };
+          else {
+            const name = toName(args[0]);
+            expected = "error" in name ? name : { value: undefined };
+            if (!("error" in name)) {
+              const opened = events.find((event) => event.event.type === "spanOpen");
+              expect(opened?.event).toEqual({
+                type: "spanOpen",
+                name: received(name.value as string, 64),
+                spanId: "0000000000000002",
+              });
+            }
           }
-        }
-        expect(actual).toEqual(expected);
-        if ("error" in expected) expect(events.map((event) => event.event.type)).toEqual(["onset", "outcome"]);
-      },
-    );
-  });
+          expect(actual).toEqual(expected);
+          if ("error" in expected) expect(events.map((event) => event.event.type)).toEqual(["onset", "outcome"]);
+        },
+      );
+    },
+  );
 });

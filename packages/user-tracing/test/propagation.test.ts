@@ -83,12 +83,9 @@ describe(Tracing.name, () => {
         tracing.enterSpan("caller", made);
       });
       expect(parents(raw)).toEqual({ creator: "(onset)", dynamic: "caller", caller: "(onset)" });
-      expect(raw.filter((e) => e.event.type === "spanOpen").map((e) => e.event.type === "spanOpen" && e.event.name)).toEqual([
-        "creator",
-        "dynamic",
-        "caller",
-        "dynamic",
-      ]);
+      expect(
+        raw.filter((e) => e.event.type === "spanOpen").map((e) => e.event.type === "spanOpen" && e.event.name),
+      ).toEqual(["creator", "dynamic", "caller", "dynamic"]);
     });
 
     it("restores the span through AsyncLocalStorage.snapshot() and AsyncResource.bind() taken inside it", async () => {

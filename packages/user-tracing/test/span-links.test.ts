@@ -13,13 +13,17 @@ function link(attributes?: unknown, context: unknown = { traceId: T, spanId: ID,
 
 /** The links of every `spanLinks` event, with the span id each was reported on. */
 function linksOf(raw: readonly TailEvent[]): { spanId: string | undefined; links: readonly SpanLinkInfo[] }[] {
-  return raw.flatMap((e) => (e.event.type === "spanLinks" ? [{ spanId: e.spanContext.spanId, links: e.event.links }] : []));
+  return raw.flatMap((e) =>
+    e.event.type === "spanLinks" ? [{ spanId: e.spanContext.spanId, links: e.event.links }] : [],
+  );
 }
 
 /** The attributes span `S(2)` reported at its close, as `name → value`. */
 function closingAttributes(raw: readonly TailEvent[]): Record<string, unknown> | undefined {
   const found = raw.find((e) => e.event.type === "attributes" && e.spanContext.spanId === S(2));
-  return found?.event.type === "attributes" ? Object.fromEntries(found.event.info.map((a) => [a.name, a.value])) : undefined;
+  return found?.event.type === "attributes"
+    ? Object.fromEntries(found.event.info.map((a) => [a.name, a.value]))
+    : undefined;
 }
 
 describe(`${Span.name} links`, () => {
@@ -30,7 +34,14 @@ describe(`${Span.name} links`, () => {
         span.setAttribute("after", "the link");
       }),
     );
-    expect(raw.map((e) => e.event.type)).toEqual(["onset", "spanOpen", "spanLinks", "attributes", "spanClose", "outcome"]);
+    expect(raw.map((e) => e.event.type)).toEqual([
+      "onset",
+      "spanOpen",
+      "spanLinks",
+      "attributes",
+      "spanClose",
+      "outcome",
+    ]);
     const [reported] = linksOf(raw);
     expect(reported!.spanId).toBe(S(2));
     expect(reported!.links).toHaveLength(1);
@@ -54,7 +65,17 @@ describe(`${Span.name} links`, () => {
   it("drops and counts attribute values that are not strings, numbers or booleans, skipping undefined", async () => {
     const { raw } = await trace(() =>
       tracing.enterSpan("s", (span) => {
-        const attributes = { n: null, o: {}, a: [1], d: new Date(0), f: () => 1, big: 1n, sym: Symbol("s"), u: undefined, ok: "kept" };
+        const attributes = {
+          n: null,
+          o: {},
+          a: [1],
+          d: new Date(0),
+          f: () => 1,
+          big: 1n,
+          sym: Symbol("s"),
+          u: undefined,
+          ok: "kept",
+        };
         span.addLink({ ...link(attributes), droppedAttributesCount: 99 });
       }),
     );
@@ -67,8 +88,16 @@ describe(`${Span.name} links`, () => {
     ["a string", "text", []],
     ["null", null, []],
     ["an array (its indices)", ["zero", "one"], ["0", "1"]],
-    ["an object (own enumerable string keys, integer keys first)", { b: 1, a: 2, 10: "t", 2: "t", [Symbol("k")]: 3 }, ["2", "10", "b", "a"]],
-    ["an object with inherited and hidden keys", Object.create({ inherited: 1 }, { own: { value: 2, enumerable: true }, hidden: { value: 3 } }), ["own"]],
+    [
+      "an object (own enumerable string keys, integer keys first)",
+      { b: 1, a: 2, 10: "t", 2: "t", [Symbol("k")]: 3 },
+      ["2", "10", "b", "a"],
+    ],
+    [
+      "an object with inherited and hidden keys",
+      Object.create({ inherited: 1 }, { own: { value: 2, enumerable: true }, hidden: { value: 3 } }),
+      ["own"],
+    ],
   ])("takes the attribute keys of %s", async ([, attributes, names]) => {
     const { raw } = await trace(() => tracing.enterSpan("s", (span) => span.addLink(link(attributes))));
     expect(linksOf(raw)[0]!.links[0]!.attributes.map((a) => a.name)).toEqual(names);
@@ -89,7 +118,9 @@ describe(`${Span.name} links`, () => {
 
   it("reports a lone surrogate in a key or value as three U+FFFD", async () => {
     const { raw } = await trace(() => tracing.enterSpan("s", (span) => span.addLink(link({ "k\ud800": "v\udc00" }))));
-    expect(linksOf(raw)[0]!.links[0]!.attributes).toEqual([{ name: "k\ufffd\ufffd\ufffd", value: "v\ufffd\ufffd\ufffd" }]);
+    expect(linksOf(raw)[0]!.links[0]!.attributes).toEqual([
+      { name: "k\ufffd\ufffd\ufffd", value: "v\ufffd\ufffd\ufffd" },
+    ]);
   });
 
   const ctx = (traceId: unknown, spanId: unknown, traceFlags: unknown): unknown => ({ traceId, spanId, traceFlags });
@@ -149,7 +180,14 @@ describe(`${Span.name} links`, () => {
     const { raw } = await trace(() =>
       tracing.enterSpan("s", (span) => {
         /* eslint-disable no-sparse-arrays -- a hole is one of the items workerd skips */
-        span.addLinks([link({ n: 1 }), link(undefined, ctx("bad", ID, 1)), undefined, null, , link({ n: 2 })] as SpanLink[]);
+        span.addLinks([
+          link({ n: 1 }),
+          link(undefined, ctx("bad", ID, 1)),
+          undefined,
+          null,
+          ,
+          link({ n: 2 }),
+        ] as SpanLink[]);
         /* eslint-enable no-sparse-arrays */
       }),
     );
@@ -158,9 +196,12 @@ describe(`${Span.name} links`, () => {
 
   it.for<[string, unknown]>([
     ["a Set", new Set([link()])],
-    ["a generator", (function* () {
-      yield link();
-    })()],
+    [
+      "a generator",
+      (function* () {
+        yield link();
+      })(),
+    ],
     ["an array-like", { 0: link(), length: 1 }],
     ["a string", "ab"],
     ["null", null],
@@ -229,7 +270,9 @@ describe(`${Span.name} links`, () => {
       expect(linksOf(raw)).toEqual([]);
       const closing = closingAttributes(raw)!;
       expect(Object.keys(closing)).toEqual(["big", "cloudflare.warning.type", "cloudflare.warning.message", "fits"]);
-      expect(closing["cloudflare.warning.message"]).toBe('exceeded span data limit while trying to record link "" of size 721');
+      expect(closing["cloudflare.warning.message"]).toBe(
+        'exceeded span data limit while trying to record link "" of size 721',
+      );
     });
 
     it("shares the budget with attributes set after, and still checks later links", async () => {

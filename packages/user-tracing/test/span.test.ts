@@ -91,14 +91,22 @@ describe(Span.name, () => {
     it("throws conversion errors on the no-op span and on an ended span too", async () => {
       const bigint = 1n as unknown as number;
       const symbol = Symbol("v") as unknown as string;
-      expect(() => NOOP_SPAN.setAttribute("k", bigint)).toThrow(new TypeError("Cannot convert a BigInt value to a number"));
-      expect(() => NOOP_SPAN.setAttribute("k", symbol)).toThrow(new TypeError("Cannot convert a Symbol value to a string"));
+      expect(() => NOOP_SPAN.setAttribute("k", bigint)).toThrow(
+        new TypeError("Cannot convert a BigInt value to a number"),
+      );
+      expect(() => NOOP_SPAN.setAttribute("k", symbol)).toThrow(
+        new TypeError("Cannot convert a Symbol value to a string"),
+      );
       expect(() => NOOP_SPAN.setAttributes({ k: bigint })).toThrow(TypeError);
       const { events } = await trace(() => {
         const span = tracing.startSpan("ended");
         span.end();
-        expect(() => span.setAttribute("k", bigint)).toThrow(new TypeError("Cannot convert a BigInt value to a number"));
-        expect(() => span.setAttribute("k", symbol)).toThrow(new TypeError("Cannot convert a Symbol value to a string"));
+        expect(() => span.setAttribute("k", bigint)).toThrow(
+          new TypeError("Cannot convert a BigInt value to a number"),
+        );
+        expect(() => span.setAttribute("k", symbol)).toThrow(
+          new TypeError("Cannot convert a Symbol value to a string"),
+        );
         expect(() => span.setAttributes({ k: symbol })).toThrow(TypeError);
       });
       expect(events).toStrictEqual([testOnset(), open(1, 1, "ended", 2), close(2, 2), outcome(3)]);
@@ -150,7 +158,12 @@ describe(Span.name, () => {
 
     it("replaces a repeated key in place, keeping its first position", async () => {
       const info = await attributesOf((span) =>
-        span.setAttribute("k1", 1).setAttribute("k2", 2).setAttribute("k1", 3).setAttribute("k3", 4).setAttribute("k1", 5),
+        span
+          .setAttribute("k1", 1)
+          .setAttribute("k2", 2)
+          .setAttribute("k1", 3)
+          .setAttribute("k3", 4)
+          .setAttribute("k1", 5),
       );
       expect(info).toStrictEqual([
         { name: "k1", value: 5 },
@@ -206,12 +219,12 @@ describe(Span.name, () => {
       const { events } = await trace(() =>
         tracing.enterSpan("atomic", (span) => {
           span.setAttribute("before", true);
-          expect(() => span.setAttributes({ a: 1, b: 2n as unknown as number, c: 3 })).toThrowErrorMatchingInlineSnapshot(
-            `[TypeError: Cannot convert a BigInt value to a number]`,
-          );
-          expect(() => span.setAttributes({ d: 4, e: Symbol("e") as unknown as string })).toThrowErrorMatchingInlineSnapshot(
-            `[TypeError: Cannot convert a Symbol value to a string]`,
-          );
+          expect(() =>
+            span.setAttributes({ a: 1, b: 2n as unknown as number, c: 3 }),
+          ).toThrowErrorMatchingInlineSnapshot(`[TypeError: Cannot convert a BigInt value to a number]`);
+          expect(() =>
+            span.setAttributes({ d: 4, e: Symbol("e") as unknown as string }),
+          ).toThrowErrorMatchingInlineSnapshot(`[TypeError: Cannot convert a Symbol value to a string]`);
         }),
       );
       expect(events).toStrictEqual([
@@ -354,7 +367,13 @@ describe(Span.name, () => {
         expect(span.end()).toBeUndefined();
         expect(span.end()).toBeUndefined();
       });
-      expect(events).toStrictEqual([testOnset(), open(1, 1, "s", 2), attributes(2, 2, [["a", 1]]), close(3, 2), outcome(4)]);
+      expect(events).toStrictEqual([
+        testOnset(),
+        open(1, 1, "s", 2),
+        attributes(2, 2, [["a", 1]]),
+        close(3, 2),
+        outcome(4),
+      ]);
     });
 
     it("makes the automatic end of enterSpan a no-op", async () => {

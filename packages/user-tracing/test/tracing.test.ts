@@ -276,9 +276,9 @@ describe(Tracing.name, () => {
 
     it("throws for a Symbol name", async () => {
       const { events } = await trace(() => {
-        expect(() => tracing.enterSpan(Symbol("name") as unknown as string, () => {})).toThrowErrorMatchingInlineSnapshot(
-          `[TypeError: Cannot convert a Symbol value to a string]`,
-        );
+        expect(() =>
+          tracing.enterSpan(Symbol("name") as unknown as string, () => {}),
+        ).toThrowErrorMatchingInlineSnapshot(`[TypeError: Cannot convert a Symbol value to a string]`);
       });
       expect(events).toStrictEqual([testOnset(), outcome(1)]);
     });

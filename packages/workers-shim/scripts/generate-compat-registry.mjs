@@ -79,7 +79,8 @@ export function parseCapnpText(text) {
           const single = /\bname\s*=\s*"([^"]*)"/.exec(argument ?? "")?.[1];
           const list = /\bnames\s*=\s*\[([^\]]*)\]/.exec(argument ?? "")?.[1];
           const names = single !== undefined ? [single] : [...(list ?? "").matchAll(/"([^"]*)"/g)].map((m) => m[1]);
-          if (date === undefined || names.length === 0) throw new Error(`${name}: cannot read $impliedByAfterDate(${argument})`);
+          if (date === undefined || names.length === 0)
+            throw new Error(`${name}: cannot read $impliedByAfterDate(${argument})`);
           facts.impliedByAfterDate = { names, date };
           break;
         }
@@ -247,7 +248,8 @@ export function checkFacts(fields) {
       if (flags.has(flag)) throw new Error(`flag ${flag} is declared twice`);
       flags.add(flag);
     }
-    if (f.enableDate !== undefined && !date.test(f.enableDate)) throw new Error(`${f.field}: bad enable date ${f.enableDate}`);
+    if (f.enableDate !== undefined && !date.test(f.enableDate))
+      throw new Error(`${f.field}: bad enable date ${f.enableDate}`);
     if (f.impliedByAfterDate !== undefined) {
       if (!date.test(f.impliedByAfterDate.date)) throw new Error(`${f.field}: bad implied date`);
       for (const name of f.impliedByAfterDate.names) {
@@ -345,7 +347,9 @@ function main(argv) {
     if (arg === "--out") out = resolve(argv[++i] ?? "");
     else if (arg === "--label") label = argv[++i];
     else if (arg === "--help" || arg === "-h") {
-      console.log("usage: generate-compat-registry.mjs <workerd binary | compatibility-date.capnp> [--out FILE] [--label TEXT]");
+      console.log(
+        "usage: generate-compat-registry.mjs <workerd binary | compatibility-date.capnp> [--out FILE] [--label TEXT]",
+      );
       return 0;
     } else if (input === undefined) input = arg;
     else throw new Error(`unexpected argument "${arg}"`);

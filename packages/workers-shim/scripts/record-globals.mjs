@@ -58,7 +58,10 @@ const SETS = [
       "do_not_set_tostring_tag",
     ],
   },
-  { date: "2024-01-01", flags: ["enable_weak_ref", "expose_global_message_channel", "enable_global_performance_classes"] },
+  {
+    date: "2024-01-01",
+    flags: ["enable_weak_ref", "expose_global_message_channel", "enable_global_performance_classes"],
+  },
   { date: "2026-11-01", flags: ["experimental"], experimental: true },
   { date: "2026-11-01", flags: ["no_nodejs_global_timers", "streams_disable_constructors"] },
 ];
@@ -277,8 +280,11 @@ try {
     .map((l) => JSON.parse(l.slice(4)));
   fs.writeFileSync(
     path.join(OUT, "warnings.json"),
-    JSON.stringify({ workerd: version, compatibilityDate: "2026-11-01", compatibilityFlags: ["nodejs_compat"], events }, null, 2) +
-      "\n",
+    JSON.stringify(
+      { workerd: version, compatibilityDate: "2026-11-01", compatibilityFlags: ["nodejs_compat"], events },
+      null,
+      2,
+    ) + "\n",
   );
   console.log(`recorded warnings.json (${events.length} events)`);
 } finally {

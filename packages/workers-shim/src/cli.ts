@@ -13,7 +13,12 @@ const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGH
  * (its IPC channel closes), so that it never outlives a killed parent.
  */
 function rerunWithVmModules(): void {
-  const args = [...process.execArgv, VM_MODULES_FLAG, "--disable-warning=ExperimentalWarning", ...process.argv.slice(1)];
+  const args = [
+    ...process.execArgv,
+    VM_MODULES_FLAG,
+    "--disable-warning=ExperimentalWarning",
+    ...process.argv.slice(1),
+  ];
   const child = spawn(process.execPath, args, { stdio: ["inherit", "inherit", "inherit", "ipc"], detached: true });
   const forward = (signal: NodeJS.Signals): void => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
@@ -50,7 +55,8 @@ async function run(): Promise<void> {
   process.stdout.on("error", ignoreBrokenPipe);
   process.stderr.on("error", ignoreBrokenPipe);
 
-  const flush = (stream: NodeJS.WriteStream): Promise<void> => new Promise((resolve) => stream.write("", () => resolve()));
+  const flush = (stream: NodeJS.WriteStream): Promise<void> =>
+    new Promise((resolve) => stream.write("", () => resolve()));
 
   const status = await main(process.argv.slice(2), io);
   // Exit now: streaming tail sessions that are still busy (or hung) must not keep the process.

@@ -231,9 +231,10 @@ export function deliver<R>(
     },
   };
   liveDeliveries.add(live);
-  const unwatch = invocation.context.executionModel === "stateless"
-    ? watchForHang(invocation, { waiting: () => handlerPending || scope.waitingUntil, cancel })
-    : noop;
+  const unwatch =
+    invocation.context.executionModel === "stateless"
+      ? watchForHang(invocation, { waiting: () => handlerPending || scope.waitingUntil, cancel })
+      : noop;
   let started: R | Promise<never>;
   try {
     started = invocation.run(body, scope);

@@ -43,9 +43,12 @@ function compareKeys(a: string, b: string): number {
 }
 
 function alarmTimeOf(value: unknown): number {
-  if (types.isDate(value) && !Number.isNaN(Date.prototype.getTime.call(value))) return Date.prototype.getTime.call(value);
+  if (types.isDate(value) && !Number.isNaN(Date.prototype.getTime.call(value)))
+    return Date.prototype.getTime.call(value);
   if (typeof value === "number" && Number.isFinite(value)) return value;
-  throw new TypeError(`DurableObjectStorage.setAlarm() expects a Date or a number of milliseconds, received ${describe(value)}.`);
+  throw new TypeError(
+    `DurableObjectStorage.setAlarm() expects a Date or a number of milliseconds, received ${describe(value)}.`,
+  );
 }
 
 /**
@@ -99,12 +102,15 @@ export class DurableObjectStorage {
   put(keyOrEntries: unknown, value?: unknown): Promise<void> {
     return this.#op("put", () => {
       if (typeof keyOrEntries === "string") {
-        if (value === undefined) throw new TypeError("DurableObjectStorage.put() needs a value; use delete() to remove a key.");
+        if (value === undefined)
+          throw new TypeError("DurableObjectStorage.put() needs a value; use delete() to remove a key.");
         this.#data.set(keyOrEntries, structuredClone(value));
         return;
       }
       if (keyOrEntries === null || typeof keyOrEntries !== "object" || Array.isArray(keyOrEntries)) {
-        throw new TypeError(`DurableObjectStorage.put() expects a string key or an object of entries, received ${describe(keyOrEntries)}.`);
+        throw new TypeError(
+          `DurableObjectStorage.put() expects a string key or an object of entries, received ${describe(keyOrEntries)}.`,
+        );
       }
       const entries = Object.entries(keyOrEntries).map(([key, entry]) => [key, structuredClone(entry)] as const);
       for (const [key, entry] of entries) this.#data.set(key, entry);
@@ -159,7 +165,8 @@ export class DurableObjectStorage {
   getAlarm(): Promise<number | null> {
     const read = (span: SpanRecord | undefined): number | null => {
       const time = this.#alarms.alarmTime();
-      if (time !== null) span?.setAttribute("cloudflare.durable_object.alarm.scheduled_time", new Date(time).toISOString());
+      if (time !== null)
+        span?.setAttribute("cloudflare.durable_object.alarm.scheduled_time", new Date(time).toISOString());
       return time;
     };
     if (this.#alarmRead) return this.#op("getAlarm", read);
@@ -194,7 +201,9 @@ export class DurableObjectStorage {
    */
   transaction<T>(closure: (txn: DurableObjectStorage) => T | Promise<T>): Promise<T> {
     if (typeof closure !== "function") {
-      return Promise.reject(new TypeError(`DurableObjectStorage.transaction() expects a function, received ${describe(closure)}.`));
+      return Promise.reject(
+        new TypeError(`DurableObjectStorage.transaction() expects a function, received ${describe(closure)}.`),
+      );
     }
     const span = startRuntimeSpan("durable_object_storage_transaction");
     return storageAnswer()

@@ -32,7 +32,8 @@ const HEX_ID = /^[0-9a-f]{64}$/;
 function describe(value: unknown): string {
   if (value === null) return "null";
   if (typeof value === "object") return "an object";
-  if (typeof value === "string") return `the string ${JSON.stringify(value.length > 70 ? `${value.slice(0, 70)}…` : value)}`;
+  if (typeof value === "string")
+    return `the string ${JSON.stringify(value.length > 70 ? `${value.slice(0, 70)}…` : value)}`;
   return `${typeof value} ${String(value)}`;
 }
 
@@ -84,7 +85,8 @@ export class DurableObjectState {
   /** Adds work the current invocation's `outcome` waits for. */
   waitUntil(promise: unknown): void {
     const invocation = currentInvocation();
-    const scope = invocation === undefined || invocation.context !== this.#actor.context ? undefined : scopeOf(invocation);
+    const scope =
+      invocation === undefined || invocation.context !== this.#actor.context ? undefined : scopeOf(invocation);
     if (scope !== undefined) scope.waitUntil(promise);
     else void Promise.resolve(promise).catch(() => {});
   }
@@ -125,7 +127,10 @@ export class DurableObjectActor implements AlarmScheduler {
           `workers-shim: Durable Object class "${this.owner.className}" is not exported by service "${this.owner.host.name}".`,
         );
       }
-      this.#instance = new (cls as new (state: DurableObjectState, env: object) => object)(this.state, this.owner.host.env);
+      this.#instance = new (cls as new (state: DurableObjectState, env: object) => object)(
+        this.state,
+        this.owner.host.env,
+      );
     }
     return this.#instance;
   }
@@ -198,7 +203,8 @@ export class DurableObjectActor implements AlarmScheduler {
         context: this.context,
         // A response with a body reports `return` once the caller has read the body to the end,
         // as a service's fetch does (holdUntilBodySent).
-        returnInfo: (response: Response) => (held.has(response) ? false : { type: "fetch", statusCode: response.status }),
+        returnInfo: (response: Response) =>
+          held.has(response) ? false : { type: "fetch", statusCode: response.status },
         failureOutcome: "exception",
         reportFailure: true,
       },
@@ -284,13 +290,19 @@ export class DurableObjectActor implements AlarmScheduler {
         if (typeof object.alarm !== "function") {
           throw new TypeError(`Durable Object class "${this.owner.className}" has no alarm() handler.`);
         }
-        return (object.alarm as (info: object) => unknown).call(object, { scheduledTime: time, retryCount: 0, isRetry: false });
+        return (object.alarm as (info: object) => unknown).call(object, {
+          scheduledTime: time,
+          retryCount: 0,
+          isRetry: false,
+        });
       },
     );
     try {
       await delivery.result;
     } catch (error) {
-      this.owner.host.warn(`alarm() of Durable Object ${this.owner.className} ${this.hex} failed: ${describeError(error)}`);
+      this.owner.host.warn(
+        `alarm() of Durable Object ${this.owner.className} ${this.hex} failed: ${describeError(error)}`,
+      );
     }
   }
 
@@ -347,7 +359,9 @@ export class DurableObjectNamespace {
   /** Returns the id derived from `name` (the same name always gives the same id). */
   idFromName(name: string): DurableObjectId {
     if (arguments.length === 0) {
-      throw new TypeError("Failed to execute 'idFromName' on 'DurableObjectNamespace': parameter 1 is not of type 'string'.");
+      throw new TypeError(
+        "Failed to execute 'idFromName' on 'DurableObjectNamespace': parameter 1 is not of type 'string'.",
+      );
     }
     const text = String(name);
     const hex = createHash("sha256").update(`${this.#objects.uniqueKey}\u0000${text}`).digest("hex");
@@ -365,7 +379,9 @@ export class DurableObjectNamespace {
   /** Returns a stub for the object `id`. */
   get(id: DurableObjectId): object {
     if (!(id instanceof DurableObjectId)) {
-      throw new TypeError("Failed to execute 'get' on 'DurableObjectNamespace': parameter 1 is not of type 'DurableObjectId'.");
+      throw new TypeError(
+        "Failed to execute 'get' on 'DurableObjectNamespace': parameter 1 is not of type 'DurableObjectId'.",
+      );
     }
     if (DurableObjectId._parts(id).namespace !== this.#objects) {
       throw new TypeError(`DurableObjectNamespace.get(): the id ${id.toString()} belongs to another namespace.`);

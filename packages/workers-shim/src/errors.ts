@@ -99,5 +99,9 @@ export function describeMicrotaskError(error: unknown): Exception {
   const budget = MAX_MICROTASK_EXCEPTION_BYTES - name.length;
   if (message.length * 3 <= budget) return { type: "exception", name, message };
   const bytes = Buffer.from(message, "utf8");
-  return { type: "exception", name, message: bytes.length <= budget ? message : bytes.subarray(0, budget).toString("utf8") };
+  return {
+    type: "exception",
+    name,
+    message: bytes.length <= budget ? message : bytes.subarray(0, budget).toString("utf8"),
+  };
 }

@@ -98,7 +98,9 @@ class QueueAcks {
 function ignored(method: string, messageId: string | undefined, earlier: string): void {
   const call = messageId === undefined ? method : `${method} on message ${messageId}`;
   const calls = messageId === undefined ? method : `${method} on a message`;
-  logAsWorker("warn", [`Received a call to ${call} after ${earlier} was already called. Calling ${calls} after calling ${earlier} has no effect.`]);
+  logAsWorker("warn", [
+    `Received a call to ${call} after ${earlier} was already called. Calling ${calls} after calling ${earlier} has no effect.`,
+  ]);
 }
 
 /** A message of a `queue()` batch. */
@@ -113,7 +115,9 @@ export class QueueMessage {
     this.#acks = acks;
     const id = input.id === undefined ? String(index) : String(input.id);
     // The caller's own Date (realm-independent check: it may come from another global scope).
-    const timestamp = types.isDate(input.timestamp) ? input.timestamp : new Date(typeof input.timestamp === "number" ? input.timestamp : Date.now());
+    const timestamp = types.isDate(input.timestamp)
+      ? input.timestamp
+      : new Date(typeof input.timestamp === "number" ? input.timestamp : Date.now());
     const attempts = typeof input.attempts === "number" ? input.attempts : 1;
     Object.defineProperty(this, "attempts", { value: attempts, enumerable: true });
     Object.defineProperty(this, "body", { value: input.body, enumerable: true });
@@ -143,7 +147,10 @@ export class MessageBatch {
     const acks = new QueueAcks();
     this.#acks = acks;
     const list = Object.freeze(messages.map((message, i) => new QueueMessage(message, i, acks)));
-    Object.defineProperty(this, "metadata", { value: { metrics: { backlogCount: 0, backlogBytes: 0 } }, enumerable: true });
+    Object.defineProperty(this, "metadata", {
+      value: { metrics: { backlogCount: 0, backlogBytes: 0 } },
+      enumerable: true,
+    });
     Object.defineProperty(this, "queue", { value: queue, enumerable: true });
     Object.defineProperty(this, "messages", { value: list, enumerable: true });
   }

@@ -57,7 +57,8 @@ export function knownBodyLength(message: Request | Response): number | undefined
   if (message.body === null) return 0;
   for (const symbol of Object.getOwnPropertySymbols(message)) {
     if (symbol.description !== "state") continue;
-    const state = (message as unknown as Record<symbol, unknown>)[symbol] as { body?: { length?: unknown } } | undefined;
+    const state = (message as unknown as Record<symbol, unknown>)[symbol] as
+      { body?: { length?: unknown } } | undefined;
     const length = state?.body?.length;
     if (typeof length === "number" && Number.isSafeInteger(length) && length >= 0) return length;
     if (length === null) return undefined;
@@ -85,7 +86,8 @@ export function setRequestAttributes(span: SpanRecord, request: Request, bodyLen
     const value = request.headers.get(header);
     if (value !== null) span.setAttribute(attribute, value);
   }
-  if (request.body !== null && bodyLength !== undefined) span.setAttribute("http.request.body.size", BigInt(bodyLength));
+  if (request.body !== null && bodyLength !== undefined)
+    span.setAttribute("http.request.body.size", BigInt(bodyLength));
 }
 
 /** Sets the response attributes of a runtime `fetch` span, in workerd's order (spec §4.8). */

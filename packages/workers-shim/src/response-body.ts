@@ -69,7 +69,11 @@ function relay(body: ReadableStream<Uint8Array>, onEnd: (complete: boolean) => v
 const lengths = new WeakMap<Response, number | undefined>();
 
 function withBody(original: Response, body: ReadableStream<Uint8Array>): Response {
-  const response = new Response(body, { status: original.status, statusText: original.statusText, headers: original.headers });
+  const response = new Response(body, {
+    status: original.status,
+    statusText: original.statusText,
+    headers: original.headers,
+  });
   lengths.set(response, responseBodyLength(original));
   return response;
 }

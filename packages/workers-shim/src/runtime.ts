@@ -201,7 +201,10 @@ export class Runtime {
     const service = this.#services.get(name);
     if (service === undefined) {
       const known = [...this.#services.keys()].join(", ");
-      throw new WorkersShimError("ERR_UNKNOWN_SERVICE", `workers-shim: unknown service ${quote(name)}. Known services: ${known}.`);
+      throw new WorkersShimError(
+        "ERR_UNKNOWN_SERVICE",
+        `workers-shim: unknown service ${quote(name)}. Known services: ${known}.`,
+      );
     }
     return service;
   }
@@ -223,7 +226,8 @@ export class Runtime {
       const names = Object.keys(namespace)
         .filter((name) => name !== "default" && !service.isDurableObjectClass(name) && hasTestHandler(namespace[name]))
         .sort();
-      for (const entrypoint of names) tests.push({ name: `${service.name}:${entrypoint}`, service: service.name, entrypoint });
+      for (const entrypoint of names)
+        tests.push({ name: `${service.name}:${entrypoint}`, service: service.name, entrypoint });
     }
     return tests;
   }
@@ -250,13 +254,17 @@ export class Runtime {
     this.#assertOpen();
     const timeoutMs = options.timeoutMs;
     if (timeoutMs !== undefined && !(Number.isSafeInteger(timeoutMs) && timeoutMs > 0)) {
-      throw new TypeError(`runTests(): timeoutMs must be a positive integer of milliseconds, received ${String(timeoutMs)}.`);
+      throw new TypeError(
+        `runTests(): timeoutMs must be a positive integer of milliseconds, received ${String(timeoutMs)}.`,
+      );
     }
     const results: TestResult[] = [];
     for (const test of this.listTests()) {
       options.onTestStart?.(test);
       const outcome = await USER_SPAN.exit(() => this.#runTest(test, timeoutMs));
-      const result: TestResult = outcome.passed ? { ...test, passed: true } : { ...test, passed: false, error: outcome.error };
+      const result: TestResult = outcome.passed
+        ? { ...test, passed: true }
+        : { ...test, passed: false, error: outcome.error };
       results.push(result);
       options.onTestEnd?.(result);
     }
@@ -269,7 +277,15 @@ export class Runtime {
     const timer =
       timeoutMs === undefined
         ? undefined
-        : setTimeout(() => controller.abort(new Error(`workers-shim: test "${test.name}" did not finish within ${timeoutMs} ms (the test time limit).`)), timeoutMs);
+        : setTimeout(
+            () =>
+              controller.abort(
+                new Error(
+                  `workers-shim: test "${test.name}" did not finish within ${timeoutMs} ms (the test time limit).`,
+                ),
+              ),
+            timeoutMs,
+          );
     const stop = onStall(() =>
       controller.abort(
         new Error(
@@ -302,7 +318,12 @@ export class Runtime {
    * console.log(response.status, await response.text());
    * ```
    */
-  async dispatchFetch(serviceName: string, input: Request | string | URL, init?: RequestInit, entrypoint?: string): Promise<Response> {
+  async dispatchFetch(
+    serviceName: string,
+    input: Request | string | URL,
+    init?: RequestInit,
+    entrypoint?: string,
+  ): Promise<Response> {
     this.#assertOpen();
     const service = this.#service(serviceName);
     if (!service.hasExport(entrypoint ?? "default")) {
@@ -333,7 +354,9 @@ export class Runtime {
     closeLiveDeliveries(this.#services.values(), new Error(RUNTIME_CLOSED_MESSAGE));
     // Tail handlers run between the event loop's turns: let them take what was reported.
     if (tailGraceMs > 0 && !(await this.#drainTails(tailGraceMs))) {
-      this.#warn(`the streaming tails were still busy ${tailGraceMs} ms after the runtime closed; their last events may be lost.`);
+      this.#warn(
+        `the streaming tails were still busy ${tailGraceMs} ms after the runtime closed; their last events may be lost.`,
+      );
     }
     for (const service of this.#services.values()) service.close();
     for (const undo of this.#cleanup.splice(0)) undo();
@@ -353,7 +376,9 @@ const TAIL_CALL_TIME_LIMIT_MS = 2000;
 function tailBacklogOptionsOf(options: RuntimeOptions): TailBacklogOptions {
   const limitBytes = options.tailBacklogLimitBytes ?? TAIL_BACKLOG_LIMIT_BYTES;
   if (!(typeof limitBytes === "number" && limitBytes > 0)) {
-    throw new RangeError(`workers-shim: tailBacklogLimitBytes must be a positive number of bytes, received ${String(limitBytes)}.`);
+    throw new RangeError(
+      `workers-shim: tailBacklogLimitBytes must be a positive number of bytes, received ${String(limitBytes)}.`,
+    );
   }
   const callTimeLimitMs = options.tailCallTimeLimitMs ?? TAIL_CALL_TIME_LIMIT_MS;
   if (!(Number.isSafeInteger(callTimeLimitMs) && callTimeLimitMs >= 0)) {

@@ -35,7 +35,15 @@ export interface HttpServer {
 }
 
 // Connection-level response headers: Node's HTTP layer sets its own.
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"]);
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+]);
 
 /** Why `listen()` failed, from Node's error. */
 export class ListenError extends Error {
@@ -157,7 +165,9 @@ function toFetchRequest(req: IncomingMessage, options: HttpServerOptions, signal
   const method = req.method ?? "GET";
   const url = requestUrl(req, options);
   const hasBody =
-    method !== "GET" && method !== "HEAD" && (req.headers["transfer-encoding"] !== undefined || hasLength(req.headers["content-length"]));
+    method !== "GET" &&
+    method !== "HEAD" &&
+    (req.headers["transfer-encoding"] !== undefined || hasLength(req.headers["content-length"]));
   // workerd's `request.cf` for a request from the network: the client's address and port.
   const cf = { clientIp: `${req.socket.remoteAddress ?? ""}:${req.socket.remotePort ?? 0}` };
   const init: RequestInit & { cf: object } = { method, headers, signal, cf };
@@ -195,7 +205,12 @@ function writeError(res: ServerResponse, status: number): void {
   res.end(body);
 }
 
-async function writeResponse(req: IncomingMessage, res: ServerResponse, response: Response, options: HttpServerOptions): Promise<void> {
+async function writeResponse(
+  req: IncomingMessage,
+  res: ServerResponse,
+  response: Response,
+  options: HttpServerOptions,
+): Promise<void> {
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of response.headers) {
     if (name === "set-cookie" || HOP_BY_HOP.has(name)) continue;
@@ -253,7 +268,8 @@ async function writeResponse(req: IncomingMessage, res: ServerResponse, response
     }
     res.end();
   } catch (error) {
-    if (!res.destroyed) options.onError(`${req.method ?? "?"} ${req.url ?? "?"}: the response body failed: ${describeError(error)}`);
+    if (!res.destroyed)
+      options.onError(`${req.method ?? "?"} ${req.url ?? "?"}: the response body failed: ${describeError(error)}`);
     res.destroy();
   } finally {
     res.off("close", onClose);

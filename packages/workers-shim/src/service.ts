@@ -132,7 +132,12 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
           const target = binding.service;
           bind(
             binding.name,
-            createServiceBinding(() => this.#host.service(target), binding.entrypoint, extraHandlers, (error) => this.#adoptError(error)),
+            createServiceBinding(
+              () => this.#host.service(target),
+              binding.entrypoint,
+              extraHandlers,
+              (error) => this.#adoptError(error),
+            ),
           );
           break;
         }
@@ -184,14 +189,18 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
     const source: Error = error;
     if (Object.prototype.isPrototypeOf.call(base.prototype, source)) return source;
     const named = global[source.name];
-    const Constructor = typeof named === "function" && (named === base || named.prototype instanceof base) ? (named as ErrorConstructor) : base;
+    const Constructor =
+      typeof named === "function" && (named === base || named.prototype instanceof base)
+        ? (named as ErrorConstructor)
+        : base;
     const copy = new Constructor(source.message);
     for (const key of Reflect.ownKeys(source)) {
       if (key === "message") continue;
       const descriptor = Object.getOwnPropertyDescriptor(source, key);
       if (descriptor !== undefined) Object.defineProperty(copy, key, descriptor);
     }
-    if (copy.name !== source.name) Object.defineProperty(copy, "name", { value: source.name, writable: true, configurable: true });
+    if (copy.name !== source.name)
+      Object.defineProperty(copy, "name", { value: source.name, writable: true, configurable: true });
     return copy;
   }
 
@@ -264,7 +273,8 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
       if (typeof handler !== "function") throw new TypeError(`Handler does not export a ${method}() function.`);
       return (handler as Handler).apply(instance, [...event]);
     }
-    const handler = exported !== null && typeof exported === "object" ? (exported as Record<string, unknown>)[method] : undefined;
+    const handler =
+      exported !== null && typeof exported === "object" ? (exported as Record<string, unknown>)[method] : undefined;
     if (typeof handler !== "function") throw new TypeError(`Handler does not export a ${method}() function.`);
     return (handler as Handler).call(exported, ...event, this.env, ctx);
   }
@@ -279,7 +289,8 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
         parent,
         entrypoint,
         // A response with a body reports `return` once the body has been sent (holdUntilBodySent).
-        returnInfo: (response: Response) => (held.has(response) ? false : { type: "fetch", statusCode: response.status }),
+        returnInfo: (response: Response) =>
+          held.has(response) ? false : { type: "fetch", statusCode: response.status },
         failureOutcome: "exception",
         reportFailure: true,
       },
@@ -381,7 +392,8 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
       },
       (scope) => this.#callHandler(this.#entrypoint(exportName), "test", [new TestController()], scope),
     );
-    const abort = (): void => delivery.cancel(signal?.reason instanceof Error ? signal.reason : new Error(String(signal?.reason)));
+    const abort = (): void =>
+      delivery.cancel(signal?.reason instanceof Error ? signal.reason : new Error(String(signal?.reason)));
     signal?.addEventListener("abort", abort, { once: true });
     let outcome: TestOutcome;
     try {

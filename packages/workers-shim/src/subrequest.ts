@@ -64,7 +64,9 @@ export const END_WHEN_BODY_CONSUMED: EndPolicy<Response> = {
           setResponseAttributes(span, response, responseBodyLength(response));
           span.end();
         }
-        return outer === undefined ? response : onBodyConsumed(response, () => afterBodyReaderContinues(() => outer.end()));
+        return outer === undefined
+          ? response
+          : onBodyConsumed(response, () => afterBodyReaderContinues(() => outer.end()));
       },
       (error: unknown) => {
         endFailedSubrequest(span, outer);
@@ -125,7 +127,11 @@ export function sendFetch(input: unknown, init: unknown, how: FetchSubrequest): 
   }
   const spans = how.open();
   if (spans.span !== undefined) setRequestAttributes(spans.span, request, knownBodyLength(request));
-  return sendSubrequest(spans, { arrival: how.arrival, deliver: (parent) => how.deliver(request, parent), end: how.end });
+  return sendSubrequest(spans, {
+    arrival: how.arrival,
+    deliver: (parent) => how.deliver(request, parent),
+    end: how.end,
+  });
 }
 
 /** Opens a service binding's runtime span `name` under the current span (no enclosing span). */

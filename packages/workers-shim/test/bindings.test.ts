@@ -2,7 +2,17 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { TailEvent } from "@workers-tracing/core-context";
 import type { Runtime } from "../src/index";
 import { createServiceBinding } from "../src/bindings/fetcher";
-import { COLLECTOR, drainTails, fixtureConfig, invocations, resetRecords, results, service, start, summarize } from "./helpers";
+import {
+  COLLECTOR,
+  drainTails,
+  fixtureConfig,
+  invocations,
+  resetRecords,
+  results,
+  service,
+  start,
+  summarize,
+} from "./helpers";
 
 beforeEach(resetRecords);
 
@@ -78,7 +88,9 @@ describe(createServiceBinding.name, () => {
     const caller = invocations()[0]!;
     const callSpan = spanIdOf(caller.events, "call");
     const fetchSpan = spanIdOf(caller.events, "fetch");
-    const open = caller.events.find((e) => e.event.type === "spanOpen" && (e.event as { spanId: string }).spanId === fetchSpan)!;
+    const open = caller.events.find(
+      (e) => e.event.type === "spanOpen" && (e.event as { spanId: string }).spanId === fetchSpan,
+    )!;
     expect(open.spanContext.spanId).toBe(callSpan);
     expect(attributesOf(caller.events, fetchSpan)).toEqual([
       { name: "network.protocol.name", value: "http" },
@@ -150,7 +162,9 @@ describe(createServiceBinding.name, () => {
       "outcome ok",
     ]);
     const calleeSpan = spanIdOf(callee.events, "jsRpcCall");
-    const adding = callee.events.find((e) => e.event.type === "spanOpen" && (e.event as { name: string }).name === "adding")!;
+    const adding = callee.events.find(
+      (e) => e.event.type === "spanOpen" && (e.event as { name: string }).name === "adding",
+    )!;
     expect(adding.spanContext.spanId).toBe(calleeSpan);
     expect(attributesOf(callee.events, calleeSpan)).toContainEqual({ name: "jsrpc.caller_span_id", value: callSpan });
     const failing = calleeOf(spanIdOf(caller.events, "jsRpcCall", 2));
@@ -181,7 +195,10 @@ describe(createServiceBinding.name, () => {
 describe("ctx.waitUntil", () => {
   it("holds the outcome back until the promise settled, after the return event", async () => {
     const config = fixtureConfig([
-      service("main", "wait-until/worker.js", { bindings: [{ name: "self", service: "main" }], streamingTails: ["tail"] }),
+      service("main", "wait-until/worker.js", {
+        bindings: [{ name: "self", service: "main" }],
+        streamingTails: ["tail"],
+      }),
       COLLECTOR,
     ]);
     const started = await start(config);

@@ -20,18 +20,57 @@ async function runMain(args: readonly string[]) {
 describe(main.name, () => {
   it.for([
     { args: [], message: "usage: workers-shim <command> [options]" },
-    { args: ["serve-nothing"], message: 'workers-shim: unknown command "serve-nothing"; expected one of: test, serve, flags. Run "workers-shim --help".' },
+    {
+      args: ["serve-nothing"],
+      message:
+        'workers-shim: unknown command "serve-nothing"; expected one of: test, serve, flags. Run "workers-shim --help".',
+    },
     { args: ["test"], message: 'workers-shim: "test" needs a config file. Run "workers-shim test --help".' },
-    { args: ["test", "--verbose", "x.json"], message: 'workers-shim: unknown option "--verbose" for "test". Run "workers-shim test --help".' },
-    { args: ["test", "a.json", "b.json"], message: 'workers-shim: "test" takes one config file, received "a.json" and "b.json". Run "workers-shim test --help".' },
-    { args: ["flags", "a.json", "b.json"], message: 'workers-shim: "flags" takes at most one config file, received "a.json" and "b.json". Run "workers-shim flags --help".' },
-    { args: ["flags", "--verbose"], message: 'workers-shim: unknown option "--verbose" for "flags". Run "workers-shim flags --help".' },
-    { args: ["flags", "--profile", "tip"], message: 'workers-shim: --profile needs one of head, seed, received "tip". Run "workers-shim flags --help".' },
-    { args: ["test", "--profile"], message: 'workers-shim: --profile needs one of head, seed, received nothing. Run "workers-shim test --help".' },
-    { args: ["serve", "--profile", "x", "c.json"], message: 'workers-shim: --profile needs one of head, seed, received "x". Run "workers-shim serve --help".' },
-    { args: ["test", "--timeout-ms"], message: 'workers-shim: --timeout-ms expects a positive whole number of milliseconds, received nothing. Run "workers-shim test --help".' },
-    { args: ["test", "--timeout-ms", "0", "x.json"], message: 'workers-shim: --timeout-ms expects a positive whole number of milliseconds, received "0". Run "workers-shim test --help".' },
-    { args: ["test", "--timeout-ms=1.5", "x.json"], message: 'workers-shim: --timeout-ms expects a positive whole number of milliseconds, received "1.5". Run "workers-shim test --help".' },
+    {
+      args: ["test", "--verbose", "x.json"],
+      message: 'workers-shim: unknown option "--verbose" for "test". Run "workers-shim test --help".',
+    },
+    {
+      args: ["test", "a.json", "b.json"],
+      message:
+        'workers-shim: "test" takes one config file, received "a.json" and "b.json". Run "workers-shim test --help".',
+    },
+    {
+      args: ["flags", "a.json", "b.json"],
+      message:
+        'workers-shim: "flags" takes at most one config file, received "a.json" and "b.json". Run "workers-shim flags --help".',
+    },
+    {
+      args: ["flags", "--verbose"],
+      message: 'workers-shim: unknown option "--verbose" for "flags". Run "workers-shim flags --help".',
+    },
+    {
+      args: ["flags", "--profile", "tip"],
+      message: 'workers-shim: --profile needs one of head, seed, received "tip". Run "workers-shim flags --help".',
+    },
+    {
+      args: ["test", "--profile"],
+      message: 'workers-shim: --profile needs one of head, seed, received nothing. Run "workers-shim test --help".',
+    },
+    {
+      args: ["serve", "--profile", "x", "c.json"],
+      message: 'workers-shim: --profile needs one of head, seed, received "x". Run "workers-shim serve --help".',
+    },
+    {
+      args: ["test", "--timeout-ms"],
+      message:
+        'workers-shim: --timeout-ms expects a positive whole number of milliseconds, received nothing. Run "workers-shim test --help".',
+    },
+    {
+      args: ["test", "--timeout-ms", "0", "x.json"],
+      message:
+        'workers-shim: --timeout-ms expects a positive whole number of milliseconds, received "0". Run "workers-shim test --help".',
+    },
+    {
+      args: ["test", "--timeout-ms=1.5", "x.json"],
+      message:
+        'workers-shim: --timeout-ms expects a positive whole number of milliseconds, received "1.5". Run "workers-shim test --help".',
+    },
   ])("rejects $args with one line on stderr and status 1", async ({ args, message }) => {
     const { status, stdout, stderr } = await runMain(args);
     expect(status).toBe(1);
@@ -63,13 +102,19 @@ describe(main.name, () => {
       `${formatFlagTable()}\n\nprofile head: ctx.tracing is a Tracing object at every compatibility date, as in workerd since 2026-05-29`,
     ]);
     const seed = await runMain(["flags", "--profile", "seed"]);
-    expect(seed.stdout[0]).toMatch(/\nprofile seed: ctx.tracing is a Tracing object only when a worker enables the experimental flag$/);
+    expect(seed.stdout[0]).toMatch(
+      /\nprofile seed: ctx.tracing is a Tracing object only when a worker enables the experimental flag$/,
+    );
   });
 
   it("prints the registry as JSON with --json", async () => {
     const { status, stdout } = await runMain(["flags", "--json"]);
     expect(status).toBe(0);
-    const data = JSON.parse(stdout.join("\n")) as { workerdVersion: string; profile: string; fields: { field: string; workersShim: string }[] };
+    const data = JSON.parse(stdout.join("\n")) as {
+      workerdVersion: string;
+      profile: string;
+      fields: { field: string; workersShim: string }[];
+    };
     expect(data.profile).toBe("head");
     expect(data.workerdVersion).toMatch(/^1\.\d{8}\.\d+$/);
     expect(data.fields).toHaveLength(COMPAT_FLAG_REGISTRY.length);
@@ -111,7 +156,9 @@ describe(main.name, () => {
       "ctx.tracing: a Tracing object (profile head)",
     ]);
     const seed = await runMain(["flags", "--profile", "seed", FIXTURE_CONFIG]);
-    expect(seed.stdout.join("\n")).toContain("ctx.tracing: undefined (the seed profile gates it on the experimental flag) (profile seed)");
+    expect(seed.stdout.join("\n")).toContain(
+      "ctx.tracing: undefined (the seed profile gates it on the experimental flag) (profile seed)",
+    );
   });
 
   it("prints a config's fields as JSON with --json", async () => {
@@ -149,7 +196,10 @@ describe("workers-shim test", () => {
   });
 
   it("applies --timeout-ms and accepts --predictable", () => {
-    const run = spawnSync(process.execPath, [CLI, "test", "--predictable", "--timeout-ms", "40", OBJECTS], { encoding: "utf8", timeout: 60000 });
+    const run = spawnSync(process.execPath, [CLI, "test", "--predictable", "--timeout-ms", "40", OBJECTS], {
+      encoding: "utf8",
+      timeout: 60000,
+    });
     expect(run.status).toBe(1);
     expect(run.stderr.split("\n").filter((line) => line !== "")).toEqual([
       '[ FAIL ] objects: Error: workers-shim: test "objects" did not finish within 40 ms (the test time limit).',
@@ -162,13 +212,21 @@ describe("workers-shim test", () => {
     const run = spawnSync(process.execPath, [CLI, "test", FIXTURE_CONFIG], { encoding: "utf8", timeout: 60000 });
     expect(run.status).toBe(1);
     const lines = run.stderr.split("\n");
-    expect(lines.filter((line) => line.startsWith("[ "))).toEqual(["[ PASS ] main", "[ FAIL ] main:failing: Error: this test fails"]);
+    expect(lines.filter((line) => line.startsWith("[ "))).toEqual([
+      "[ PASS ] main",
+      "[ FAIL ] main:failing: Error: this test fails",
+    ]);
     expect(lines.at(-2)).toBe("workers-shim: 2 tests: 1 passed, 1 failed");
     const events = run.stdout
       .split("\n")
       .filter((line) => line.startsWith("EV "))
-      .map((line) => JSON.parse(line.slice(3)) as { invocationId: string; sequence: number; event: Record<string, unknown> });
-    const first = events.filter((e) => e.invocationId === events[0]!.invocationId).sort((a, b) => a.sequence - b.sequence);
+      .map(
+        (line) =>
+          JSON.parse(line.slice(3)) as { invocationId: string; sequence: number; event: Record<string, unknown> },
+      );
+    const first = events
+      .filter((e) => e.invocationId === events[0]!.invocationId)
+      .sort((a, b) => a.sequence - b.sequence);
     expect(first.map((e) => [e.event["type"], e.event["message"]])).toEqual([
       ["onset", undefined],
       // As on workerd, an unhandled rejection is printed but gives no event.
@@ -195,17 +253,21 @@ describe("workers-shim test", () => {
   });
 
   // The shared conformance suite: every scenario recorded from workerd must match event for event.
-  it.for(existsSync(RUN_ALL) ? ["../shared/conformance"] : [])("matches every workerd golden of %s", { timeout: 300000 }, () => {
-    const candidate = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} test --experimental {config}`;
-    const run = spawnSync(process.execPath, [RUN_ALL, "--candidate", candidate, "--set", "everything", "--quiet"], {
-      cwd: REPO,
-      encoding: "utf8",
-      timeout: 300000,
-    });
-    const summary = run.stdout.trim().split("\n").at(-1) ?? "";
-    const match = /^conformance: (\d+)\/(\d+) scenarios match$/.exec(summary);
-    expect(summary).toMatch(/^conformance: \d+\/\d+ scenarios match$/);
-    expect(Number(match![2])).toBeGreaterThan(0);
-    expect(match![1]).toBe(match![2]);
-  });
+  it.for(existsSync(RUN_ALL) ? ["../shared/conformance"] : [])(
+    "matches every workerd golden of %s",
+    { timeout: 300000 },
+    () => {
+      const candidate = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} test --experimental {config}`;
+      const run = spawnSync(process.execPath, [RUN_ALL, "--candidate", candidate, "--set", "everything", "--quiet"], {
+        cwd: REPO,
+        encoding: "utf8",
+        timeout: 300000,
+      });
+      const summary = run.stdout.trim().split("\n").at(-1) ?? "";
+      const match = /^conformance: (\d+)\/(\d+) scenarios match$/.exec(summary);
+      expect(summary).toMatch(/^conformance: \d+\/\d+ scenarios match$/);
+      expect(Number(match![2])).toBeGreaterThan(0);
+      expect(match![1]).toBe(match![2]);
+    },
+  );
 });

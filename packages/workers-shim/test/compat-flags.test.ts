@@ -67,13 +67,17 @@ describe(resolveCompatibilityFlags.name, () => {
     it("rejects a date beyond the newest supported date", () => {
       expect(() =>
         resolve({ compatibilityDate: "2099-01-01", today: "2999-12-31" }),
-      ).toThrowErrorMatchingInlineSnapshot(`[WorkersShimError: This Worker requires compatibility date "2099-01-01", but the newest date supported by this server binary is "2026-11-23".]`);
+      ).toThrowErrorMatchingInlineSnapshot(
+        `[WorkersShimError: This Worker requires compatibility date "2099-01-01", but the newest date supported by this server binary is "2026-11-23".]`,
+      );
     });
 
     it("rejects a date in the future", () => {
       expect(() =>
         resolve({ compatibilityDate: "2026-11-02", today: "2026-11-01" }),
-      ).toThrowErrorMatchingInlineSnapshot(`[WorkersShimError: Can't set compatibility date in the future: "2026-11-02". Today's date (UTC) is "2026-11-01".]`);
+      ).toThrowErrorMatchingInlineSnapshot(
+        `[WorkersShimError: Can't set compatibility date in the future: "2026-11-02". Today's date (UTC) is "2026-11-01".]`,
+      );
     });
 
     it("reports the newest supported date first when both limits are exceeded", () => {
@@ -122,7 +126,9 @@ describe(resolveCompatibilityFlags.name, () => {
     it("rejects a flag listed twice", () => {
       expect(() =>
         resolve({ compatibilityDate: "2026-11-01", compatibilityFlags: ["nodejs_compat", "nodejs_compat"] }),
-      ).toThrowErrorMatchingInlineSnapshot(`[WorkersShimError: Compatibility flag specified multiple times: nodejs_compat]`);
+      ).toThrowErrorMatchingInlineSnapshot(
+        `[WorkersShimError: Compatibility flag specified multiple times: nodejs_compat]`,
+      );
     });
 
     it("reports a duplicate before an unknown flag listed earlier, as workerd does", () => {
@@ -144,13 +150,17 @@ describe(resolveCompatibilityFlags.name, () => {
     it("rejects an enable flag together with its disable flag", () => {
       expect(() =>
         resolve({ compatibilityDate: "2026-11-01", compatibilityFlags: ["no_nodejs_compat", "nodejs_compat"] }),
-      ).toThrowErrorMatchingInlineSnapshot(`[WorkersShimError: Compatibility flags are mutually contradictory: nodejs_compat vs no_nodejs_compat]`);
+      ).toThrowErrorMatchingInlineSnapshot(
+        `[WorkersShimError: Compatibility flags are mutually contradictory: nodejs_compat vs no_nodejs_compat]`,
+      );
     });
 
     it("rejects the experimental flag without --experimental", () => {
       expect(() =>
         resolve({ compatibilityDate: "2026-11-01", compatibilityFlags: ["experimental"] }),
-      ).toThrowErrorMatchingInlineSnapshot(`[WorkersShimError: The compatibility flag experimental is experimental and may break or be removed in a future version of workerd. To use this flag, you must pass --experimental on the command line.]`);
+      ).toThrowErrorMatchingInlineSnapshot(
+        `[WorkersShimError: The compatibility flag experimental is experimental and may break or be removed in a future version of workerd. To use this flag, you must pass --experimental on the command line.]`,
+      );
     });
 
     it.for(["service_binding_extra_handlers", "streaming_tail_worker", "tail_worker_user_spans", "precise_timers"])(
@@ -165,7 +175,12 @@ describe(resolveCompatibilityFlags.name, () => {
     it("accepts experimental flags with --experimental", () => {
       const { flags, warnings } = resolve({
         compatibilityDate: "2026-11-01",
-        compatibilityFlags: ["experimental", "service_binding_extra_handlers", "streaming_tail_worker", "tail_worker_user_spans"],
+        compatibilityFlags: [
+          "experimental",
+          "service_binding_extra_handlers",
+          "streaming_tail_worker",
+          "tail_worker_user_spans",
+        ],
         experimental: true,
       });
       expect(flags).toMatchObject({
@@ -179,7 +194,10 @@ describe(resolveCompatibilityFlags.name, () => {
 
     it("warns about an enable flag that the date already turns on", () => {
       expect(
-        resolve({ compatibilityDate: "2026-08-04", compatibilityFlags: ["nodejs_compat_v2", "rpc", "r2_public_beta_bindings"] }).warnings,
+        resolve({
+          compatibilityDate: "2026-08-04",
+          compatibilityFlags: ["nodejs_compat_v2", "rpc", "r2_public_beta_bindings"],
+        }).warnings,
       ).toMatchInlineSnapshot(`
         [
           "The compatibility flag r2_public_beta_bindings is the default, so does not need to be specified anymore.",
@@ -190,13 +208,19 @@ describe(resolveCompatibilityFlags.name, () => {
     });
 
     it("does not warn about an enable flag before its date", () => {
-      const { flags, warnings } = resolve({ compatibilityDate: "2026-08-03", compatibilityFlags: ["nodejs_compat_v2"] });
+      const { flags, warnings } = resolve({
+        compatibilityDate: "2026-08-03",
+        compatibilityFlags: ["nodejs_compat_v2"],
+      });
       expect(flags.nodeJsCompatV2).toBe(true);
       expect(warnings).toEqual([]);
     });
 
     it("does not warn about a redundant disable flag", () => {
-      const { flags, warnings } = resolve({ compatibilityDate: "2024-01-01", compatibilityFlags: ["no_nodejs_compat_v2"] });
+      const { flags, warnings } = resolve({
+        compatibilityDate: "2024-01-01",
+        compatibilityFlags: ["no_nodejs_compat_v2"],
+      });
       expect(flags.nodeJsCompatV2).toBe(false);
       expect(warnings).toEqual([]);
     });
@@ -291,14 +315,21 @@ describe(resolveCompatibilityFlags.name, () => {
   it("resolves only all-dates fields on at the oldest date with no flags", () => {
     const { flags } = resolve({ compatibilityDate: "2000-01-01" });
     const on = Object.entries(flags).flatMap(([field, value]) => (value ? [field] : []));
-    expect(on).toEqual(COMPAT_FLAG_REGISTRY.filter((entry) => entry.enableAllDates === true).map((entry) => entry.field));
+    expect(on).toEqual(
+      COMPAT_FLAG_REGISTRY.filter((entry) => entry.enableAllDates === true).map((entry) => entry.field),
+    );
     expect(on).toEqual(["r2PublicBetaApi"]);
   });
 
   it("accepts the flags of real configs that the first registry refused", () => {
     const { flags } = resolve({
       compatibilityDate: "2022-01-01",
-      compatibilityFlags: ["rpc", "precise_timers", "streams_enable_constructors", "transformstream_enable_standard_constructor"],
+      compatibilityFlags: [
+        "rpc",
+        "precise_timers",
+        "streams_enable_constructors",
+        "transformstream_enable_standard_constructor",
+      ],
       experimental: true,
     });
     expect(flags).toMatchObject({
@@ -310,7 +341,10 @@ describe(resolveCompatibilityFlags.name, () => {
   });
 
   it("accepts an obsolete field's enable flag, with no field value of its own to honour", () => {
-    const { flags, warnings } = resolve({ compatibilityDate: "2026-01-01", compatibilityFlags: ["durable_object_alarms"] });
+    const { flags, warnings } = resolve({
+      compatibilityDate: "2026-01-01",
+      compatibilityFlags: ["durable_object_alarms"],
+    });
     expect(flags.obsolete14).toBe(true);
     expect(warnings).toEqual([]);
   });
@@ -350,7 +384,9 @@ describe("COMPAT_FLAG_REGISTRY", () => {
   it("declares each field and flag name once", () => {
     const fields = COMPAT_FLAG_REGISTRY.map((entry) => entry.field);
     expect(new Set(fields).size).toBe(fields.length);
-    const names = COMPAT_FLAG_REGISTRY.flatMap((entry) => [entry.enableFlag, entry.disableFlag].filter((name) => name !== undefined));
+    const names = COMPAT_FLAG_REGISTRY.flatMap((entry) =>
+      [entry.enableFlag, entry.disableFlag].filter((name) => name !== undefined),
+    );
     expect(new Set(names).size).toBe(names.length);
     // workerd's names are snake_case, except a few with hyphens (fixup-transform-stream-backpressure).
     for (const name of names) expect(name).toMatch(/^[a-z][a-z0-9_-]*$/);
@@ -430,7 +466,14 @@ describe(formatFlagTable.name, () => {
     ]);
     expect(rows.get("rpc")).toEqual(["rpc", "no_rpc", "2024-04-03", "-", "accepted, no effect", "fetcherRpc"]);
     expect(rows.get("experimental")).toEqual(["experimental", "-", "-", "yes", "honoured", "workerdExperimental"]);
-    expect(rows.get("durable_object_alarms")).toEqual(["durable_object_alarms", "-", "-", "-", "obsolete", "obsolete14"]);
+    expect(rows.get("durable_object_alarms")).toEqual([
+      "durable_object_alarms",
+      "-",
+      "-",
+      "-",
+      "obsolete",
+      "obsolete14",
+    ]);
     expect(rows.get("r2_public_beta_bindings")?.[2]).toBe("all dates");
     expect(rows.get("-")).toEqual(["-", "-", "-", "yes", "obsolete", "obsolete63"]);
   });

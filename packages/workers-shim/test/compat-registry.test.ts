@@ -58,7 +58,12 @@ describe("generate-compat-registry: the capnp text", () => {
       { field: "obsolete1", ordinal: 1, obsolete: true },
       { field: "gamma", ordinal: 2, enableFlag: "gamma-with-hyphens", disableFlag: "no_gamma", enableAllDates: true },
       { field: "beta", ordinal: 3, enableFlag: "beta", experimental: true },
-      { field: "delta", ordinal: 4, enableFlag: "delta", impliedByAfterDate: { names: ["alpha", "beta"], date: "2024-09-23" } },
+      {
+        field: "delta",
+        ordinal: 4,
+        enableFlag: "delta",
+        impliedByAfterDate: { names: ["alpha", "beta"], date: "2024-09-23" },
+      },
       {
         field: "epsilon",
         ordinal: 5,
@@ -71,7 +76,9 @@ describe("generate-compat-registry: the capnp text", () => {
   });
 
   it("refuses a text without the CompatibilityFlags struct", () => {
-    expect(() => parseCapnpText("struct Other { a @0 :Bool; }")).toThrow("no `struct CompatibilityFlags { ... }` in the capnp text");
+    expect(() => parseCapnpText("struct Other { a @0 :Bool; }")).toThrow(
+      "no `struct CompatibilityFlags { ... }` in the capnp text",
+    );
   });
 
   it("checks the facts: unique flag names, valid dates, known implying fields", () => {
@@ -82,14 +89,19 @@ describe("generate-compat-registry: the capnp text", () => {
         { field: "b", ordinal: 1, enableFlag: "y", disableFlag: "x" },
       ]),
     ).toThrow("flag x is declared twice");
-    expect(() => checkFacts([{ field: "a", ordinal: 0, enableDate: "2021-1-1" }])).toThrow("a: bad enable date 2021-1-1");
-    expect(() => checkFacts([{ field: "a", ordinal: 0, impliedByAfterDate: { names: ["zeta"], date: "2021-01-01" } }])).toThrow(
-      "a: implied by unknown field zeta",
+    expect(() => checkFacts([{ field: "a", ordinal: 0, enableDate: "2021-1-1" }])).toThrow(
+      "a: bad enable date 2021-1-1",
     );
+    expect(() =>
+      checkFacts([{ field: "a", ordinal: 0, impliedByAfterDate: { names: ["zeta"], date: "2021-01-01" } }]),
+    ).toThrow("a: implied by unknown field zeta");
   });
 
   it("renders a data module that says it is generated and from which workerd", () => {
-    const text = renderModule(parseCapnpText(CAPNP), { version: "1.2.3", description: "the text of a test file (workerd 1.2.3)" });
+    const text = renderModule(parseCapnpText(CAPNP), {
+      version: "1.2.3",
+      description: "the text of a test file (workerd 1.2.3)",
+    });
     expect(text.split("\n").slice(0, 4)).toEqual([
       "// GENERATED FILE, DO NOT EDIT. Re-generate from the pinned workerd with",
       "//   pnpm --filter @workers-tracing/workers-shim compat:generate",
@@ -127,7 +139,9 @@ describe("own workers_tracing_* fields", () => {
       ["workersTracingExample", "workers-shim"],
     ]);
     expect(shimSupport(registry[2]!)).toBe("own");
-    expect(formatTable(registry).split("\n")[3]).toMatch(/^workers_tracing_example +workers_tracing_no_example +- +- +own flag +workersTracingExample +An improvement for the test\.$/);
+    expect(formatTable(registry).split("\n")[3]).toMatch(
+      /^workers_tracing_example +workers_tracing_no_example +- +- +own flag +workersTracingExample +An improvement for the test\.$/,
+    );
   });
 
   it("are off by default at every date, on with the enable flag, off with the disable flag", () => {
@@ -158,25 +172,38 @@ describe("own workers_tracing_* fields", () => {
     expect(() => checkOwnFields([{ ...OWN_TEST_FIELD, field: "plain" }], WORKERD_TEST_FIELDS)).toThrow(
       'own field "plain" clashes with a workerd field of that name',
     );
-    const workerdWithPrefix = [...WORKERD_TEST_FIELDS, { field: "odd", ordinal: 2, enableFlag: "workers_tracing_example" }];
-    expect(() => checkOwnFields([OWN_TEST_FIELD], workerdWithPrefix)).toThrow('own flag "workers_tracing_example" of field "workersTracingExample" is already used');
-    expect(() => checkOwnFields([OWN_TEST_FIELD, { ...OWN_TEST_FIELD, field: "workersTracingOther" }], WORKERD_TEST_FIELDS)).toThrow(
-      'own flag "workers_tracing_example" of field "workersTracingOther" is already used',
+    const workerdWithPrefix = [
+      ...WORKERD_TEST_FIELDS,
+      { field: "odd", ordinal: 2, enableFlag: "workers_tracing_example" },
+    ];
+    expect(() => checkOwnFields([OWN_TEST_FIELD], workerdWithPrefix)).toThrow(
+      'own flag "workers_tracing_example" of field "workersTracingExample" is already used',
     );
+    expect(() =>
+      checkOwnFields([OWN_TEST_FIELD, { ...OWN_TEST_FIELD, field: "workersTracingOther" }], WORKERD_TEST_FIELDS),
+    ).toThrow('own flag "workers_tracing_example" of field "workersTracingOther" is already used');
   });
 
   it("are checked when the real registry is built, and none is a name workerd knows", () => {
     const own = COMPAT_FLAG_REGISTRY.filter((entry) => entry.owner === "workers-shim");
-    expect(() => checkOwnFields(
-      own.map((entry) => ({ field: entry.field, enableFlag: entry.enableFlag ?? "", disableFlag: entry.disableFlag ?? "", description: entry.description ?? "" })),
-      COMPAT_FLAG_REGISTRY.filter((entry) => entry.owner === "workerd"),
-    )).not.toThrow();
+    expect(() =>
+      checkOwnFields(
+        own.map((entry) => ({
+          field: entry.field,
+          enableFlag: entry.enableFlag ?? "",
+          disableFlag: entry.disableFlag ?? "",
+          description: entry.description ?? "",
+        })),
+        COMPAT_FLAG_REGISTRY.filter((entry) => entry.owner === "workerd"),
+      ),
+    ).not.toThrow();
   });
 });
 
 describe(explainWithRegistry.name, () => {
   const resolve = (date: string, flags: string[]) =>
-    explainWithRegistry(COMPAT_FLAG_REGISTRY, { compatibilityDate: date, compatibilityFlags: flags, today: TODAY }).reasons;
+    explainWithRegistry(COMPAT_FLAG_REGISTRY, { compatibilityDate: date, compatibilityFlags: flags, today: TODAY })
+      .reasons;
 
   it("says why each field has its value", () => {
     const reasons = resolve("2024-09-23", ["nodejs_compat", "url_original", "rpc"]);
@@ -193,7 +220,9 @@ describe(explainWithRegistry.name, () => {
 
   it("gives the same values as resolveWithRegistry", () => {
     const input = { compatibilityDate: "2025-09-15", compatibilityFlags: ["nodejs_compat"], today: TODAY };
-    expect(explainWithRegistry(COMPAT_FLAG_REGISTRY, input).flags).toEqual(resolveWithRegistry(COMPAT_FLAG_REGISTRY, input).flags);
+    expect(explainWithRegistry(COMPAT_FLAG_REGISTRY, input).flags).toEqual(
+      resolveWithRegistry(COMPAT_FLAG_REGISTRY, input).flags,
+    );
   });
 });
 
@@ -204,6 +233,11 @@ describe("HONOURED_FIELDS", () => {
       expect(entry, field).toBeDefined();
       expect(shimSupport(entry!)).toBe("honoured");
     }
-    expect(Object.keys(HONOURED_FIELDS).sort()).toEqual(["nodeJsCompat", "nodeJsCompatV2", "serviceBindingExtraHandlers", "workerdExperimental"]);
+    expect(Object.keys(HONOURED_FIELDS).sort()).toEqual([
+      "nodeJsCompat",
+      "nodeJsCompatV2",
+      "serviceBindingExtraHandlers",
+      "workerdExperimental",
+    ]);
   });
 });

@@ -40,7 +40,10 @@ const BASE: Json = {
         streamingTails: ["tail"],
       },
     },
-    { name: "tail", worker: { modules: [{ name: "worker", esModule: "fuzz/tail.js" }], compatibilityDate: "2026-05-29" } },
+    {
+      name: "tail",
+      worker: { modules: [{ name: "worker", esModule: "fuzz/tail.js" }], compatibilityDate: "2026-05-29" },
+    },
   ],
 };
 
@@ -92,7 +95,23 @@ const VALUES: readonly Json[] = [
   JSON.parse('{"constructor": {"prototype": {"polluted": true}}}') as Json,
 ];
 
-const KEYS = ["__proto__", "constructor", "prototype", "toString", "hasOwnProperty", "Services", "compatibility_date", "extra", "esModule", "json", "text", "service", "inMemory", "network", "wasm"];
+const KEYS = [
+  "__proto__",
+  "constructor",
+  "prototype",
+  "toString",
+  "hasOwnProperty",
+  "Services",
+  "compatibility_date",
+  "extra",
+  "esModule",
+  "json",
+  "text",
+  "service",
+  "inMemory",
+  "network",
+  "wasm",
+];
 
 type Mutation =
   | { readonly kind: "delete"; readonly at: number }
@@ -179,7 +198,8 @@ function mutate(mutations: readonly Mutation[]): Json {
 
 /** Checks the error is a one-line WorkersShimError naming the problem, without a stack trace. */
 function expectOneLineError(error: unknown): void {
-  if (!(error instanceof WorkersShimError)) throw new Error(`a raw exception escaped: ${String(error)}\n${(error as Error)?.stack ?? ""}`);
+  if (!(error instanceof WorkersShimError))
+    throw new Error(`a raw exception escaped: ${String(error)}\n${(error as Error)?.stack ?? ""}`);
   expect(error.message).toMatch(/^workers-shim: \S/);
   expect(error.message).not.toMatch(/[\r\n]/);
   expect(error.message).not.toMatch(/\n\s+at /);
@@ -230,7 +250,12 @@ async function exercise(config: ShimConfig): Promise<void> {
 describe("config fuzzing", () => {
   it("gives a one-line error or a working runtime for every mutated config", { timeout: 180000 }, async () => {
     const prototypeKeys = Object.getOwnPropertyNames(Object.prototype).sort();
-    const arbitrary = fc.record({ mutations: fc.array(mutationArb, { maxLength: 3 }), experimental: fc.boolean(), asFile: fc.boolean(), cut: fc.option(index) });
+    const arbitrary = fc.record({
+      mutations: fc.array(mutationArb, { maxLength: 3 }),
+      experimental: fc.boolean(),
+      asFile: fc.boolean(),
+      cut: fc.option(index),
+    });
     let valid = 0;
     let files = 0;
     const details = await fc.check(
@@ -260,7 +285,12 @@ describe("config fuzzing", () => {
         await exercise(config);
         expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined();
       }),
-      { numRuns: Math.max(1, Math.round(400 * SCALE)), seed: SEED, endOnFailure: true, ...(PATH === undefined ? {} : { path: PATH }) },
+      {
+        numRuns: Math.max(1, Math.round(400 * SCALE)),
+        seed: SEED,
+        endOnFailure: true,
+        ...(PATH === undefined ? {} : { path: PATH }),
+      },
     );
     if (details.failed) {
       const error = details.errorInstance;
@@ -273,29 +303,36 @@ describe("config fuzzing", () => {
     expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(prototypeKeys);
   });
 
-  it("prints one line, no stack trace, and exits for a sample of mutated configs run by the CLI", { timeout: 180000 }, () => {
-    const samples = fc.sample(fc.array(mutationArb, { minLength: 1, maxLength: 3 }), { numRuns: 12, seed: SEED });
-    const configs = [...samples.map(mutate), BASE];
-    configs.forEach((raw, i) => {
-      // Module paths are relative to the config file: put the file among the fixtures' parent.
-      const file = join(FIXTURES, `.fuzz-cli-${process.pid}-${i}.json`);
-      writeFileSync(file, JSON.stringify(raw));
-      try {
-        const run = spawnSync(process.execPath, [CLI, "test", file], { encoding: "utf8", timeout: 60000 });
-        expect(run.signal, "the CLI hangs").toBeNull();
-        expect([0, 1]).toContain(run.status);
-        const lines = run.stderr.split("\n").filter((line) => line !== "");
-        expect(lines.filter((line) => /^\s+at /.test(line)), run.stderr).toEqual([]);
-        if (!lines.some((line) => line.startsWith("[ "))) {
-          // The config was refused: exactly one line says why (warnings may come first).
-          const errors = lines.filter((line) => !line.startsWith("workers-shim: warning: "));
-          expect(errors).toHaveLength(1);
-          expect(errors[0]).toMatch(/^workers-shim: \S/);
-          expect(run.status).toBe(1);
+  it(
+    "prints one line, no stack trace, and exits for a sample of mutated configs run by the CLI",
+    { timeout: 180000 },
+    () => {
+      const samples = fc.sample(fc.array(mutationArb, { minLength: 1, maxLength: 3 }), { numRuns: 12, seed: SEED });
+      const configs = [...samples.map(mutate), BASE];
+      configs.forEach((raw, i) => {
+        // Module paths are relative to the config file: put the file among the fixtures' parent.
+        const file = join(FIXTURES, `.fuzz-cli-${process.pid}-${i}.json`);
+        writeFileSync(file, JSON.stringify(raw));
+        try {
+          const run = spawnSync(process.execPath, [CLI, "test", file], { encoding: "utf8", timeout: 60000 });
+          expect(run.signal, "the CLI hangs").toBeNull();
+          expect([0, 1]).toContain(run.status);
+          const lines = run.stderr.split("\n").filter((line) => line !== "");
+          expect(
+            lines.filter((line) => /^\s+at /.test(line)),
+            run.stderr,
+          ).toEqual([]);
+          if (!lines.some((line) => line.startsWith("[ "))) {
+            // The config was refused: exactly one line says why (warnings may come first).
+            const errors = lines.filter((line) => !line.startsWith("workers-shim: warning: "));
+            expect(errors).toHaveLength(1);
+            expect(errors[0]).toMatch(/^workers-shim: \S/);
+            expect(run.status).toBe(1);
+          }
+        } finally {
+          rmSync(file, { force: true });
         }
-      } finally {
-        rmSync(file, { force: true });
-      }
-    });
-  });
+      });
+    },
+  );
 });

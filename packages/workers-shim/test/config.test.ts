@@ -121,12 +121,16 @@ describe(loadConfig.name, () => {
   });
 
   it("accepts the folder that holds config.json", () => {
-    expect(loadConfig(join(SCENARIOS, "rpc-entrypoint")).configPath).toBe(join(SCENARIOS, "rpc-entrypoint", "config.json"));
+    expect(loadConfig(join(SCENARIOS, "rpc-entrypoint")).configPath).toBe(
+      join(SCENARIOS, "rpc-entrypoint", "config.json"),
+    );
   });
 
   it("rejects an experimental flag unless experimental is set", () => {
     const configPath = join(SCENARIOS, "scheduled-handler", "config.json");
-    expect(shimError(() => loadConfig(configPath), "ERR_COMPAT_FLAGS")).toMatchInlineSnapshot(`"workers-shim: service main: The compatibility flag service_binding_extra_handlers is experimental and may break or be removed in a future version of workerd. To use this flag, you must pass --experimental on the command line."`);
+    expect(shimError(() => loadConfig(configPath), "ERR_COMPAT_FLAGS")).toMatchInlineSnapshot(
+      `"workers-shim: service main: The compatibility flag service_binding_extra_handlers is experimental and may break or be removed in a future version of workerd. To use this flag, you must pass --experimental on the command line."`,
+    );
   });
 
   it("rejects a file that does not exist", () => {
@@ -143,7 +147,9 @@ describe(loadConfig.name, () => {
   });
 
   it("refuses a file that is not a regular file before reading it", () => {
-    expect(shimError(() => loadConfig("/dev/zero"))).toBe("workers-shim: /dev/zero: expected a regular file, found a character device");
+    expect(shimError(() => loadConfig("/dev/zero"))).toBe(
+      "workers-shim: /dev/zero: expected a regular file, found a character device",
+    );
     const fifo = join(dir, "fifo.json");
     execFileSync("mkfifo", [fifo]);
     expect(shimError(() => loadConfig(fifo))).toBe(`workers-shim: ${fifo}: expected a regular file, found a FIFO`);
@@ -257,9 +263,15 @@ describe(validateConfig.name, () => {
   });
 
   it("adds one warning naming the listed flags that have no effect in workers-shim", () => {
-    const raw = configWith({ compatibilityDate: "2024-01-01", compatibilityFlags: ["rpc", "url_original", "nodejs_compat", "durable_object_alarms"] });
+    const raw = configWith({
+      compatibilityDate: "2024-01-01",
+      compatibilityFlags: ["rpc", "url_original", "nodejs_compat", "durable_object_alarms"],
+    });
     const services = (raw as { services: { name: string; worker: Record<string, unknown> }[] }).services;
-    services.push({ name: "other", worker: { ...services[0]!.worker, compatibilityFlags: ["url_original", "no_global_navigator"] } });
+    services.push({
+      name: "other",
+      worker: { ...services[0]!.worker, compatibilityFlags: ["url_original", "no_global_navigator"] },
+    });
     const config = validate(raw);
     expect(config.warnings).toEqual([
       'compatibility flags accepted with no effect in workers-shim: rpc, url_original, no_global_navigator (see "workers-shim flags")',
@@ -268,7 +280,14 @@ describe(validateConfig.name, () => {
 
   it("does not warn about fields that only the date turns on, nor about honoured or obsolete flags", () => {
     expect(validate(configWith({ compatibilityDate: "2026-11-01" })).warnings).toEqual([]);
-    expect(validate(configWith({ compatibilityDate: "2024-01-01", compatibilityFlags: ["nodejs_compat", "no_nodejs_compat_v2", "durable_object_alarms"] })).warnings).toEqual([]);
+    expect(
+      validate(
+        configWith({
+          compatibilityDate: "2024-01-01",
+          compatibilityFlags: ["nodejs_compat", "no_nodejs_compat_v2", "durable_object_alarms"],
+        }),
+      ).warnings,
+    ).toEqual([]);
   });
 
   it("reads the registry profile from compatibilityProfile, and the profile option wins", () => {
@@ -288,7 +307,14 @@ describe(validateConfig.name, () => {
 
   it("resolves a relative baseDir against the working directory", () => {
     const config = validateConfig(
-      { services: [{ name: "main", worker: { modules: [{ name: "w", esModule: join(dir, "worker.js") }], compatibilityDate: "2026-11-01" } }] },
+      {
+        services: [
+          {
+            name: "main",
+            worker: { modules: [{ name: "w", esModule: join(dir, "worker.js") }], compatibilityDate: "2026-11-01" },
+          },
+        ],
+      },
       { baseDir: ".", today: TODAY },
     );
     expect(config.baseDir).toBe(process.cwd());
@@ -297,121 +323,173 @@ describe(validateConfig.name, () => {
 
   describe("shape of the document", () => {
     it("rejects a non-object document", () => {
-      expect(shimError(() => validate([1, 2]))).toMatchInlineSnapshot(`"workers-shim: config: expected an object {services}, received array [1,2]"`);
+      expect(shimError(() => validate([1, 2]))).toMatchInlineSnapshot(
+        `"workers-shim: config: expected an object {services}, received array [1,2]"`,
+      );
     });
 
     it("rejects an unknown top-level key", () => {
-      expect(shimError(() => validate({ services: [], sockets: [] }))).toMatchInlineSnapshot(`"workers-shim: config: unknown key "sockets". Allowed keys: services, compatibilityProfile."`);
+      expect(shimError(() => validate({ services: [], sockets: [] }))).toMatchInlineSnapshot(
+        `"workers-shim: config: unknown key "sockets". Allowed keys: services, compatibilityProfile."`,
+      );
     });
 
     it("rejects a missing services list", () => {
-      expect(shimError(() => validate({}))).toMatchInlineSnapshot(`"workers-shim: services: required field is missing"`);
+      expect(shimError(() => validate({}))).toMatchInlineSnapshot(
+        `"workers-shim: services: required field is missing"`,
+      );
     });
 
     it("rejects services of the wrong type", () => {
-      expect(shimError(() => validate({ services: { main: {} } }))).toMatchInlineSnapshot(`"workers-shim: services: expected an array of services, received object {"main":{}}"`);
+      expect(shimError(() => validate({ services: { main: {} } }))).toMatchInlineSnapshot(
+        `"workers-shim: services: expected an array of services, received object {"main":{}}"`,
+      );
     });
 
     it("rejects an empty services list", () => {
-      expect(shimError(() => validate({ services: [] }))).toMatchInlineSnapshot(`"workers-shim: services: must list at least one service"`);
+      expect(shimError(() => validate({ services: [] }))).toMatchInlineSnapshot(
+        `"workers-shim: services: must list at least one service"`,
+      );
     });
   });
 
   describe("services", () => {
     it("rejects a service that is not an object", () => {
-      expect(shimError(() => validate({ services: ["main"] }))).toMatchInlineSnapshot(`"workers-shim: services[0]: expected a service object {name, worker}, received string "main""`);
+      expect(shimError(() => validate({ services: ["main"] }))).toMatchInlineSnapshot(
+        `"workers-shim: services[0]: expected a service object {name, worker}, received string "main""`,
+      );
     });
 
     it("rejects a missing service name", () => {
-      expect(shimError(() => validate({ services: [{ worker: MAIN_WORKER }] }))).toMatchInlineSnapshot(`"workers-shim: services[0].name: required field is missing"`);
+      expect(shimError(() => validate({ services: [{ worker: MAIN_WORKER }] }))).toMatchInlineSnapshot(
+        `"workers-shim: services[0].name: required field is missing"`,
+      );
     });
 
     it("rejects a service name of the wrong type", () => {
-      expect(shimError(() => validate({ services: [{ name: 42, worker: MAIN_WORKER }] }))).toMatchInlineSnapshot(`"workers-shim: services[0].name: expected a non-empty string, received number 42"`);
+      expect(shimError(() => validate({ services: [{ name: 42, worker: MAIN_WORKER }] }))).toMatchInlineSnapshot(
+        `"workers-shim: services[0].name: expected a non-empty string, received number 42"`,
+      );
     });
 
     it("rejects an empty service name", () => {
-      expect(shimError(() => validate({ services: [{ name: "", worker: MAIN_WORKER }] }))).toMatchInlineSnapshot(`"workers-shim: services[0].name: expected a non-empty string, received string """`);
+      expect(shimError(() => validate({ services: [{ name: "", worker: MAIN_WORKER }] }))).toMatchInlineSnapshot(
+        `"workers-shim: services[0].name: expected a non-empty string, received string """`,
+      );
     });
 
     it("rejects duplicate service names", () => {
-      const raw = { services: [{ name: "main", worker: MAIN_WORKER }, TAIL_SERVICE, { name: "main", worker: MAIN_WORKER }] };
-      expect(shimError(() => validate(raw))).toMatchInlineSnapshot(`"workers-shim: services[2].name: duplicate service name "main" (first used by services[0])"`);
+      const raw = {
+        services: [{ name: "main", worker: MAIN_WORKER }, TAIL_SERVICE, { name: "main", worker: MAIN_WORKER }],
+      };
+      expect(shimError(() => validate(raw))).toMatchInlineSnapshot(
+        `"workers-shim: services[2].name: duplicate service name "main" (first used by services[0])"`,
+      );
     });
 
     it("rejects service kinds other than worker", () => {
       const raw = { services: [{ name: "main", external: { address: "localhost:8080" } }] };
-      expect(shimError(() => validate(raw))).toMatchInlineSnapshot(`"workers-shim: service "main": "external" services are not supported; only "worker" services are"`);
+      expect(shimError(() => validate(raw))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": "external" services are not supported; only "worker" services are"`,
+      );
     });
 
     it("rejects an unknown service key and suggests the right one", () => {
       const raw = { services: [{ name: "main", Worker: MAIN_WORKER }] };
-      expect(shimError(() => validate(raw))).toMatchInlineSnapshot(`"workers-shim: service "main": unknown key "Worker". Allowed keys: name, worker. Did you mean "worker"?"`);
+      expect(shimError(() => validate(raw))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": unknown key "Worker". Allowed keys: name, worker. Did you mean "worker"?"`,
+      );
     });
 
     it("rejects a service without a worker", () => {
-      expect(shimError(() => validate({ services: [{ name: "main" }] }))).toMatchInlineSnapshot(`"workers-shim: service "main": worker: required field is missing"`);
+      expect(shimError(() => validate({ services: [{ name: "main" }] }))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker: required field is missing"`,
+      );
     });
 
     it("rejects a worker that is not an object", () => {
-      expect(shimError(() => validate({ services: [{ name: "main", worker: "worker.js" }] }))).toMatchInlineSnapshot(`"workers-shim: service "main": worker: expected a worker object, received string "worker.js""`);
+      expect(shimError(() => validate({ services: [{ name: "main", worker: "worker.js" }] }))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker: expected a worker object, received string "worker.js""`,
+      );
     });
   });
 
   describe("worker fields", () => {
     it("rejects an unknown worker key and suggests the right one", () => {
-      expect(
-        shimError(() => validate(configWith({ compatibility_date: "2026-11-01" }))),
-      ).toMatchInlineSnapshot(`"workers-shim: service "main": worker: unknown key "compatibility_date". Allowed keys: modules, compatibilityDate, compatibilityFlags, bindings, durableObjectNamespaces, durableObjectStorage, streamingTails. Did you mean "compatibilityDate"?"`);
+      expect(shimError(() => validate(configWith({ compatibility_date: "2026-11-01" })))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker: unknown key "compatibility_date". Allowed keys: modules, compatibilityDate, compatibilityFlags, bindings, durableObjectNamespaces, durableObjectStorage, streamingTails. Did you mean "compatibilityDate"?"`,
+      );
     });
 
     it("rejects a missing required field", () => {
-      expect(shimError(() => validate(configWith({ compatibilityDate: undefined })))).toMatchInlineSnapshot(`"workers-shim: service "main": worker.compatibilityDate: required field is missing"`);
+      expect(shimError(() => validate(configWith({ compatibilityDate: undefined })))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.compatibilityDate: required field is missing"`,
+      );
     });
 
     it("rejects a field of the wrong type, quoting the value", () => {
-      expect(shimError(() => validate(configWith({ compatibilityDate: 20261101 })))).toMatchInlineSnapshot(`"workers-shim: service "main": worker.compatibilityDate: expected a string, received number 20261101"`);
+      expect(shimError(() => validate(configWith({ compatibilityDate: 20261101 })))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.compatibilityDate: expected a string, received number 20261101"`,
+      );
     });
 
     it("truncates long values in messages", () => {
       const long = "x".repeat(200);
-      expect(shimError(() => validate(configWith({ compatibilityFlags: long })))).toMatchInlineSnapshot(`"workers-shim: service "main": worker.compatibilityFlags: expected an array of strings, received string "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…""`);
-      expect(shimError(() => validate(configWith({ bindings: { long } })))).toMatchInlineSnapshot(`"workers-shim: service "main": worker.bindings: expected an array of bindings, received object {"long":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…"`);
+      expect(shimError(() => validate(configWith({ compatibilityFlags: long })))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.compatibilityFlags: expected an array of strings, received string "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…""`,
+      );
+      expect(shimError(() => validate(configWith({ bindings: { long } })))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.bindings: expected an array of bindings, received object {"long":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…"`,
+      );
     });
 
     it("escapes line breaks in quoted names", () => {
-      expect(shimError(() => validate(configWith({ "compatibility\nDate": "x" })))).toMatchInlineSnapshot(`"workers-shim: service "main": worker: unknown key "compatibility\\nDate". Allowed keys: modules, compatibilityDate, compatibilityFlags, bindings, durableObjectNamespaces, durableObjectStorage, streamingTails. Did you mean "compatibilityDate"?"`);
+      expect(shimError(() => validate(configWith({ "compatibility\nDate": "x" })))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker: unknown key "compatibility\\nDate". Allowed keys: modules, compatibilityDate, compatibilityFlags, bindings, durableObjectNamespaces, durableObjectStorage, streamingTails. Did you mean "compatibilityDate"?"`,
+      );
     });
 
     it("rejects a compatibility flag of the wrong type", () => {
       expect(
         shimError(() => validate(configWith({ compatibilityFlags: ["nodejs_compat", true] }))),
-      ).toMatchInlineSnapshot(`"workers-shim: service "main": worker.compatibilityFlags[1]: expected a string, received boolean true"`);
+      ).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.compatibilityFlags[1]: expected a string, received boolean true"`,
+      );
     });
   });
 
   describe("modules", () => {
     it("rejects an empty module list", () => {
-      expect(shimError(() => validate(configWith({ modules: [] })))).toMatchInlineSnapshot(`"workers-shim: service "main": worker.modules: must list at least one module (the first one is the main module)"`);
+      expect(shimError(() => validate(configWith({ modules: [] })))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.modules: must list at least one module (the first one is the main module)"`,
+      );
     });
 
     it("rejects modules that are not a list", () => {
-      expect(shimError(() => validate(configWith({ modules: "worker.js" })))).toMatchInlineSnapshot(`"workers-shim: service "main": worker.modules: expected an array of modules, received string "worker.js""`);
+      expect(shimError(() => validate(configWith({ modules: "worker.js" })))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.modules: expected an array of modules, received string "worker.js""`,
+      );
     });
 
     it("rejects module kinds other than ES modules", () => {
       const modules = [{ name: "worker", commonJsModule: "legacy.cjs" }];
-      expect(shimError(() => validate(configWith({ modules })))).toMatchInlineSnapshot(`"workers-shim: service "main": worker.modules[0]: "commonJsModule" modules are not supported; only ES modules ("esModule") are"`);
+      expect(shimError(() => validate(configWith({ modules })))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.modules[0]: "commonJsModule" modules are not supported; only ES modules ("esModule") are"`,
+      );
     });
 
     it("rejects an unknown module key", () => {
       const modules = [{ name: "worker", esModule: "worker.js", type: "module" }];
-      expect(shimError(() => validate(configWith({ modules })))).toMatchInlineSnapshot(`"workers-shim: service "main": worker.modules[0]: unknown key "type". Allowed keys: name, esModule."`);
+      expect(shimError(() => validate(configWith({ modules })))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.modules[0]: unknown key "type". Allowed keys: name, esModule."`,
+      );
     });
 
     it("rejects a module file that is not an ES module file", () => {
       const modules = [{ name: "worker", esModule: "legacy.cjs" }];
-      expect(shimError(() => validate(configWith({ modules })))).toMatchInlineSnapshot(`"workers-shim: service "main": worker.modules[0].esModule: expected an ES module file ending in .js or .mjs, received "legacy.cjs""`);
+      expect(shimError(() => validate(configWith({ modules })))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.modules[0].esModule: expected an ES module file ending in .js or .mjs, received "legacy.cjs""`,
+      );
     });
 
     it("rejects a module file that does not exist", () => {
@@ -433,11 +511,15 @@ describe(validateConfig.name, () => {
         { name: "worker", esModule: "worker.js" },
         { name: "worker", esModule: "helper.mjs" },
       ];
-      expect(shimError(() => validate(configWith({ modules })))).toMatchInlineSnapshot(`"workers-shim: service "main": worker.modules[1].name: duplicate module name "worker" (first used by worker.modules[0])"`);
+      expect(shimError(() => validate(configWith({ modules })))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.modules[1].name: duplicate module name "worker" (first used by worker.modules[0])"`,
+      );
     });
 
     it("rejects a module without a name", () => {
-      expect(shimError(() => validate(configWith({ modules: [{ esModule: "worker.js" }] })))).toMatchInlineSnapshot(`"workers-shim: service "main": worker.modules[0].name: required field is missing"`);
+      expect(shimError(() => validate(configWith({ modules: [{ esModule: "worker.js" }] })))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.modules[0].name: required field is missing"`,
+      );
     });
   });
 
@@ -451,7 +533,9 @@ describe(validateConfig.name, () => {
       ).toMatchInlineSnapshot(`"workers-shim: service main: No such compatibility flag: no_such_flag"`);
       expect(
         shimError(() => validate(configWith({ compatibilityDate: "2026-11-24" })), "ERR_COMPAT_FLAGS"),
-      ).toMatchInlineSnapshot(`"workers-shim: service main: This Worker requires compatibility date "2026-11-24", but the newest date supported by this server binary is "2026-11-23"."`);
+      ).toMatchInlineSnapshot(
+        `"workers-shim: service main: This Worker requires compatibility date "2026-11-24", but the newest date supported by this server binary is "2026-11-23"."`,
+      );
     });
 
     it("keeps the compatibility error as the cause", () => {
@@ -460,7 +544,9 @@ describe(validateConfig.name, () => {
         expect.unreachable();
       } catch (error) {
         expect((error as Error).cause).toBeInstanceOf(WorkersShimError);
-        expect(((error as Error).cause as Error).message).toBe("Compatibility flag specified multiple times: nodejs_compat");
+        expect(((error as Error).cause as Error).message).toBe(
+          "Compatibility flag specified multiple times: nodejs_compat",
+        );
       }
     });
 
@@ -480,17 +566,23 @@ describe(validateConfig.name, () => {
 
     it("rejects an unknown service in the object form", () => {
       const bindings = [{ name: "api", service: { name: "nope", entrypoint: "Api" } }];
-      expect(shimError(() => validate(configWith({ bindings })))).toMatchInlineSnapshot(`"workers-shim: service "main": worker.bindings[0].service.name: unknown service "nope". Known services: main, tail."`);
+      expect(shimError(() => validate(configWith({ bindings })))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.bindings[0].service.name: unknown service "nope". Known services: main, tail."`,
+      );
     });
 
     it("rejects an unknown key in the object form", () => {
       const bindings = [{ name: "api", service: { name: "main", entryPoint: "Api" } }];
-      expect(shimError(() => validate(configWith({ bindings })))).toMatchInlineSnapshot(`"workers-shim: service "main": worker.bindings[0].service: unknown key "entryPoint". Allowed keys: name, entrypoint. Did you mean "entrypoint"?"`);
+      expect(shimError(() => validate(configWith({ bindings })))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.bindings[0].service: unknown key "entryPoint". Allowed keys: name, entrypoint. Did you mean "entrypoint"?"`,
+      );
     });
 
     it("rejects an entrypoint of the wrong type", () => {
       const bindings = [{ name: "api", service: { name: "main", entrypoint: ["Api"] } }];
-      expect(shimError(() => validate(configWith({ bindings })))).toMatchInlineSnapshot(`"workers-shim: service "main": worker.bindings[0].service.entrypoint: expected a non-empty string, received array ["Api"]"`);
+      expect(shimError(() => validate(configWith({ bindings })))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.bindings[0].service.entrypoint: expected a non-empty string, received array ["Api"]"`,
+      );
     });
 
     it("rejects duplicate binding names", () => {
@@ -498,39 +590,55 @@ describe(validateConfig.name, () => {
         { name: "self", service: "main" },
         { name: "self", text: "again" },
       ];
-      expect(shimError(() => validate(configWith({ bindings })))).toMatchInlineSnapshot(`"workers-shim: service "main": worker.bindings[1].name: duplicate binding name "self" (first used by worker.bindings[0])"`);
+      expect(shimError(() => validate(configWith({ bindings })))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.bindings[1].name: duplicate binding name "self" (first used by worker.bindings[0])"`,
+      );
     });
 
     it("rejects a binding without a value", () => {
-      expect(shimError(() => validate(configWith({ bindings: [{ name: "self" }] })))).toMatchInlineSnapshot(`"workers-shim: service "main": worker.bindings[0]: binding "self" has no value; expected one of "service", "durableObjectNamespace", "json", "text""`);
+      expect(shimError(() => validate(configWith({ bindings: [{ name: "self" }] })))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.bindings[0]: binding "self" has no value; expected one of "service", "durableObjectNamespace", "json", "text""`,
+      );
     });
 
     it("rejects a binding with two values", () => {
       const bindings = [{ name: "self", service: "main", text: "main" }];
-      expect(shimError(() => validate(configWith({ bindings })))).toMatchInlineSnapshot(`"workers-shim: service "main": worker.bindings[0]: binding "self" has both "service" and "text"; expected exactly one of "service", "durableObjectNamespace", "json", "text""`);
+      expect(shimError(() => validate(configWith({ bindings })))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.bindings[0]: binding "self" has both "service" and "text"; expected exactly one of "service", "durableObjectNamespace", "json", "text""`,
+      );
     });
 
     it("rejects an unknown binding kind", () => {
       const bindings = [{ name: "kv", kvNamespace: "ns" }];
-      expect(shimError(() => validate(configWith({ bindings })))).toMatchInlineSnapshot(`"workers-shim: service "main": worker.bindings[0]: unknown key "kvNamespace". Allowed keys: name, service, durableObjectNamespace, json, text."`);
+      expect(shimError(() => validate(configWith({ bindings })))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.bindings[0]: unknown key "kvNamespace". Allowed keys: name, service, durableObjectNamespace, json, text."`,
+      );
     });
 
     it("rejects a binding without a name", () => {
-      expect(shimError(() => validate(configWith({ bindings: [{ service: "main" }] })))).toMatchInlineSnapshot(`"workers-shim: service "main": worker.bindings[0].name: required field is missing"`);
+      expect(shimError(() => validate(configWith({ bindings: [{ service: "main" }] })))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.bindings[0].name: required field is missing"`,
+      );
     });
 
     it("rejects a text binding that is not a string", () => {
-      expect(shimError(() => validate(configWith({ bindings: [{ name: "t", text: 1 }] })))).toMatchInlineSnapshot(`"workers-shim: service "main": worker.bindings[0].text: expected a string, received number 1"`);
+      expect(shimError(() => validate(configWith({ bindings: [{ name: "t", text: 1 }] })))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.bindings[0].text: expected a string, received number 1"`,
+      );
     });
 
     it("rejects a json binding that is not JSON", () => {
       const raw = configWith({ bindings: [{ name: "j", json: 1n }] });
-      expect(shimError(() => validateConfig(raw, { baseDir: dir, today: TODAY }))).toMatchInlineSnapshot(`"workers-shim: service "main": worker.bindings[0].json: expected a JSON value, received bigint 1n"`);
+      expect(shimError(() => validateConfig(raw, { baseDir: dir, today: TODAY }))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.bindings[0].json: expected a JSON value, received bigint 1n"`,
+      );
     });
 
     it("rejects a Durable Object binding to an undeclared class", () => {
       const bindings = [{ name: "rooms", durableObjectNamespace: "Room" }];
-      expect(shimError(() => validate(configWith({ bindings })))).toMatchInlineSnapshot(`"workers-shim: service "main": worker.bindings[0].durableObjectNamespace: class "Room" is not declared in worker.durableObjectNamespaces (none declared)"`);
+      expect(shimError(() => validate(configWith({ bindings })))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.bindings[0].durableObjectNamespace: class "Room" is not declared in worker.durableObjectNamespaces (none declared)"`,
+      );
       const declared = {
         bindings: [{ name: "rooms", durableObjectNamespace: "Rooms" }],
         durableObjectNamespaces: [
@@ -539,7 +647,9 @@ describe(validateConfig.name, () => {
         ],
         durableObjectStorage: { inMemory: true },
       };
-      expect(shimError(() => validate(configWith(declared)))).toMatchInlineSnapshot(`"workers-shim: service "main": worker.bindings[0].durableObjectNamespace: class "Rooms" is not declared in worker.durableObjectNamespaces (declared: Room, Lobby)"`);
+      expect(shimError(() => validate(configWith(declared)))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.bindings[0].durableObjectNamespace: class "Rooms" is not declared in worker.durableObjectNamespaces (declared: Room, Lobby)"`,
+      );
     });
   });
 
@@ -547,19 +657,30 @@ describe(validateConfig.name, () => {
     const namespaces = [{ className: "Room", uniqueKey: "room" }];
 
     it("rejects namespaces without in-memory storage", () => {
-      expect(shimError(() => validate(configWith({ durableObjectNamespaces: namespaces })))).toMatchInlineSnapshot(`"workers-shim: service "main": worker.durableObjectStorage: required when worker.durableObjectNamespaces is not empty; set it to {"inMemory": true}"`);
+      expect(shimError(() => validate(configWith({ durableObjectNamespaces: namespaces })))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.durableObjectStorage: required when worker.durableObjectNamespaces is not empty; set it to {"inMemory": true}"`,
+      );
     });
 
     it("rejects storage other than in-memory", () => {
       const storage = { durableObjectNamespaces: namespaces, durableObjectStorage: { inMemory: false } };
-      expect(shimError(() => validate(configWith(storage)))).toMatchInlineSnapshot(`"workers-shim: service "main": worker.durableObjectStorage.inMemory: expected true, received boolean false"`);
+      expect(shimError(() => validate(configWith(storage)))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.durableObjectStorage.inMemory: expected true, received boolean false"`,
+      );
       const disk = { durableObjectNamespaces: namespaces, durableObjectStorage: { localDisk: "data" } };
-      expect(shimError(() => validate(configWith(disk)))).toMatchInlineSnapshot(`"workers-shim: service "main": worker.durableObjectStorage: unknown key "localDisk". Allowed keys: inMemory."`);
+      expect(shimError(() => validate(configWith(disk)))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.durableObjectStorage: unknown key "localDisk". Allowed keys: inMemory."`,
+      );
     });
 
     it("rejects a namespace without a unique key", () => {
-      const raw = configWith({ durableObjectNamespaces: [{ className: "Room" }], durableObjectStorage: { inMemory: true } });
-      expect(shimError(() => validate(raw))).toMatchInlineSnapshot(`"workers-shim: service "main": worker.durableObjectNamespaces[0].uniqueKey: required field is missing"`);
+      const raw = configWith({
+        durableObjectNamespaces: [{ className: "Room" }],
+        durableObjectStorage: { inMemory: true },
+      });
+      expect(shimError(() => validate(raw))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.durableObjectNamespaces[0].uniqueKey: required field is missing"`,
+      );
     });
 
     it("rejects a class declared twice", () => {
@@ -567,13 +688,17 @@ describe(validateConfig.name, () => {
         durableObjectNamespaces: [...namespaces, { className: "Room", uniqueKey: "room2" }],
         durableObjectStorage: { inMemory: true },
       });
-      expect(shimError(() => validate(raw))).toMatchInlineSnapshot(`"workers-shim: service "main": worker.durableObjectNamespaces[1].className: duplicate class "Room" (first declared at worker.durableObjectNamespaces[0])"`);
+      expect(shimError(() => validate(raw))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.durableObjectNamespaces[1].className: duplicate class "Room" (first declared at worker.durableObjectNamespaces[0])"`,
+      );
     });
   });
 
   describe("streaming tails", () => {
     it("rejects an unknown tail service", () => {
-      expect(shimError(() => validate(configWith({ streamingTails: ["tial"] })))).toMatchInlineSnapshot(`"workers-shim: service "main": worker.streamingTails[0]: unknown service "tial". Known services: main, tail."`);
+      expect(shimError(() => validate(configWith({ streamingTails: ["tial"] })))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.streamingTails[0]: unknown service "tial". Known services: main, tail."`,
+      );
     });
 
     it("accepts a service that tails itself (workerd does)", () => {
@@ -582,11 +707,15 @@ describe(validateConfig.name, () => {
     });
 
     it("rejects a tail listed twice", () => {
-      expect(shimError(() => validate(configWith({ streamingTails: ["tail", "tail"] })))).toMatchInlineSnapshot(`"workers-shim: service "main": worker.streamingTails[1]: duplicate tail "tail" (first listed at worker.streamingTails[0])"`);
+      expect(shimError(() => validate(configWith({ streamingTails: ["tail", "tail"] })))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.streamingTails[1]: duplicate tail "tail" (first listed at worker.streamingTails[0])"`,
+      );
     });
 
     it("rejects a tail name of the wrong type", () => {
-      expect(shimError(() => validate(configWith({ streamingTails: [{ name: "tail" }] })))).toMatchInlineSnapshot(`"workers-shim: service "main": worker.streamingTails[0]: expected a non-empty string, received object {"name":"tail"}"`);
+      expect(shimError(() => validate(configWith({ streamingTails: [{ name: "tail" }] })))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.streamingTails[0]: expected a non-empty string, received object {"name":"tail"}"`,
+      );
     });
   });
 });

@@ -19,7 +19,9 @@ function writeConfig(name: string, main: string): string {
   writeFileSync(
     path,
     JSON.stringify({
-      services: [{ name: "main", worker: { modules: [{ name: "worker", esModule: main }], compatibilityDate: "2026-11-01" } }],
+      services: [
+        { name: "main", worker: { modules: [{ name: "worker", esModule: main }], compatibilityDate: "2026-11-01" } },
+      ],
     }),
   );
   return path;
@@ -41,10 +43,16 @@ beforeAll(() => {
   mkdirSync(join(tmp, "outside"));
   writeFileSync(join(tmp, "outside", "outside.js"), "export const where = 'outside';\n");
   mkdirSync(join(tmp, "node_modules", "above"), { recursive: true });
-  writeFileSync(join(tmp, "node_modules", "above", "package.json"), JSON.stringify({ name: "above", type: "module", exports: "./index.js" }));
+  writeFileSync(
+    join(tmp, "node_modules", "above", "package.json"),
+    JSON.stringify({ name: "above", type: "module", exports: "./index.js" }),
+  );
   writeFileSync(join(tmp, "node_modules", "above", "index.js"), "export const where = 'above';\n");
   mkdirSync(join(project, "node_modules", "inside"), { recursive: true });
-  writeFileSync(join(project, "node_modules", "inside", "package.json"), JSON.stringify({ name: "inside", type: "module", exports: "./index.js" }));
+  writeFileSync(
+    join(project, "node_modules", "inside", "package.json"),
+    JSON.stringify({ name: "inside", type: "module", exports: "./index.js" }),
+  );
   writeFileSync(join(project, "node_modules", "inside", "index.js"), "export const where = 'inside package';\n");
   writeFileSync(join(project, "lib.js"), "export const where = 'lib';\n");
   symlinkSync(join(tmp, "outside", "outside.js"), join(project, "link.js"));
@@ -54,10 +62,22 @@ beforeAll(() => {
     "import { where as lib } from './lib.js';\nimport { where as pkg } from 'inside';\n" +
       fetch("const { where } = await import('./lib.js'); return new Response([lib, pkg, where].join());"),
   );
-  writeFileSync(join(project, "relative.js"), "import { where } from '../outside/outside.js';\n" + fetch("return new Response(where);"));
-  writeFileSync(join(project, "through-link.js"), "import { where } from './link.js';\n" + fetch("return new Response(where);"));
-  writeFileSync(join(project, "package-above.js"), "import { where } from 'above';\n" + fetch("return new Response(where);"));
-  writeFileSync(join(project, "dynamic.js"), fetch("return import('../outside/outside.js').then(() => new Response('loaded'), (e) => new Response(String(e)));"));
+  writeFileSync(
+    join(project, "relative.js"),
+    "import { where } from '../outside/outside.js';\n" + fetch("return new Response(where);"),
+  );
+  writeFileSync(
+    join(project, "through-link.js"),
+    "import { where } from './link.js';\n" + fetch("return new Response(where);"),
+  );
+  writeFileSync(
+    join(project, "package-above.js"),
+    "import { where } from 'above';\n" + fetch("return new Response(where);"),
+  );
+  writeFileSync(
+    join(project, "dynamic.js"),
+    fetch("return import('../outside/outside.js').then(() => new Response('loaded'), (e) => new Response(String(e)));"),
+  );
 });
 
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -81,7 +101,9 @@ describe("confineModules", () => {
       `workers-shim: service "main": worker.modules[0].esModule: ${outside} is outside the config's folder ${project}, and module paths are confined to it`,
     );
     const linked = writeConfig("linked.json", "link.js");
-    expect(configError(() => loadConfig(linked, { confineModules: true }))).toContain(`${join(project, "link.js")} is outside the config's folder`);
+    expect(configError(() => loadConfig(linked, { confineModules: true }))).toContain(
+      `${join(project, "link.js")} is outside the config's folder`,
+    );
     // Without the option both load, and the config says nothing about a root.
     expect(loadConfig(relative).moduleRoot).toBeUndefined();
     expect(loadConfig(linked).services[0]!.worker.modules[0]!.path).toBe(join(project, "link.js"));
@@ -96,13 +118,16 @@ describe("confineModules", () => {
     { main: "relative.js", specifier: "../outside/outside.js", file: () => join(tmp, "outside", "outside.js") },
     { main: "through-link.js", specifier: "./link.js", file: () => join(tmp, "outside", "outside.js") },
     { main: "package-above.js", specifier: "above", file: () => join(tmp, "node_modules", "above", "index.js") },
-  ])("refuses to import $specifier from outside the folder, and allows it without the option", async ({ main, specifier, file }) => {
-    const configPath = writeConfig(`${main}.json`, main);
-    await expect(fetchText(configPath, true)).rejects.toThrow(
-      `workers-shim: cannot import "${specifier}" (imported from "worker"): ${file()} is outside the config's folder ${project}, and module paths are confined to it.`,
-    );
-    expect(await fetchText(configPath, false)).toMatch(/^(outside|above)$/);
-  });
+  ])(
+    "refuses to import $specifier from outside the folder, and allows it without the option",
+    async ({ main, specifier, file }) => {
+      const configPath = writeConfig(`${main}.json`, main);
+      await expect(fetchText(configPath, true)).rejects.toThrow(
+        `workers-shim: cannot import "${specifier}" (imported from "worker"): ${file()} is outside the config's folder ${project}, and module paths are confined to it.`,
+      );
+      expect(await fetchText(configPath, false)).toMatch(/^(outside|above)$/);
+    },
+  );
 
   it("refuses a dynamic import from outside the folder with the same error", async () => {
     const text = await fetchText(writeConfig("dynamic.json", "dynamic.js"), true);
@@ -113,7 +138,10 @@ describe("confineModules", () => {
 
   it("is the CLI's --confine-modules", () => {
     const configPath = writeConfig("cli.json", "../outside/outside.js");
-    const run = spawnSync(process.execPath, [CLI, "test", "--confine-modules", configPath], { encoding: "utf8", timeout: 60000 });
+    const run = spawnSync(process.execPath, [CLI, "test", "--confine-modules", configPath], {
+      encoding: "utf8",
+      timeout: 60000,
+    });
     expect(run.status).toBe(1);
     expect(run.stderr.trim()).toBe(
       `workers-shim: service "main": worker.modules[0].esModule: ${join(tmp, "outside", "outside.js")} is outside the config's folder ${project}, and module paths are confined to it`,

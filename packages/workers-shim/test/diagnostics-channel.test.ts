@@ -19,7 +19,13 @@ type Channel = {
 type TracingChannel = {
   traceSync<R>(fn: () => R, context?: object): R;
   tracePromise<R>(fn: () => Promise<R>, context?: object): Promise<R>;
-  traceCallback(fn: (...args: unknown[]) => unknown, position: number, context: object, thisArg: unknown, ...args: unknown[]): unknown;
+  traceCallback(
+    fn: (...args: unknown[]) => unknown,
+    position: number,
+    context: object,
+    thisArg: unknown,
+    ...args: unknown[]
+  ): unknown;
   hasSubscribers: boolean;
   subscribe(handlers: Record<string, (m: unknown) => void>): void;
 };
@@ -31,7 +37,10 @@ function channelOf(mod: Module, name: string): Channel {
 /** Runs `fn` inside a traced test invocation and returns the diagnosticChannel events it reported. */
 function published(fn: () => void): { channel: string; message: unknown }[] {
   const events: TailEvent[] = [];
-  const invocation = new ExecutionContext({ ids: createSequentialIds() }).startInvocation({ kind: "test", sink: toTailSink(events) });
+  const invocation = new ExecutionContext({ ids: createSequentialIds() }).startInvocation({
+    kind: "test",
+    sink: toTailSink(events),
+  });
   invocation.run(fn);
   return events
     .map((e) => e.event)
@@ -52,7 +61,14 @@ describe(createDiagnosticsChannelModule.name, () => {
       "tracingChannel",
       "unsubscribe",
     ]);
-    expect(Object.keys(mod.default as object).sort()).toEqual(["Channel", "channel", "hasSubscribers", "subscribe", "tracingChannel", "unsubscribe"]);
+    expect(Object.keys(mod.default as object).sort()).toEqual([
+      "Channel",
+      "channel",
+      "hasSubscribers",
+      "subscribe",
+      "tracingChannel",
+      "unsubscribe",
+    ]);
     expect(BUILTIN_OVERRIDES.diagnostics_channel).toBe(createDiagnosticsChannelModule);
   });
 
@@ -146,9 +162,12 @@ describe(createDiagnosticsChannelModule.name, () => {
     const events1 = published(() => {
       expect(tc.traceSync(() => 42, { q: 1 })).toBe(42);
       expect(() =>
-        tc.traceSync(() => {
-          throw new RangeError("sync failure");
-        }, { q: 2 }),
+        tc.traceSync(
+          () => {
+            throw new RangeError("sync failure");
+          },
+          { q: 2 },
+        ),
       ).toThrow(RangeError);
     });
     events.push(...events1);
@@ -178,10 +197,17 @@ describe(createDiagnosticsChannelModule.name, () => {
     const tc = (mod.tracingChannel as (name: string) => TracingChannel)("cb");
     const seen: string[] = [];
     tc.subscribe({ asyncStart: () => seen.push("asyncStart"), asyncEnd: () => seen.push("asyncEnd") });
-    const result = tc.traceCallback((value: unknown, done: unknown) => (done as (e: unknown, r: unknown) => unknown)(null, value), -1, {}, undefined, 5, (err: unknown, value: unknown) => {
-      seen.push(`callback ${String(err)} ${String(value)}`);
-      return "called";
-    });
+    const result = tc.traceCallback(
+      (value: unknown, done: unknown) => (done as (e: unknown, r: unknown) => unknown)(null, value),
+      -1,
+      {},
+      undefined,
+      5,
+      (err: unknown, value: unknown) => {
+        seen.push(`callback ${String(err)} ${String(value)}`);
+        return "called";
+      },
+    );
     expect(result).toBe("called");
     expect(seen).toEqual(["asyncStart", "callback null 5", "asyncEnd"]);
 

@@ -1,7 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Runtime } from "../src/index";
 import { DurableObjectNamespace } from "../src/durable-objects";
-import { COLLECTOR, drainTails, fixtureConfig, invocations, resetRecords, results, service, start, summarize } from "./helpers";
+import {
+  COLLECTOR,
+  drainTails,
+  fixtureConfig,
+  invocations,
+  resetRecords,
+  results,
+  service,
+  start,
+  summarize,
+} from "./helpers";
 
 beforeEach(resetRecords);
 
@@ -89,8 +99,12 @@ describe(DurableObjectNamespace.name, () => {
       after: null,
     });
     const all = invocations();
-    const alarmInvocation = all.find((invocation) => (invocation.onset.event as { info: { type: string } }).info.type === "alarm")!;
-    const fetchInvocation = all.find((invocation) => (invocation.onset.event as { info: { url?: string } }).info.url === "http://store/alarm")!;
+    const alarmInvocation = all.find(
+      (invocation) => (invocation.onset.event as { info: { type: string } }).info.type === "alarm",
+    )!;
+    const fetchInvocation = all.find(
+      (invocation) => (invocation.onset.event as { info: { url?: string } }).info.url === "http://store/alarm",
+    )!;
     expect(alarmInvocation.onset.spanContext.spanId).toBeUndefined();
     expect(alarmInvocation.onset.spanContext.traceId).not.toBe(fetchInvocation.onset.spanContext.traceId);
     expect(alarmInvocation.onset.event).toMatchObject({
@@ -118,7 +132,10 @@ describe(DurableObjectNamespace.name, () => {
 
   it("closes the span of an object's first getAlarm() a turn later, when no alarm call came before", async () => {
     await runStore();
-    const first = invocations().find((invocation) => (invocation.onset.event as { info: { url?: string } }).info.url === "http://store/first-alarm-read")!;
+    const first = invocations().find(
+      (invocation) =>
+        (invocation.onset.event as { info: { url?: string } }).info.url === "http://store/first-alarm-read",
+    )!;
     expect(summarize(first.events)).toEqual([
       "onset fetch",
       "spanOpen durable_object_storage_getAlarm",

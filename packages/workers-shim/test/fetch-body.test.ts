@@ -12,7 +12,10 @@ afterEach(async () => {
 
 async function run(): Promise<void> {
   const config = fixtureConfig([
-    service("main", "fetch-body/worker.js", { bindings: [{ name: "self", service: "main" }], streamingTails: ["tail"] }),
+    service("main", "fetch-body/worker.js", {
+      bindings: [{ name: "self", service: "main" }],
+      streamingTails: ["tail"],
+    }),
     COLLECTOR,
   ]);
   const started = await start(config);

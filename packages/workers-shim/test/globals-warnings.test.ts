@@ -53,7 +53,10 @@ function comparable(records: readonly LogRecord[]): LogRecord[] {
     if (first === "STACK") continue;
     const framed = workerFrames(record);
     if (ENGINE_STACK_CASES.has(currentCase) && framed.errorInfo !== undefined) {
-      out.push({ ...framed, errorInfo: framed.errorInfo.map((info) => (info === null ? null : { name: info.name, message: info.message })) });
+      out.push({
+        ...framed,
+        errorInfo: framed.errorInfo.map((info) => (info === null ? null : { name: info.name, message: info.message })),
+      });
     } else {
       out.push(framed);
     }
@@ -114,7 +117,11 @@ describe("worker globals against workerd's log events", () => {
   it("prints every reported call through the host console, warnings included", async () => {
     const { logs, printed } = await runWarningsWorker();
     expect(printed).toHaveLength(logs.length);
-    expect(printed.filter((args) => typeof args[0] === "string" && args[0].startsWith("Constructing a Response with a null body status"))).toHaveLength(4);
+    expect(
+      printed.filter(
+        (args) => typeof args[0] === "string" && args[0].startsWith("Constructing a Response with a null body status"),
+      ),
+    ).toHaveLength(4);
   });
 
   it("never throws into the caller, even when printing throws", () => {
@@ -123,7 +130,13 @@ describe("worker globals against workerd's log events", () => {
     const throwing = (): never => {
       throw new Error("printing failed");
     };
-    const hostConsole = { log: throwing, warn: throwing, error: throwing, info: throwing, debug: throwing } as unknown as Console;
+    const hostConsole = {
+      log: throwing,
+      warn: throwing,
+      error: throwing,
+      info: throwing,
+      debug: throwing,
+    } as unknown as Console;
     installWorkerGlobals(global, { flags: {}, serviceName: "main", hostConsole });
     const code = `
       const hostile = new Proxy({}, { get() { throw new Error("proxy"); }, ownKeys() { throw new Error("keys"); } });

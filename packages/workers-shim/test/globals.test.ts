@@ -101,7 +101,9 @@ describe(installWorkerGlobals.name, () => {
   it("lists the enable flag of every workerd field in Cloudflare.compatibilityFlags", () => {
     const context = workerContext({ workerdExperimental: true });
     const record = vm.runInContext("Cloudflare.compatibilityFlags", context) as Record<string, boolean>;
-    const expected = COMPAT_FLAG_REGISTRY.filter((d) => d.owner === "workerd" && d.enableFlag !== undefined).map((d) => d.enableFlag);
+    const expected = COMPAT_FLAG_REGISTRY.filter((d) => d.owner === "workerd" && d.enableFlag !== undefined).map(
+      (d) => d.enableFlag,
+    );
     expect(expected.length).toBeGreaterThan(150);
     expect(Object.keys(record)).toEqual(expected);
     expect(record["experimental"]).toBe(true);

@@ -3,7 +3,17 @@ import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { HANG_MESSAGE } from "../src/hang";
 import { createRuntime, type Runtime } from "../src/index";
-import { COLLECTOR, drainTails, fixtureConfig, invocations, resetRecords, results, service, start, summarize } from "./helpers";
+import {
+  COLLECTOR,
+  drainTails,
+  fixtureConfig,
+  invocations,
+  resetRecords,
+  results,
+  service,
+  start,
+  summarize,
+} from "./helpers";
 
 const HANG = `exception Error: ${HANG_MESSAGE}`;
 
@@ -72,7 +82,7 @@ describe("hung requests", () => {
     const rt = await open();
     await expect(rt.dispatchFetch("main", "http://main/digest")).rejects.toThrow(HANG_MESSAGE);
     await drainTails();
-    expect(eventsOf("/digest")).toEqual([["onset fetch", "log [\"digest\",32]", HANG, "outcome exception"]]);
+    expect(eventsOf("/digest")).toEqual([["onset fetch", 'log ["digest",32]', HANG, "outcome exception"]]);
   });
 
   it("reports a hung waitUntil as an exception with outcome ok", async () => {
@@ -93,14 +103,21 @@ describe("hung requests", () => {
     expect(caller.indexOf("spanClose")).toBeLessThan(caller.indexOf(HANG));
   });
 
-  it.for(["/timers", "/interval", "/file", "/slow-callee", "/slow-body"])("does not cancel %s, which is slow but not hung", async (path) => {
-    const rt = await open();
-    const response = await rt.dispatchFetch("main", `http://main${path}`);
-    expect(response.status).toBe(200);
-    expect(await response.text()).not.toBe("");
-    await drainTails();
-    expect(invocations().flatMap((group) => summarize(group.events)).filter((line) => line.startsWith("exception"))).toEqual([]);
-  });
+  it.for(["/timers", "/interval", "/file", "/slow-callee", "/slow-body"])(
+    "does not cancel %s, which is slow but not hung",
+    async (path) => {
+      const rt = await open();
+      const response = await rt.dispatchFetch("main", `http://main${path}`);
+      expect(response.status).toBe(200);
+      expect(await response.text()).not.toBe("");
+      await drainTails();
+      expect(
+        invocations()
+          .flatMap((group) => summarize(group.events))
+          .filter((line) => line.startsWith("exception")),
+      ).toEqual([]);
+    },
+  );
 
   it("does not cancel a handler waiting for a global fetch() response", async () => {
     let release: () => void = () => {};
@@ -111,7 +128,10 @@ describe("hung requests", () => {
     try {
       const rt = await open();
       const { port } = server.address() as AddressInfo;
-      const pending = rt.dispatchFetch("main", `http://main/outbound?to=${encodeURIComponent(`http://127.0.0.1:${port}/`)}`);
+      const pending = rt.dispatchFetch(
+        "main",
+        `http://main/outbound?to=${encodeURIComponent(`http://127.0.0.1:${port}/`)}`,
+      );
       // Many turns of the event loop while the response is outstanding.
       for (let i = 0; i < 20; i++) await new Promise((resolve) => setTimeout(resolve, 2));
       release();
@@ -125,7 +145,9 @@ describe("hung requests", () => {
   it("fails a test that exceeds timeoutMs with an error naming it and the limit, then runs the next", async () => {
     resetRecords();
     const { loadConfig } = await import("../src/index");
-    runtime = await createRuntime(loadConfig(new URL("./fixtures/hang/objects.json", import.meta.url).pathname), { onWarning: () => {} });
+    runtime = await createRuntime(loadConfig(new URL("./fixtures/hang/objects.json", import.meta.url).pathname), {
+      onWarning: () => {},
+    });
     const summary = await runtime.runTests({ timeoutMs: 30 });
     expect(summary.results.map((r) => [r.name, r.passed, r.passed ? undefined : (r.error as Error).message])).toEqual([
       ["objects", false, 'workers-shim: test "objects" did not finish within 30 ms (the test time limit).'],

@@ -13,7 +13,8 @@ const LISTENING = /^workers-shim: listening on http:\/\/127\.0\.0\.1:(\d+)$/m;
 
 const children: ChildProcess[] = [];
 afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  for (const child of children.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
 });
 
 /** Starts `workers-shim serve` on the Hono app, without --experimental-vm-modules (the CLI adds it). */
@@ -75,7 +76,10 @@ describe("createRuntime without --experimental-vm-modules", () => {
       `try { await createRuntime(loadConfig(${JSON.stringify(CONFIG)})); console.log("loaded"); }`,
       `catch (error) { console.log(error.code + " " + error.message); }`,
     ].join("\n");
-    const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 30_000 });
+    const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+      encoding: "utf8",
+      timeout: 30_000,
+    });
     expect(run.stderr).toBe("");
     expect(run.stdout.trim()).toBe(
       "ERR_VM_MODULES workers-shim: workers run as vm modules, which need Node.js started with --experimental-vm-modules (e.g. NODE_OPTIONS=--experimental-vm-modules); this process was started without it.",

@@ -83,7 +83,9 @@ describe(serializeLogArguments.name, () => {
           // U+FFFD, as workerd's UTF-8 conversion does.
           expect(typeof result.message).toBe("string");
           const message = result.message as string;
-          expect(bytes(message.endsWith("\ufffd") ? message.slice(0, -1) : message)).toBeLessThanOrEqual(MAX_LOG_MESSAGE_BYTES);
+          expect(bytes(message.endsWith("\ufffd") ? message.slice(0, -1) : message)).toBeLessThanOrEqual(
+            MAX_LOG_MESSAGE_BYTES,
+          );
         } else {
           expect(Array.isArray(result.message)).toBe(true);
           expect(bytes(JSON.stringify(result.message))).toBeLessThanOrEqual(MAX_LOG_MESSAGE_BYTES);

@@ -75,13 +75,36 @@ const WORKER_PATHS: readonly WorkerPath[] = [
 const TAIL_PATH: WorkerPath = { path: "/tail", settles: "done", kinds: ["fetch"], exceptions: 0, logs: 1 };
 
 /** Where the streaming tail worker `badtail` (fixtures/hostile-fuzz/tail.js) throws or rejects. */
-const TAIL_MODES = ["start-throw", "start-reject", "start-return", "start-resolve", "handler-throw", "handler-reject", "handler-object", "handler-return"];
+const TAIL_MODES = [
+  "start-throw",
+  "start-reject",
+  "start-return",
+  "start-resolve",
+  "handler-throw",
+  "handler-reject",
+  "handler-object",
+  "handler-return",
+];
 
 /** The same places for the runtime-wide tail (`RuntimeOptions.tail`), values built in the test's realm. */
-const RUNTIME_TAIL_MODES = ["runtime-start-throw", "runtime-start-reject", "runtime-start-return", "runtime-handler-throw", "runtime-handler-reject"];
+const RUNTIME_TAIL_MODES = [
+  "runtime-start-throw",
+  "runtime-start-reject",
+  "runtime-start-return",
+  "runtime-handler-throw",
+  "runtime-handler-reject",
+];
 
 /** The exact stream of the ordinary request that follows every case. */
-const OK_STREAM = ["onset fetch", "spanOpen ok", 'log ["fine"]', "attributes fine", "spanClose", "return", "outcome ok"];
+const OK_STREAM = [
+  "onset fetch",
+  "spanOpen ok",
+  'log ["fine"]',
+  "attributes fine",
+  "spanClose",
+  "return",
+  "outcome ok",
+];
 
 function header(onset: TailEvent, name: string): string | undefined {
   const event = onset.event;
@@ -178,7 +201,11 @@ function eventBytes(event: TailEvent): number {
     }
     case "exception":
       // A microtask's exception message is cut like a log message: raw bytes, U+FFFD at the end.
-      return Buffer.byteLength(payload.name) + Buffer.byteLength(withoutCutCharacter(payload.message)) + Buffer.byteLength(payload.stack ?? "");
+      return (
+        Buffer.byteLength(payload.name) +
+        Buffer.byteLength(withoutCutCharacter(payload.message)) +
+        Buffer.byteLength(payload.stack ?? "")
+      );
     default:
       // Other events by their content, as workerd and the span budget count it: the UTF-8 bytes of
       // every key and string, 8 bytes per other value (JSON text would count a control character
@@ -254,16 +281,25 @@ async function settle(pending: Promise<Response>): Promise<Settled> {
 }
 
 /** Runs one hostile request, then an ordinary one, and checks every property of the run. */
-async function runCase({ path, settles, kinds, exceptions, logs }: WorkerPath, recipe: HostileRecipe, headers: Record<string, string> = {}): Promise<void> {
+async function runCase(
+  { path, settles, kinds, exceptions, logs }: WorkerPath,
+  recipe: HostileRecipe,
+  headers: Record<string, string> = {},
+): Promise<void> {
   resetRecords();
   warnings.length = 0;
-  const outcome = await settle(runtime.dispatchFetch("main", `http://main${path}`, { headers: requestHeaders(recipe, headers) }));
+  const outcome = await settle(
+    runtime.dispatchFetch("main", `http://main${path}`, { headers: requestHeaders(recipe, headers) }),
+  );
   if (outcome.ok) {
     const text = await outcome.value.text();
     if (settles === "done" && (outcome.value.status !== 200 || text !== "done")) {
-      throw new Error(`${path} answered ${outcome.value.status} ${JSON.stringify(text.slice(0, 200))}, expected 200 "done"`);
+      throw new Error(
+        `${path} answered ${outcome.value.status} ${JSON.stringify(text.slice(0, 200))}, expected 200 "done"`,
+      );
     }
-    if (settles === "rejects" || settles === "rejects-thrown") throw new Error(`${path} resolved, expected a rejection`);
+    if (settles === "rejects" || settles === "rejects-thrown")
+      throw new Error(`${path} resolved, expected a rejection`);
   } else {
     if (settles === "done") throw new Error(`${path} rejected, expected the "done" response`, { cause: outcome.error });
     // Compared with Object.is: formatting a hostile value could throw.
@@ -280,21 +316,33 @@ async function runCase({ path, settles, kinds, exceptions, logs }: WorkerPath, r
   if (failure !== undefined) throw new Error(`${path}: ${failure}`);
   // Every invocation the path makes took place (the hostile value reached its handler), and the
   // ordinary request after it got its exact stream.
-  const isOk = (onset: TailEvent): boolean => onset.event.type === "onset" && onset.event.info.type === "fetch" && header(onset, "x-recipe") === undefined;
-  const hostileInvocations = invocations().filter(({ onset }) => !isOk(onset) && onset.event.type === "onset" && onset.event.info.type !== "trace");
-  const made = hostileInvocations.map(({ onset }) => (onset.event.type === "onset" ? onset.event.info.type : "?")).sort();
-  if (JSON.stringify(made) !== JSON.stringify(kinds)) throw new Error(`${path} made invocations ${JSON.stringify(made)}, expected ${JSON.stringify(kinds)}`);
-  const count = (type: string): number => hostileInvocations.reduce((n, { events: list }) => n + list.filter((event) => event.event.type === type).length, 0);
+  const isOk = (onset: TailEvent): boolean =>
+    onset.event.type === "onset" && onset.event.info.type === "fetch" && header(onset, "x-recipe") === undefined;
+  const hostileInvocations = invocations().filter(
+    ({ onset }) => !isOk(onset) && onset.event.type === "onset" && onset.event.info.type !== "trace",
+  );
+  const made = hostileInvocations
+    .map(({ onset }) => (onset.event.type === "onset" ? onset.event.info.type : "?"))
+    .sort();
+  if (JSON.stringify(made) !== JSON.stringify(kinds))
+    throw new Error(`${path} made invocations ${JSON.stringify(made)}, expected ${JSON.stringify(kinds)}`);
+  const count = (type: string): number =>
+    hostileInvocations.reduce((n, { events: list }) => n + list.filter((event) => event.event.type === type).length, 0);
   if (exceptions !== undefined && count("exception") !== exceptions) {
-    throw new Error(`${path} reported ${count("exception")} exception events, expected ${exceptions}: ${JSON.stringify(hostileInvocations.map((i) => summarize(i.events)))}`);
+    throw new Error(
+      `${path} reported ${count("exception")} exception events, expected ${exceptions}: ${JSON.stringify(hostileInvocations.map((i) => summarize(i.events)))}`,
+    );
   }
   // Logs of errors carry their whole message and stack in errorInfo (uncut, as in workerd), so a
   // few huge ones can overflow the tail's 4 MiB queue: a dropped log is counted instead.
   const dropped = hostileInvocations.reduce(
-    (n, { events: list }) => n + list.reduce((m, event) => m + (event.event.type === "streamDiagnostic" ? event.event.diagnostic.count : 0), 0),
+    (n, { events: list }) =>
+      n +
+      list.reduce((m, event) => m + (event.event.type === "streamDiagnostic" ? event.event.diagnostic.count : 0), 0),
     0,
   );
-  if (logs !== undefined && count("log") + dropped !== logs) throw new Error(`${path} reported ${count("log")} log events (${dropped} dropped), expected ${logs}`);
+  if (logs !== undefined && count("log") + dropped !== logs)
+    throw new Error(`${path} reported ${count("log")} log events (${dropped} dropped), expected ${logs}`);
   const normal = invocations().filter(({ onset }) => isOk(onset));
   expect(normal.map((invocation) => summarize(invocation.events))).toEqual([OK_STREAM]);
   expect(unhandled).toEqual([]);
@@ -305,7 +353,11 @@ const SEED = process.env["HOSTILE_SEED"];
 const PATH = process.env["HOSTILE_PATH"];
 
 function assertRuns(property: fc.IAsyncPropertyWithHooks<[HostileRecipe]>): Promise<void> {
-  return fc.assert(property, { numRuns: RUNS, ...(SEED === undefined ? {} : { seed: Number(SEED) }), ...(PATH === undefined ? {} : { path: PATH }) });
+  return fc.assert(property, {
+    numRuns: RUNS,
+    ...(SEED === undefined ? {} : { seed: Number(SEED) }),
+    ...(PATH === undefined ? {} : { path: PATH }),
+  });
 }
 
 /** A promise whose `constructor` getter throws (the shrunk counterexample of two bugs). */
@@ -333,7 +385,10 @@ describe("hostile values from worker code", () => {
       proto: "null",
       frozen: false,
     };
-    await runCase(WORKER_PATHS.find((entry) => entry.path === "/log")!, recipe);
+    await runCase(
+      WORKER_PATHS.find((entry) => entry.path === "/log")!,
+      recipe,
+    );
     const [main] = invocations();
     const list = main!.events;
     const withErrorInfo = list.filter((event) => event.event.type === "log" && "errorInfo" in event.event);
@@ -353,7 +408,10 @@ describe("hostile values from worker code", () => {
   });
 
   it("waits for a promise whose constructor getter throws, passed to ctx.waitUntil()", async () => {
-    await runCase(WORKER_PATHS.find((entry) => entry.path === "/wait-until-value")!, hostilePromise);
+    await runCase(
+      WORKER_PATHS.find((entry) => entry.path === "/wait-until-value")!,
+      hostilePromise,
+    );
   });
 
   it.for(WORKER_PATHS)("leave the runtime working: $path", { timeout: 120_000 }, async (path) => {
@@ -367,7 +425,9 @@ describe("hostile values from streaming tail workers", () => {
   });
 
   it.for(RUNTIME_TAIL_MODES)("leave the runtime working: %s", { timeout: 120_000 }, async (mode) => {
-    await assertRuns(fc.asyncProperty(hostileRecipe, (recipe) => runCase(TAIL_PATH, recipe, { "x-runtime-tail": mode })));
+    await assertRuns(
+      fc.asyncProperty(hostileRecipe, (recipe) => runCase(TAIL_PATH, recipe, { "x-runtime-tail": mode })),
+    );
   });
 
   // Found by the properties above: tailStream() returning a promise whose `constructor` getter
@@ -375,9 +435,12 @@ describe("hostile values from streaming tail workers", () => {
   it.for([
     { header: "x-tail-mode", mode: "start-return" },
     { header: "x-runtime-tail", mode: "runtime-start-return" },
-  ])("leave the runtime working when tailStream() returns a promise whose constructor getter throws ($mode)", async ({ header: name, mode }) => {
-    await runCase(TAIL_PATH, hostilePromise, { [name]: mode });
-  });
+  ])(
+    "leave the runtime working when tailStream() returns a promise whose constructor getter throws ($mode)",
+    async ({ header: name, mode }) => {
+      await runCase(TAIL_PATH, hostilePromise, { [name]: mode });
+    },
+  );
 
   const promiseWithFlippingThen: HostileRecipe = {
     k: "object",

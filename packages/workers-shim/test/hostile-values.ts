@@ -39,7 +39,16 @@ export type FieldName = string;
 export type Field = readonly [FieldName, Access];
 
 /** Proxy traps that can be made to throw. */
-export type Trap = "get" | "getPrototypeOf" | "ownKeys" | "has" | "getOwnPropertyDescriptor" | "set" | "defineProperty" | "apply" | "construct";
+export type Trap =
+  | "get"
+  | "getPrototypeOf"
+  | "ownKeys"
+  | "has"
+  | "getOwnPropertyDescriptor"
+  | "set"
+  | "defineProperty"
+  | "apply"
+  | "construct";
 
 /** A recipe of one hostile value (built by `buildHostile`). */
 export type HostileRecipe =
@@ -47,12 +56,23 @@ export type HostileRecipe =
   | { readonly k: "string"; readonly s: StringSpec }
   | { readonly k: "bigint"; readonly v: string }
   | { readonly k: "symbol"; readonly d: StringSpec; readonly registered: boolean }
-  | { readonly k: "function"; readonly kind: "arrow" | "async" | "class" | "bound" | "generator" | "throwing-name"; readonly fields: readonly Field[] }
+  | {
+      readonly k: "function";
+      readonly kind: "arrow" | "async" | "class" | "bound" | "generator" | "throwing-name";
+      readonly fields: readonly Field[];
+    }
   | { readonly k: "revoked"; readonly callable: boolean }
-  | { readonly k: "proxy"; readonly target: HostileRecipe; readonly callable: boolean; readonly traps: readonly Trap[]; readonly thrown?: HostileRecipe }
+  | {
+      readonly k: "proxy";
+      readonly target: HostileRecipe;
+      readonly callable: boolean;
+      readonly traps: readonly Trap[];
+      readonly thrown?: HostileRecipe;
+    }
   | {
       readonly k: "error";
-      readonly ctor: "Error" | "TypeError" | "RangeError" | "SyntaxError" | "AggregateError" | "DOMException" | "subclass" | "fake";
+      readonly ctor:
+        "Error" | "TypeError" | "RangeError" | "SyntaxError" | "AggregateError" | "DOMException" | "subclass" | "fake";
       readonly message: StringSpec;
       readonly members: readonly HostileRecipe[];
       readonly fields: readonly Field[];
@@ -62,7 +82,18 @@ export type HostileRecipe =
     }
   | {
       readonly k: "object";
-      readonly proto: "object" | "null" | "array" | "error-proto" | "map" | "set" | "date" | "invalid-date" | "promise" | "regexp" | "throwing-proxy";
+      readonly proto:
+        | "object"
+        | "null"
+        | "array"
+        | "error-proto"
+        | "map"
+        | "set"
+        | "date"
+        | "invalid-date"
+        | "promise"
+        | "regexp"
+        | "throwing-proxy";
       readonly fields: readonly Field[];
       readonly cycle: boolean;
       readonly frozen: boolean;
@@ -74,7 +105,19 @@ export type HostileRecipe =
 const piece: fc.Arbitrary<string> = fc.oneof(
   fc.string({ maxLength: 8 }),
   fc.string({ unit: "binary", maxLength: 4 }),
-  fc.constantFrom("\ud800", "\udc00", "\u001b[2J", "\u0000", "\u009b", "😀", "é", "\n", '"\\', "    at x (y:1:1)\n", "Error: "),
+  fc.constantFrom(
+    "\ud800",
+    "\udc00",
+    "\u001b[2J",
+    "\u0000",
+    "\u009b",
+    "😀",
+    "é",
+    "\n",
+    '"\\',
+    "    at x (y:1:1)\n",
+    "Error: ",
+  ),
 );
 
 /** Mostly short strings; about one in seven is 1000 to 300000 repeats of a piece (up to a few MB). */
@@ -82,7 +125,11 @@ export const stringSpec: fc.Arbitrary<StringSpec> = fc.oneof(
   { weight: 11, arbitrary: fc.record({ prefix: piece, text: piece, repeat: fc.integer({ min: 0, max: 3 }) }) },
   {
     weight: 1,
-    arbitrary: fc.record({ prefix: piece, text: piece.filter((text) => text.length > 0), repeat: fc.integer({ min: 1000, max: 300_000 }) }),
+    arbitrary: fc.record({
+      prefix: piece,
+      text: piece.filter((text) => text.length > 0),
+      repeat: fc.integer({ min: 1000, max: 300_000 }),
+    }),
   },
   // Shaped like a stack: frame lines, then frames or multi-byte text repeated past the limits.
   {
@@ -95,26 +142,72 @@ export const stringSpec: fc.Arbitrary<StringSpec> = fc.oneof(
   },
 );
 
-const ERROR_FIELDS = ["name", "message", "stack", "cause", "errors", "constructor", "toString", "toPrimitive", "toJSON", "then", "inspect"];
+const ERROR_FIELDS = [
+  "name",
+  "message",
+  "stack",
+  "cause",
+  "errors",
+  "constructor",
+  "toString",
+  "toPrimitive",
+  "toJSON",
+  "then",
+  "inspect",
+];
 const OBJECT_FIELDS = [...ERROR_FIELDS, "toStringTag", "valueOf", "a", "__proto__", "length"];
-const TRAPS: readonly Trap[] = ["get", "getPrototypeOf", "ownKeys", "has", "getOwnPropertyDescriptor", "set", "defineProperty", "apply", "construct"];
+const TRAPS: readonly Trap[] = [
+  "get",
+  "getPrototypeOf",
+  "ownKeys",
+  "has",
+  "getOwnPropertyDescriptor",
+  "set",
+  "defineProperty",
+  "apply",
+  "construct",
+];
 
-const { recipe, error } = fc.letrec<{ recipe: HostileRecipe; access: Access; leaf: HostileRecipe; error: HostileRecipe }>((tie) => {
+const { recipe, error } = fc.letrec<{
+  recipe: HostileRecipe;
+  access: Access;
+  leaf: HostileRecipe;
+  error: HostileRecipe;
+}>((tie) => {
   const fields = (names: readonly string[]): fc.Arbitrary<readonly Field[]> =>
     fc.array(fc.tuple(fc.constantFrom(...names), tie("access")), { maxLength: 3 });
   return {
     leaf: fc.oneof(
       fc.record({
         k: fc.constant("prim" as const),
-        v: fc.oneof(fc.constantFrom("undefined" as const, "null" as const, "true" as const, "NaN" as const, "Infinity" as const, "-0" as const), fc.double()),
+        v: fc.oneof(
+          fc.constantFrom(
+            "undefined" as const,
+            "null" as const,
+            "true" as const,
+            "NaN" as const,
+            "Infinity" as const,
+            "-0" as const,
+          ),
+          fc.double(),
+        ),
       }),
       fc.record({ k: fc.constant("string" as const), s: stringSpec }),
       fc.record({ k: fc.constant("bigint" as const), v: fc.bigInt().map(String) }),
       fc.record({ k: fc.constant("symbol" as const), d: stringSpec, registered: fc.boolean() }),
       fc.record({ k: fc.constant("revoked" as const), callable: fc.boolean() }),
-      fc.record({ k: fc.constant("deep" as const), depth: fc.oneof(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1000, max: 20000 })) }),
+      fc.record({
+        k: fc.constant("deep" as const),
+        depth: fc.oneof(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1000, max: 20000 })),
+      }),
       // A native promise whose `constructor` getter throws: `Promise.resolve()` of it throws.
-      fc.constant<HostileRecipe>({ k: "object", proto: "promise", fields: [["constructor", { how: "throw" }]], cycle: false, frozen: false }),
+      fc.constant<HostileRecipe>({
+        k: "object",
+        proto: "promise",
+        fields: [["constructor", { how: "throw" }]],
+        cycle: false,
+        frozen: false,
+      }),
     ),
     access: fc.oneof(
       { depthSize: "small" },
@@ -125,7 +218,16 @@ const { recipe, error } = fc.letrec<{ recipe: HostileRecipe; access: Access; lea
     ),
     error: fc.record({
       k: fc.constant("error" as const),
-      ctor: fc.constantFrom("Error" as const, "TypeError" as const, "RangeError" as const, "SyntaxError" as const, "AggregateError" as const, "DOMException" as const, "subclass" as const, "fake" as const),
+      ctor: fc.constantFrom(
+        "Error" as const,
+        "TypeError" as const,
+        "RangeError" as const,
+        "SyntaxError" as const,
+        "AggregateError" as const,
+        "DOMException" as const,
+        "subclass" as const,
+        "fake" as const,
+      ),
       message: stringSpec,
       members: fc.array(tie("recipe"), { maxLength: 2 }),
       fields: fields(ERROR_FIELDS),
@@ -168,10 +270,21 @@ const { recipe, error } = fc.letrec<{ recipe: HostileRecipe; access: Access; lea
       ),
       fc.record({
         k: fc.constant("function" as const),
-        kind: fc.constantFrom("arrow" as const, "async" as const, "class" as const, "bound" as const, "generator" as const, "throwing-name" as const),
+        kind: fc.constantFrom(
+          "arrow" as const,
+          "async" as const,
+          "class" as const,
+          "bound" as const,
+          "generator" as const,
+          "throwing-name" as const,
+        ),
         fields: fields(OBJECT_FIELDS),
       }),
-      fc.record({ k: fc.constant("array" as const), items: fc.array(tie("recipe"), { maxLength: 3 }), cycle: fc.boolean() }),
+      fc.record({
+        k: fc.constant("array" as const),
+        items: fc.array(tie("recipe"), { maxLength: 3 }),
+        cycle: fc.boolean(),
+      }),
     ),
   };
 });
@@ -183,10 +296,12 @@ export const hostileRecipe: fc.Arbitrary<HostileRecipe> = recipe;
 export const hostileErrorRecipe: fc.Arbitrary<HostileRecipe> = error;
 
 /** Hostile values built in the test's own realm (fast-check prints the recipe on failure). */
-export const hostileValue: fc.Arbitrary<{ readonly recipe: HostileRecipe; readonly value: () => unknown }> = recipe.map((r) => ({
-  recipe: r,
-  value: () => build.buildHostile(r),
-}));
+export const hostileValue: fc.Arbitrary<{ readonly recipe: HostileRecipe; readonly value: () => unknown }> = recipe.map(
+  (r) => ({
+    recipe: r,
+    value: () => build.buildHostile(r),
+  }),
+);
 
 /** Builds the hostile value a recipe describes, with the test realm's constructors. */
 export const buildHostile: (recipe: HostileRecipe) => unknown = build.buildHostile;

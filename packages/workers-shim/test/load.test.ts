@@ -36,12 +36,15 @@ interface Stats {
 const children: ChildProcess[] = [];
 
 afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  for (const child of children.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
 });
 
 /** Starts the server (with --expose-gc, so that /stats measures the heap after a full GC). */
 function serve(): Promise<{ base: string; port: number; stderr: () => string; stop: () => Promise<number | null> }> {
-  const child = spawn(process.execPath, ["--expose-gc", CLI, "serve", CONFIG, "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--expose-gc", CLI, "serve", CONFIG, "--port", "0"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   children.push(child);
   let stderr = "";
   child.stdout.resume();
@@ -68,7 +71,19 @@ function serve(): Promise<{ base: string; port: number; stderr: () => string; st
 
 /** One round of load.mjs: `duration` seconds, requests numbered from `start`; resolves its result. */
 function load(port: number, duration: number, start: number): Promise<LoadResult> {
-  const args = [LOAD, "--url", `http://127.0.0.1:${port}`, "--connections", String(CONNECTIONS), "--duration", String(duration), "--warmup", "0", "--start", String(start)];
+  const args = [
+    LOAD,
+    "--url",
+    `http://127.0.0.1:${port}`,
+    "--connections",
+    String(CONNECTIONS),
+    "--duration",
+    String(duration),
+    "--warmup",
+    "0",
+    "--start",
+    String(start),
+  ];
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
   children.push(child);
   let stdout = "";
@@ -115,42 +130,46 @@ function expectAllCorrect(round: LoadResult): void {
 }
 
 describe("workers-shim serve under load", () => {
-  it("answers every request, completes every invocation's tail stream and keeps memory flat", { timeout: 60_000 }, async () => {
-    const server = await serve();
-    try {
-      // Warm-up round: JIT, pools and caches settle; its end is the memory baseline.
-      const warm = await load(server.port, 2, 0);
-      expectAllCorrect(warm);
-      const baseline = await settled(server.base, warm.sent);
-      expect(baseline.memory.gc).toBe(true);
-      expect(baseline.started).toEqual({ main: warm.sent, backend: warm.sent });
+  it(
+    "answers every request, completes every invocation's tail stream and keeps memory flat",
+    { timeout: 60_000 },
+    async () => {
+      const server = await serve();
+      try {
+        // Warm-up round: JIT, pools and caches settle; its end is the memory baseline.
+        const warm = await load(server.port, 2, 0);
+        expectAllCorrect(warm);
+        const baseline = await settled(server.base, warm.sent);
+        expect(baseline.memory.gc).toBe(true);
+        expect(baseline.started).toEqual({ main: warm.sent, backend: warm.sent });
 
-      const round = await load(server.port, 4, warm.next);
-      expectAllCorrect(round);
-      const after = await settled(server.base, warm.sent + round.sent);
-      const total = warm.sent + round.sent;
+        const round = await load(server.port, 4, warm.next);
+        expectAllCorrect(round);
+        const after = await settled(server.base, warm.sent + round.sent);
+        const total = warm.sent + round.sent;
 
-      // One main and one backend invocation per request, each stream complete: onset, gap-free
-      // sequence numbers, every span closed, return, outcome "ok" (checked by the tail worker).
-      expect(after.examples).toEqual([]);
-      expect(after.problems).toBe(0);
-      expect(after.open).toBe(0);
-      expect(after.started).toEqual({ main: total, backend: total });
-      expect(after.complete).toEqual({ main: total, backend: total });
-      // onset + 11 spans (open, close, attributes) + return + outcome at least, per main invocation.
-      expect(after.events).toBeGreaterThan(total * 30);
+        // One main and one backend invocation per request, each stream complete: onset, gap-free
+        // sequence numbers, every span closed, return, outcome "ok" (checked by the tail worker).
+        expect(after.examples).toEqual([]);
+        expect(after.problems).toBe(0);
+        expect(after.open).toBe(0);
+        expect(after.started).toEqual({ main: total, backend: total });
+        expect(after.complete).toEqual({ main: total, backend: total });
+        // onset + 11 spans (open, close, attributes) + return + outcome at least, per main invocation.
+        expect(after.events).toBeGreaterThan(total * 30);
 
-      // Memory after full GCs, flat within ±1 MB when measured over 6 rounds of 4 s: a leak of
-      // 1 KB per request (about 4 MB over the load round) fails the heap bound.
-      const heapGrowth = after.memory.heapUsed - baseline.memory.heapUsed;
-      const rssGrowth = after.memory.rss - baseline.memory.rss;
-      const report = `heap ${(baseline.memory.heapUsed / MB).toFixed(1)} → ${(after.memory.heapUsed / MB).toFixed(1)} MB, rss ${(baseline.memory.rss / MB).toFixed(1)} → ${(after.memory.rss / MB).toFixed(1)} MB over ${round.sent} requests`;
-      expect(heapGrowth, report).toBeLessThan(3 * MB);
-      expect(rssGrowth, report).toBeLessThan(96 * MB);
-    } finally {
-      expect(await server.stop()).toBe(0);
-    }
-    // Nothing but the listening line: no dropped events, no tail failures, no handler errors.
-    expect(server.stderr().trim().split("\n")).toEqual([expect.stringMatching(LISTENING)]);
-  });
+        // Memory after full GCs, flat within ±1 MB when measured over 6 rounds of 4 s: a leak of
+        // 1 KB per request (about 4 MB over the load round) fails the heap bound.
+        const heapGrowth = after.memory.heapUsed - baseline.memory.heapUsed;
+        const rssGrowth = after.memory.rss - baseline.memory.rss;
+        const report = `heap ${(baseline.memory.heapUsed / MB).toFixed(1)} → ${(after.memory.heapUsed / MB).toFixed(1)} MB, rss ${(baseline.memory.rss / MB).toFixed(1)} → ${(after.memory.rss / MB).toFixed(1)} MB over ${round.sent} requests`;
+        expect(heapGrowth, report).toBeLessThan(3 * MB);
+        expect(rssGrowth, report).toBeLessThan(96 * MB);
+      } finally {
+        expect(await server.stop()).toBe(0);
+      }
+      // Nothing but the listening line: no dropped events, no tail failures, no handler errors.
+      expect(server.stderr().trim().split("\n")).toEqual([expect.stringMatching(LISTENING)]);
+    },
+  );
 });

@@ -16,7 +16,9 @@ describe(reportMicrotaskError.name, () => {
   // 1.20261123.1 reports each such value as below.
   it("reports values thrown from queueMicrotask() callbacks as exceptions of their request", async () => {
     resetRecords();
-    const started = await start(fixtureConfig([service("main", "microtask/worker.js", { streamingTails: ["tail"] }), COLLECTOR]));
+    const started = await start(
+      fixtureConfig([service("main", "microtask/worker.js", { streamingTails: ["tail"] }), COLLECTOR]),
+    );
     runtime = started.runtime;
     const response = await runtime.dispatchFetch("main", "http://main/");
     expect(await response.text()).toBe("survived");
@@ -24,7 +26,11 @@ describe(reportMicrotaskError.name, () => {
     const [request] = invocations();
     const exceptions = request!.events.flatMap((event) => (event.event.type === "exception" ? [event.event] : []));
     expect(exceptions.map(({ name }) => name)).toEqual(Array(8).fill("Error"));
-    expect(exceptions.map(({ message }) => (message.length > 100 ? `${message.slice(0, 3)}… (${Buffer.byteLength(message)} bytes)` : message))).toEqual([
+    expect(
+      exceptions.map(({ message }) =>
+        message.length > 100 ? `${message.slice(0, 3)}… (${Buffer.byteLength(message)} bytes)` : message,
+      ),
+    ).toEqual([
       "TypeError: thrown from a microtask",
       "no stack",
       "a string",

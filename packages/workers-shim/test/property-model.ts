@@ -43,7 +43,12 @@ export type Op =
       readonly finish: "complete" | "break" | "throw" | "leave";
       readonly attr: boolean;
     }
-  | { readonly t: "startSpan"; readonly end: "early" | "late" | "never"; readonly attr: boolean; readonly delay: number }
+  | {
+      readonly t: "startSpan";
+      readonly end: "early" | "late" | "never";
+      readonly attr: boolean;
+      readonly delay: number;
+    }
   | { readonly t: "await" }
   | { readonly t: "timer"; readonly delay: number; readonly wait: boolean; readonly ops: readonly Op[] }
   | { readonly t: "micro"; readonly ops: readonly Op[] }
@@ -80,7 +85,12 @@ export function opsArb(depth: number, scope: Scope, maxLength = 3): fc.Arbitrary
 function leafArb(scope: Scope): fc.Arbitrary<Op> {
   const leaves: fc.Arbitrary<Op>[] = [
     fc.constant({ t: "log" } as const),
-    fc.record({ t: fc.constant("startSpan" as const), end: fc.constantFrom("early", "late", "never"), attr: fc.boolean(), delay: delayArb }),
+    fc.record({
+      t: fc.constant("startSpan" as const),
+      end: fc.constantFrom("early", "late", "never"),
+      attr: fc.boolean(),
+      delay: delayArb,
+    }),
   ];
   if (!scope.sync) leaves.push(fc.constant({ t: "await" } as const));
   if (!scope.sync && scope.attached && scope.fetch) leaves.push(fc.constant({ t: "fetch" } as const));
@@ -105,7 +115,8 @@ function opArb(depth: number, scope: Scope): fc.Arbitrary<Op> {
       const abandon = async && abandonChoice;
       const wait = async && !abandon && !scope.sync && waitChoice;
       const bodyScope: Scope = { sync: !async, attached: scope.attached && (!async || wait), fetch: scope.fetch };
-      const ends: readonly EndPolicy[] = api === "startActiveSpan" ? ["early", "atEnd", "late", "never"] : ["auto", "auto", "early", "late"];
+      const ends: readonly EndPolicy[] =
+        api === "startActiveSpan" ? ["early", "atEnd", "late", "never"] : ["auto", "auto", "early", "late"];
       return fc.record({
         t: fc.constant("span" as const),
         api: fc.constant(api),
@@ -120,14 +131,22 @@ function opArb(depth: number, scope: Scope): fc.Arbitrary<Op> {
     fc.record({
       t: fc.constant("gen" as const),
       async: fc.constant(async),
-      steps: fc.array(opsArb(inner, { sync: !async, attached: scope.attached, fetch: scope.fetch }, 2), { minLength: 1, maxLength: 3 }),
+      steps: fc.array(opsArb(inner, { sync: !async, attached: scope.attached, fetch: scope.fetch }, 2), {
+        minLength: 1,
+        maxLength: 3,
+      }),
       finish: fc.constantFrom("complete", "complete", "break", "throw", "leave"),
       attr: fc.boolean(),
     }),
   );
   const waited = (wait: boolean): Scope => ({ sync: false, attached: scope.attached && wait, fetch: scope.fetch });
   const timer = (scope.sync ? fc.constant(false) : fc.boolean()).chain((wait) =>
-    fc.record({ t: fc.constant("timer" as const), delay: delayArb, wait: fc.constant(wait), ops: opsArb(inner, waited(wait)) }),
+    fc.record({
+      t: fc.constant("timer" as const),
+      delay: delayArb,
+      wait: fc.constant(wait),
+      ops: opsArb(inner, waited(wait)),
+    }),
   );
   const then = (scope.sync ? fc.constant(false) : fc.boolean()).chain((wait) =>
     fc.record({ t: fc.constant("then" as const), wait: fc.constant(wait), ops: opsArb(inner, waited(wait)) }),
@@ -591,7 +610,14 @@ export class Runner {
   async #fetch(platform: Platform, frame: Frame): Promise<void> {
     const url = `http://callee/${this.#name("f")}`;
     const parent = this.#parent(frame);
-    const record: FetchRecord = { url, state: parent.state, owner: parent.owner, parentId: parent.parentId, closedWhileLive: false, done: false };
+    const record: FetchRecord = {
+      url,
+      state: parent.state,
+      owner: parent.owner,
+      parentId: parent.parentId,
+      closedWhileLive: false,
+      done: false,
+    };
     this.fetches.push(record);
     const response = await platform.fetch!(url);
     // The fetch span ends once the response head is processed, in the microtasks that lead here.
@@ -653,7 +679,11 @@ function multisetDiff(expected: readonly string[], actual: readonly string[]): s
  * exact multiset of program spans (with parents), span closes (with attributes) and logs (with
  * span ids) each stream must hold. Returns the problems found.
  */
-export function check(runner: Runner, streams: readonly StreamExpectation[], calleeOnsets: ReadonlyMap<string, TailEvent>): string[] {
+export function check(
+  runner: Runner,
+  streams: readonly StreamExpectation[],
+  calleeOnsets: ReadonlyMap<string, TailEvent>,
+): string[] {
   const problems = [...runner.problems];
   const prefix = `${runner.prefix}.`;
   const isProgramSpanName = (name: string): boolean => name.startsWith(prefix);
@@ -680,11 +710,13 @@ export function check(runner: Runner, streams: readonly StreamExpectation[], cal
     const first = events[0]!.event;
     const last = events.at(-1)!.event;
     if (first.type !== "onset") fail(`first event is ${first.type}`);
-    if (first.type === "onset" && first.spanId !== invocation.onsetId) fail(`onset span id ${first.spanId}, expected ${invocation.onsetId}`);
+    if (first.type === "onset" && first.spanId !== invocation.onsetId)
+      fail(`onset span id ${first.spanId}, expected ${invocation.onsetId}`);
     if (last.type !== "outcome") fail(`last event is ${last.type}`);
     if (events.filter((event) => event.event.type === "outcome").length !== 1) fail("more than one outcome");
     const expectedOutcome = invocation.failed ? stream.failure.outcome : "ok";
-    if (last.type === "outcome" && last.outcome !== expectedOutcome) fail(`outcome ${last.outcome}, expected ${expectedOutcome}`);
+    if (last.type === "outcome" && last.outcome !== expectedOutcome)
+      fail(`outcome ${last.outcome}, expected ${expectedOutcome}`);
     const returns = events.filter((event) => event.event.type === "return").length;
     const exceptions = events.filter((event) => event.event.type === "exception").length;
     const expectReturn = !invocation.failed && stream.returns ? 1 : 0;
@@ -700,7 +732,8 @@ export function check(runner: Runner, streams: readonly StreamExpectation[], cal
       if (payload.type === "spanOpen") {
         if (openIds.has(payload.spanId)) fail(`span ${payload.spanId} opened twice`);
         openIds.add(payload.spanId);
-        if (isProgramSpanName(payload.name)) actual.push(key("open", payload.name, event.spanContext.spanId ?? "", payload.spanId));
+        if (isProgramSpanName(payload.name))
+          actual.push(key("open", payload.name, event.spanContext.spanId ?? "", payload.spanId));
         else if (payload.name === "fetch") {
           const callee = calleeOnsets.get(payload.spanId);
           if (callee !== undefined && callee.event.type === "onset" && callee.event.info.type === "fetch") {
@@ -746,13 +779,21 @@ export function check(runner: Runner, streams: readonly StreamExpectation[], cal
     const expectedTail = teardown.sort((a, b) => b.order - a.order).map((node) => node.id);
     const end = events.findLastIndex((event) => event.event.type === "return");
     let start = events.length - 1;
-    while (start > 0 && (events[start - 1]!.event.type === "spanClose" || events[start - 1]!.event.type === "attributes")) start--;
+    while (
+      start > 0 &&
+      (events[start - 1]!.event.type === "spanClose" || events[start - 1]!.event.type === "attributes")
+    )
+      start--;
     if (end >= 0) {
-      const between = events.slice(end + 1, -1).filter((event) => event.event.type !== "attributes" && event.event.type !== "spanClose");
+      const between = events
+        .slice(end + 1, -1)
+        .filter((event) => event.event.type !== "attributes" && event.event.type !== "spanClose");
       if (between.length > 0) fail(`events between return and outcome: ${between.map((e) => e.event.type).join(", ")}`);
       start = Math.max(start, end + 1);
     }
-    const tail = streamCloses.filter((close) => close.index >= start && programIds.has(close.id)).map((close) => close.id);
+    const tail = streamCloses
+      .filter((close) => close.index >= start && programIds.has(close.id))
+      .map((close) => close.id);
     const suffix = tail.slice(Math.max(0, tail.length - expectedTail.length));
     if ((end >= 0 ? tail : suffix).join() !== expectedTail.join()) {
       fail(`teardown closes [${tail.join()}], expected [${expectedTail.join()}]`);
@@ -762,16 +803,21 @@ export function check(runner: Runner, streams: readonly StreamExpectation[], cal
   // Logs the model routes nowhere must not appear anywhere: covered by the per-stream multisets
   // for the program's own streams; runtime fetches: the callee's onset names the caller's span.
   for (const fetch of runner.fetches) {
-    const callee = [...calleeOnsets.values()].find((event) => event.event.type === "onset" && event.event.info.type === "fetch" && event.event.info.url === fetch.url);
+    const callee = [...calleeOnsets.values()].find(
+      (event) =>
+        event.event.type === "onset" && event.event.info.type === "fetch" && event.event.info.url === fetch.url,
+    );
     if (callee === undefined) {
       problems.push(`${fetch.url}: no callee invocation`);
       continue;
     }
     const parent = callee.spanContext.spanId;
-    if (fetch.state === "noop" && parent !== undefined) problems.push(`${fetch.url}: callee has parent ${parent}, expected none`);
+    if (fetch.state === "noop" && parent !== undefined)
+      problems.push(`${fetch.url}: callee has parent ${parent}, expected none`);
     if (fetch.state !== "noop") {
       if (parent === undefined) problems.push(`${fetch.url}: callee has no parent span`);
-      if (callee.spanContext.traceId !== fetch.owner!.impl!.traceId) problems.push(`${fetch.url}: callee is on another trace`);
+      if (callee.spanContext.traceId !== fetch.owner!.impl!.traceId)
+        problems.push(`${fetch.url}: callee is on another trace`);
     }
   }
   return problems;

@@ -41,8 +41,17 @@ function runs(count: number): number {
 }
 
 /** Runs a property with the fixed seed; a failure names the seed and path that replay it. */
-async function assertProperty<T>(arbitrary: fc.Arbitrary<T>, numRuns: number, predicate: (value: T) => Promise<void>): Promise<void> {
-  const parameters: fc.Parameters<[T]> = { numRuns, seed: SEED, endOnFailure: true, ...(PATH === undefined ? {} : { path: PATH }) };
+async function assertProperty<T>(
+  arbitrary: fc.Arbitrary<T>,
+  numRuns: number,
+  predicate: (value: T) => Promise<void>,
+): Promise<void> {
+  const parameters: fc.Parameters<[T]> = {
+    numRuns,
+    seed: SEED,
+    endOnFailure: true,
+    ...(PATH === undefined ? {} : { path: PATH }),
+  };
   const details = await fc.check(fc.asyncProperty(arbitrary, predicate), parameters);
   if (details.failed) {
     const error = details.errorInstance;
@@ -81,7 +90,9 @@ function caseArb(actor: boolean): fc.Arbitrary<InvocationSpec[]> {
       body: topBodyArb(false),
       // jsrpc handlers get no root frame (spec §3.3): their spans fall back to the newest live
       // invocation's root on an actor (spec §3.7).
-      kind: actor ? fc.constantFrom<HandlerKind>("fetch", "fetch", "alarm", "jsrpc") : fc.constantFrom<HandlerKind>("fetch", "test", "custom"),
+      kind: actor
+        ? fc.constantFrom<HandlerKind>("fetch", "fetch", "alarm", "jsrpc")
+        : fc.constantFrom<HandlerKind>("fetch", "test", "custom"),
       traced: actor ? fc.integer({ min: 1, max: 8 }).map((n) => n !== 1) : fc.constant(true),
       startDelay: fc.integer({ min: -1, max: 2 }),
     }),
@@ -140,7 +151,9 @@ let caseCounter = 0;
 async function runCoreCase(specs: readonly InvocationSpec[], actor: boolean): Promise<void> {
   const liveness = new HarnessLiveness();
   const runner = new Runner(`c${caseCounter++}`, liveness);
-  const actorContext = actor ? new ExecutionContext({ executionModel: "durableObject", durableObjectId: "d".repeat(64) }) : undefined;
+  const actorContext = actor
+    ? new ExecutionContext({ executionModel: "durableObject", durableObjectId: "d".repeat(64) })
+    : undefined;
   const actorList: ModelInvocation[] = [];
   const streams: StreamExpectation[] = [];
   const sinkProblems: string[] = [];
@@ -167,7 +180,10 @@ async function runCoreCase(specs: readonly InvocationSpec[], actor: boolean): Pr
       invocation.impl = impl;
       invocation.onsetId = impl.onsetSpanId;
       liveness.deliver(invocation, actor ? actorList : []);
-      const frame = spec.kind === "jsrpc" ? ({ kind: "bare", inv: invocation } as const) : ({ kind: "root", inv: invocation } as const);
+      const frame =
+        spec.kind === "jsrpc"
+          ? ({ kind: "bare", inv: invocation } as const)
+          : ({ kind: "root", inv: invocation } as const);
       let failure: unknown;
       try {
         await runner.body(CORE_PLATFORM, spec.body, frame);
@@ -182,7 +198,8 @@ async function runCoreCase(specs: readonly InvocationSpec[], actor: boolean): Pr
       if (invocation.failed) throw failure;
     }).then(
       () => {
-        if (invocation.failed) runner.problems.push(`${invocation.label}: traceInvocation resolved for a failed handler`);
+        if (invocation.failed)
+          runner.problems.push(`${invocation.label}: traceInvocation resolved for a failed handler`);
       },
       () => {
         if (!invocation.failed) runner.problems.push(`${invocation.label}: traceInvocation rejected`);
@@ -203,19 +220,30 @@ async function runCoreCase(specs: readonly InvocationSpec[], actor: boolean): Pr
   await nextTurn();
   const problems = [...sinkProblems, ...check(runner, streams, new Map())];
   if (problems.length > 0) {
-    const programs = specs.map((spec, i) => `invocation ${i} (${spec.kind}${spec.traced ? "" : ", untraced"}, start ${spec.startDelay}${spec.body.fail ? ", fails" : ""}):\n${describeOps(spec.body.ops)}`);
+    const programs = specs.map(
+      (spec, i) =>
+        `invocation ${i} (${spec.kind}${spec.traced ? "" : ", untraced"}, start ${spec.startDelay}${spec.body.fail ? ", fails" : ""}):\n${describeOps(spec.body.ops)}`,
+    );
     throw new Error(`${problems.slice(0, 12).join("\n")}\n--- programs (${runner.prefix})\n${programs.join("\n")}`);
   }
 }
 
 describe("random traced programs on core-context", () => {
-  it("keep every stateless invocation's spans and logs in its own stream, closed before its outcome", { timeout: 120000 }, async () => {
-    await assertProperty(caseArb(false), runs(1000), (specs) => runCoreCase(specs, false));
-  });
+  it(
+    "keep every stateless invocation's spans and logs in its own stream, closed before its outcome",
+    { timeout: 120000 },
+    async () => {
+      await assertProperty(caseArb(false), runs(1000), (specs) => runCoreCase(specs, false));
+    },
+  );
 
-  it("attribute spans and logs on one actor as spec §3.7 says, with the newest live invocation as fallback", { timeout: 120000 }, async () => {
-    await assertProperty(caseArb(true), runs(1000), (specs) => runCoreCase(specs, true));
-  });
+  it(
+    "attribute spans and logs on one actor as spec §3.7 says, with the newest live invocation as fallback",
+    { timeout: 120000 },
+    async () => {
+      await assertProperty(caseArb(true), runs(1000), (specs) => runCoreCase(specs, true));
+    },
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -293,7 +321,9 @@ async function runProgram(url: string, platform: Platform, rpcFrame: boolean): P
   model.label = `${shimCase.runner.prefix}.i${index}`;
   shimCase.programs[index] = model;
   // An RPC method runs with the callee's jsRpcCall span current (as workerd 2026-11-17 does).
-  const frame = rpcFrame ? shimCase.runner.runtimeFrame(model, frameRecord.spanId) : ({ kind: "root", inv: model } as const);
+  const frame = rpcFrame
+    ? shimCase.runner.runtimeFrame(model, frameRecord.spanId)
+    : ({ kind: "root", inv: model } as const);
   try {
     await shimCase.runner.body(platform, shimCase.specs[index]!.body, frame);
   } catch (error) {
@@ -309,7 +339,11 @@ async function runProgram(url: string, platform: Platform, rpcFrame: boolean): P
 /** The worker's own console: a worker logs through the global scope of its service. */
 type WorkerConsole = Pick<Console, "log">;
 
-function platformFor(tracingObject: typeof tracing, env: Record<string, unknown>, workerConsole: WorkerConsole): Platform {
+function platformFor(
+  tracingObject: typeof tracing,
+  env: Record<string, unknown>,
+  workerConsole: WorkerConsole,
+): Platform {
   const callee = env["CALLEE"] as { fetch(url: string): Promise<Response> };
   return {
     tracing: tracingObject,
@@ -320,15 +354,28 @@ function platformFor(tracingObject: typeof tracing, env: Record<string, unknown>
 }
 
 const host = {
-  async main(request: Request, env: Record<string, unknown>, ctx: { tracing: typeof tracing }, workerConsole: WorkerConsole): Promise<Response> {
+  async main(
+    request: Request,
+    env: Record<string, unknown>,
+    ctx: { tracing: typeof tracing },
+    workerConsole: WorkerConsole,
+  ): Promise<Response> {
     const url = new URL(request.url);
     if (url.pathname.startsWith("/warm/")) {
-      const namespace = env["ACTORS"] as { idFromName(name: string): unknown; get(id: unknown): Record<string, () => Promise<unknown>> };
-      return new Response(String(await namespace.get(namespace.idFromName(url.pathname.slice("/warm/".length)))["warm"]!()));
+      const namespace = env["ACTORS"] as {
+        idFromName(name: string): unknown;
+        get(id: unknown): Record<string, () => Promise<unknown>>;
+      };
+      return new Response(
+        String(await namespace.get(namespace.idFromName(url.pathname.slice("/warm/".length)))["warm"]!()),
+      );
     }
     if (url.pathname.startsWith("/front/")) {
       const { shimCase, index, caseId } = parseProgramUrl(request.url);
-      const namespace = env["ACTORS"] as { idFromName(name: string): unknown; get(id: unknown): Record<string, (...args: unknown[]) => Promise<unknown>> };
+      const namespace = env["ACTORS"] as {
+        idFromName(name: string): unknown;
+        get(id: unknown): Record<string, (...args: unknown[]) => Promise<unknown>>;
+      };
       const stub = namespace.get(namespace.idFromName(caseId));
       const target = `http://actor/${caseId}/${index}`;
       if (shimCase.specs[index]!.kind === "rpc") return new Response(String(await stub["run"]!(target)));
@@ -446,7 +493,9 @@ describe("random traced programs in the workers-shim", () => {
 
     const problems: string[] = [...warnings.splice(0).map((warning) => `runtime warning: ${warning}`)];
     outcomes.forEach((outcome, index) => {
-      const expected = specs[index]!.body.fail ? { ok: false, text: `Error: ${caseId}: handler fails` } : { ok: true, text: "done" };
+      const expected = specs[index]!.body.fail
+        ? { ok: false, text: `Error: ${caseId}: handler fails` }
+        : { ok: true, text: "done" };
       if (outcome.ok !== expected.ok || outcome.text !== expected.text) {
         problems.push(`request ${index}: ${JSON.stringify(outcome)}, expected ${JSON.stringify(expected)}`);
       }
@@ -461,8 +510,17 @@ describe("random traced programs in the workers-shim", () => {
       if (programIds.has(invocationId)) continue;
       if (url.startsWith("http://callee/")) {
         calleeOnsets.set(events[0]!.spanContext.spanId ?? "(none)", events[0]!);
-        const types = events.map((event) => (event.event.type === "log" ? `log ${JSON.stringify(event.event.message)}` : event.event.type));
-        const expectedTypes = ["onset", "spanOpen", `log ${JSON.stringify([`callee:${url}`])}`, "spanClose", "return", "outcome"];
+        const types = events.map((event) =>
+          event.event.type === "log" ? `log ${JSON.stringify(event.event.message)}` : event.event.type,
+        );
+        const expectedTypes = [
+          "onset",
+          "spanOpen",
+          `log ${JSON.stringify([`callee:${url}`])}`,
+          "spanClose",
+          "return",
+          "outcome",
+        ];
         if (types.join() !== expectedTypes.join()) problems.push(`callee ${url}: ${types.join(", ")}`);
       }
       // Front requests and callees: the invariants, and none of the program's spans or logs.
@@ -493,16 +551,27 @@ describe("random traced programs in the workers-shim", () => {
     });
     problems.push(...check(shimCase.runner, streams, calleeOnsets));
     if (problems.length > 0) {
-      const programs = specs.map((spec, i) => `invocation ${i} (${spec.kind}, start ${spec.startDelay}${spec.body.fail ? ", fails" : ""}):\n${describeOps(spec.body.ops)}`);
+      const programs = specs.map(
+        (spec, i) =>
+          `invocation ${i} (${spec.kind}, start ${spec.startDelay}${spec.body.fail ? ", fails" : ""}):\n${describeOps(spec.body.ops)}`,
+      );
       throw new Error(`${problems.slice(0, 12).join("\n")}\n--- programs (${caseId})\n${programs.join("\n")}`);
     }
   }
 
-  it("keep each stateless request's spans, logs and runtime fetch spans in its own stream", { timeout: 120000 }, async () => {
-    await assertProperty(shimCaseArb(false), runs(200), (specs) => runShimCase(specs, false));
-  });
+  it(
+    "keep each stateless request's spans, logs and runtime fetch spans in its own stream",
+    { timeout: 120000 },
+    async () => {
+      await assertProperty(shimCaseArb(false), runs(200), (specs) => runShimCase(specs, false));
+    },
+  );
 
-  it("attribute a Durable Object's concurrent fetch and RPC invocations as spec §3.7 says", { timeout: 120000 }, async () => {
-    await assertProperty(shimCaseArb(true), runs(200), (specs) => runShimCase(specs, true));
-  });
+  it(
+    "attribute a Durable Object's concurrent fetch and RPC invocations as spec §3.7 says",
+    { timeout: 120000 },
+    async () => {
+      await assertProperty(shimCaseArb(true), runs(200), (specs) => runShimCase(specs, true));
+    },
+  );
 });

@@ -43,7 +43,12 @@ describe(MessageBatch.name, () => {
     acked.batch.retryAll();
     acked.batch.messages[0]!.retry();
     acked.batch.messages[1]!.ack();
-    expect(acked.batch._result("ok")).toMatchObject({ ackAll: true, retryBatch: { retry: false }, explicitAcks: [], retryMessages: [] });
+    expect(acked.batch._result("ok")).toMatchObject({
+      ackAll: true,
+      retryBatch: { retry: false },
+      explicitAcks: [],
+      retryMessages: [],
+    });
     expect(acked.warnings).toEqual([
       "Received a call to retryAll() after ackAll() was already called. Calling retryAll() after calling ackAll() has no effect.",
       "Received a call to retry() on message a after ackAll() was already called. Calling retry() on a message after calling ackAll() has no effect.",
@@ -75,7 +80,10 @@ describe(MessageBatch.name, () => {
     a!.ack();
     b!.retry({ delaySeconds: 1 });
     b!.retry({ delaySeconds: "soon" });
-    expect(batch._result("ok")).toMatchObject({ explicitAcks: ["a"], retryMessages: [{ msgId: "b", delaySeconds: 0 }] });
+    expect(batch._result("ok")).toMatchObject({
+      explicitAcks: ["a"],
+      retryMessages: [{ msgId: "b", delaySeconds: 0 }],
+    });
     expect(warnings).toEqual([]);
   });
 });

@@ -43,7 +43,11 @@ describe("README", () => {
     expect(expected.length).toBeGreaterThan(0);
     // The command the README gives for it.
     expect(README).toContain("`node --experimental-vm-modules --disable-warning=ExperimentalWarning example.mjs`");
-    const run = spawnSync(process.execPath, ["--experimental-vm-modules", "--disable-warning=ExperimentalWarning", "example.mjs"], { cwd: dir, encoding: "utf8", timeout: 60000 });
+    const run = spawnSync(
+      process.execPath,
+      ["--experimental-vm-modules", "--disable-warning=ExperimentalWarning", "example.mjs"],
+      { cwd: dir, encoding: "utf8", timeout: 60000 },
+    );
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
     expect(run.stdout.trimEnd().split("\n")).toEqual(expected);
@@ -74,7 +78,11 @@ describe("README", () => {
       expect(await response.text()).toBe("Hello, Ada!");
       expect(README).toContain("curl 'http://127.0.0.1:8787/greet?name=Ada'    # in another terminal: Hello, Ada!");
       await wait(() => stdout.endsWith("\n\n"));
-      const normalise = (text: string) => text.trimEnd().replace(/127\.0\.0\.1:\d+/g, "127.0.0.1:PORT").replace(/\b\d+ms\b/g, "Nms");
+      const normalise = (text: string) =>
+        text
+          .trimEnd()
+          .replace(/127\.0\.0\.1:\d+/g, "127.0.0.1:PORT")
+          .replace(/\b\d+ms\b/g, "Nms");
       expect(normalise(stdout)).toBe(normalise(block("serve-output")));
     } finally {
       child.kill("SIGTERM");

@@ -1,7 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Runtime } from "../src/index";
 import { HANG_MESSAGE as HUNG_MESSAGE } from "../src/hang";
-import { COLLECTOR, drainTails, events, fixtureConfig, invocations, resetRecords, results, service, start, summarize } from "./helpers";
+import {
+  COLLECTOR,
+  drainTails,
+  events,
+  fixtureConfig,
+  invocations,
+  resetRecords,
+  results,
+  service,
+  start,
+  summarize,
+} from "./helpers";
 
 beforeEach(resetRecords);
 
@@ -45,8 +56,18 @@ describe("an RPC method returning a ReadableStream", () => {
       "outcome exception",
     ]);
     // Cancelled after one chunk: the pump had read one more, then the outcome is "ok".
-    expect(summarize(cancelled!.events).slice(-4)).toEqual(["return", 'log ["entry","pull",1]', 'log ["entry","pull",2]', "outcome ok"]);
-    expect(summarize(object!.events).slice(-4)).toEqual(["return", 'log ["object","pull",1]', 'log ["object","pull",2]', "outcome ok"]);
+    expect(summarize(cancelled!.events).slice(-4)).toEqual([
+      "return",
+      'log ["entry","pull",1]',
+      'log ["entry","pull",2]',
+      "outcome ok",
+    ]);
+    expect(summarize(object!.events).slice(-4)).toEqual([
+      "return",
+      'log ["object","pull",1]',
+      'log ["object","pull",2]',
+      "outcome ok",
+    ]);
 
     // The caller's jsRpcSession of each call closes only after the callee's outcome.
     const sessions = caller!.events.filter((e) => e.event.type === "spanOpen" && e.event.name === "jsRpcSession");
@@ -60,7 +81,7 @@ describe("an RPC method returning a ReadableStream", () => {
     }
   });
 
-  it("is cancelled when the calling invocation ends without reading it; the callee ends \"ok\"", async () => {
+  it('is cancelled when the calling invocation ends without reading it; the callee ends "ok"', async () => {
     const config = fixtureConfig(
       [
         service("main", "events/rpc-stream-unread.js", {

@@ -3,7 +3,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Runtime, WorkersShimError, createRuntime, validateConfig, type TestResult } from "../src/index";
-import { COLLECTOR, FIXTURES, TODAY, drainTails, fixtureConfig, invocations, resetRecords, results, service, start, summarize } from "./helpers";
+import {
+  COLLECTOR,
+  FIXTURES,
+  TODAY,
+  drainTails,
+  fixtureConfig,
+  invocations,
+  resetRecords,
+  results,
+  service,
+  start,
+  summarize,
+} from "./helpers";
 
 beforeEach(resetRecords);
 
@@ -22,7 +34,10 @@ async function run(services: readonly object[], experimental = false) {
 
 /** Like `run`, with the registry profile of the config. */
 async function runProfile(services: readonly object[], experimental: boolean, profile: string) {
-  const config = validateConfig({ services, compatibilityProfile: profile }, { baseDir: FIXTURES, today: TODAY, experimental });
+  const config = validateConfig(
+    { services, compatibilityProfile: profile },
+    { baseDir: FIXTURES, today: TODAY, experimental },
+  );
   const started = await start(config);
   open.push(started.runtime);
   const summary = await started.runtime.runTests();
@@ -34,13 +49,41 @@ describe(createRuntime.name, () => {
   describe("ctx.tracing", () => {
     it.for([
       { label: "date 2026-05-29", date: "2026-05-29", flags: [], experimental: false, profile: "head" },
-      { label: "date 2026-05-28 (before the upstream promotion)", date: "2026-05-28", flags: [], experimental: false, profile: "head" },
+      {
+        label: "date 2026-05-28 (before the upstream promotion)",
+        date: "2026-05-28",
+        flags: [],
+        experimental: false,
+        profile: "head",
+      },
       { label: "date 2024-01-01", date: "2024-01-01", flags: [], experimental: false, profile: "head" },
-      { label: "date 2026-05-28 with experimental", date: "2026-05-28", flags: ["experimental"], experimental: true, profile: "head" },
-      { label: "date 2026-05-28 with experimental, seed profile", date: "2026-05-28", flags: ["experimental"], experimental: true, profile: "seed" },
-      { label: "date 2026-11-01 with experimental, seed profile", date: "2026-11-01", flags: ["experimental"], experimental: true, profile: "seed" },
+      {
+        label: "date 2026-05-28 with experimental",
+        date: "2026-05-28",
+        flags: ["experimental"],
+        experimental: true,
+        profile: "head",
+      },
+      {
+        label: "date 2026-05-28 with experimental, seed profile",
+        date: "2026-05-28",
+        flags: ["experimental"],
+        experimental: true,
+        profile: "seed",
+      },
+      {
+        label: "date 2026-11-01 with experimental, seed profile",
+        date: "2026-11-01",
+        flags: ["experimental"],
+        experimental: true,
+        profile: "seed",
+      },
     ])("is a Tracing object of its own at $label", async ({ date, flags, experimental, profile }) => {
-      await runProfile([service("main", "gate/worker.js", { compatibilityDate: date, compatibilityFlags: flags })], experimental, profile);
+      await runProfile(
+        [service("main", "gate/worker.js", { compatibilityDate: date, compatibilityFlags: flags })],
+        experimental,
+        profile,
+      );
       expect(results()).toEqual([
         {
           keys: ["tracing", "props"],
@@ -53,19 +96,22 @@ describe(createRuntime.name, () => {
       ]);
     });
 
-    it.for(["2026-05-28", "2026-11-01"])("is undefined but present without experimental in the seed profile at %s, while the cloudflare:workers export is not gated", async (date) => {
-      await runProfile([service("main", "gate/worker.js", { compatibilityDate: date })], false, "seed");
-      expect(results()).toEqual([
-        {
-          keys: ["tracing", "props"],
-          hasTracing: true,
-          ctxTracing: "undefined",
-          sameOnEveryAccess: true,
-          sameAsImport: false,
-          importTracing: "[object Tracing]",
-        },
-      ]);
-    });
+    it.for(["2026-05-28", "2026-11-01"])(
+      "is undefined but present without experimental in the seed profile at %s, while the cloudflare:workers export is not gated",
+      async (date) => {
+        await runProfile([service("main", "gate/worker.js", { compatibilityDate: date })], false, "seed");
+        expect(results()).toEqual([
+          {
+            keys: ["tracing", "props"],
+            hasTracing: true,
+            ctxTracing: "undefined",
+            sameOnEveryAccess: true,
+            sameAsImport: false,
+            importTracing: "[object Tracing]",
+          },
+        ]);
+      },
+    );
   });
 
   it("gives each service its own module instances, also of shared relative imports", async () => {
@@ -84,7 +130,14 @@ describe(createRuntime.name, () => {
     try {
       writeFileSync(join(dir, "broken.js"), "export default { test() {\n");
       const config = validateConfig(
-        { services: [{ name: "main", worker: { modules: [{ name: "w", esModule: "broken.js" }], compatibilityDate: "2026-11-01" } }] },
+        {
+          services: [
+            {
+              name: "main",
+              worker: { modules: [{ name: "w", esModule: "broken.js" }], compatibilityDate: "2026-11-01" },
+            },
+          ],
+        },
         { baseDir: dir, today: TODAY },
       );
       const error = await createRuntime(config, { onWarning: () => {} }).then(
@@ -136,7 +189,12 @@ describe(Runtime.name, () => {
     expect(only!.onset.event).toMatchObject({
       type: "onset",
       executionModel: "stateless",
-      info: { type: "fetch", method: "PUT", url: "http://localhost/direct", headers: [{ name: "content-type", value: "text/plain;charset=UTF-8" }] },
+      info: {
+        type: "fetch",
+        method: "PUT",
+        url: "http://localhost/direct",
+        headers: [{ name: "content-type", value: "text/plain;charset=UTF-8" }],
+      },
     });
     expect(summarize(only!.events)).toEqual(["onset fetch", "return", "outcome ok"]);
   });
@@ -202,7 +260,8 @@ describe("runtime misuse", () => {
 
   it("rejects a missing export with ERR_UNKNOWN_ENTRYPOINT before any invocation starts", async () => {
     const runtime = await loaded();
-    expect(await rejection(runtime.dispatchFetch("early", "http://localhost/", undefined, "Nope"))).toMatchInlineSnapshot(`
+    expect(await rejection(runtime.dispatchFetch("early", "http://localhost/", undefined, "Nope")))
+      .toMatchInlineSnapshot(`
       {
         "code": "ERR_UNKNOWN_ENTRYPOINT",
         "message": "workers-shim: dispatchFetch() expects an export of service "early", received "Nope".",
@@ -219,9 +278,13 @@ describe("runtime misuse", () => {
   });
 
   it("starts no invocation for a missing export", async () => {
-    const { runtime } = await start(fixtureConfig([service("main", "gate/worker.js", { streamingTails: ["tail"] }), COLLECTOR]));
+    const { runtime } = await start(
+      fixtureConfig([service("main", "gate/worker.js", { streamingTails: ["tail"] }), COLLECTOR]),
+    );
     open.push(runtime);
-    await expect(runtime.dispatchFetch("main", "http://localhost/", undefined, "Nope")).rejects.toThrow(WorkersShimError);
+    await expect(runtime.dispatchFetch("main", "http://localhost/", undefined, "Nope")).rejects.toThrow(
+      WorkersShimError,
+    );
     await runtime.runTests();
     await drainTails();
     // Only the test() run reached the tail.

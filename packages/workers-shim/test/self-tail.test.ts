@@ -1,6 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Runtime } from "../src/index";
-import { COLLECTOR, drainTails, fixtureConfig, invocations, resetRecords, results, service, start, summarize } from "./helpers";
+import {
+  COLLECTOR,
+  drainTails,
+  fixtureConfig,
+  invocations,
+  resetRecords,
+  results,
+  service,
+  start,
+  summarize,
+} from "./helpers";
 
 beforeEach(resetRecords);
 
@@ -12,7 +22,10 @@ afterEach(async () => {
 
 describe("a service that is its own streaming tail", () => {
   it("tails its other invocations, not its tail sessions; other tails see those sessions", async () => {
-    const config = fixtureConfig([service("main", "events/self-tail.js", { streamingTails: ["main", "tail"] }), COLLECTOR], true);
+    const config = fixtureConfig(
+      [service("main", "events/self-tail.js", { streamingTails: ["main", "tail"] }), COLLECTOR],
+      true,
+    );
     runtime = (await start(config)).runtime;
     expect((await runtime.runTests()).failed).toBe(0);
     await drainTails();

@@ -2,7 +2,13 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { request as httpRequest } from "node:http";
 import { createServer, type AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
-import { createSequentialIds, currentUserSpan, reportLog, traceInvocation, type TailEvent } from "@workers-tracing/core-context";
+import {
+  createSequentialIds,
+  currentUserSpan,
+  reportLog,
+  traceInvocation,
+  type TailEvent,
+} from "@workers-tracing/core-context";
 import { afterEach, describe, expect, it } from "vitest";
 import { main } from "../src/commands/main";
 import { DEFAULT_PORT, SERVE_USAGE, parseServeArgs, serveCommand } from "../src/commands/serve-command";
@@ -21,13 +27,16 @@ interface Served {
   stdout(): string;
   stderr(): string;
   /** Sends `signal` and resolves with the exit status and the whole output. */
-  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+  stop(
+    signal?: NodeJS.Signals,
+  ): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
 }
 
 const running: ChildProcess[] = [];
 
 afterEach(() => {
-  for (const child of running.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  for (const child of running.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
 });
 
 /** Starts `workers-shim serve` on a free port and resolves once it printed its listening line. */
@@ -94,22 +103,35 @@ describe("workers-shim serve", () => {
     expect(get.status).toBe(404);
     expect(await get.text()).toBe("no route for /nowhere");
 
-    const post = await fetch(`${served.base}/echo?x=1`, { method: "POST", headers: { "x-test": "yes" }, body: "hello, worker" });
+    const post = await fetch(`${served.base}/echo?x=1`, {
+      method: "POST",
+      headers: { "x-test": "yes" },
+      body: "hello, worker",
+    });
     expect(post.status).toBe(201);
     expect(post.statusText).toBe("Created");
     expect(post.headers.get("x-served-by")).toBe("serve-fixture");
-    expect(await post.json()).toEqual({ method: "POST", url: `${served.base}/echo?x=1`, header: "yes", body: "hello, worker" });
+    expect(await post.json()).toEqual({
+      method: "POST",
+      url: `${served.base}/echo?x=1`,
+      header: "yes",
+      body: "hello, worker",
+    });
 
     const put = await fetch(`${served.base}/echo`, { method: "PUT", body: new Uint8Array(100000).fill(120) });
     expect(((await put.json()) as { body: string }).body).toBe("x".repeat(100000));
 
     // The worker sees the headers as sent (connection included) and request.cf.clientIp, as in workerd.
     const info = await new Promise<{ cf: { clientIp: string }; headers: [string, string][] }>((resolve, reject) => {
-      const req = httpRequest(`${served.base}/request-info`, { agent: false, headers: { connection: "close", "x-b": "2", "x-a": "1" } }, (res) => {
-        let text = "";
-        res.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
-        res.on("end", () => resolve(JSON.parse(text) as { cf: { clientIp: string }; headers: [string, string][] }));
-      });
+      const req = httpRequest(
+        `${served.base}/request-info`,
+        { agent: false, headers: { connection: "close", "x-b": "2", "x-a": "1" } },
+        (res) => {
+          let text = "";
+          res.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
+          res.on("end", () => resolve(JSON.parse(text) as { cf: { clientIp: string }; headers: [string, string][] }));
+        },
+      );
       req.on("error", reject);
       req.end();
     });
@@ -144,18 +166,22 @@ describe("workers-shim serve", () => {
     const served = await serve();
     const received: string[] = [];
     await new Promise<void>((resolve, reject) => {
-      const req = httpRequest(`${served.base}/pipe`, { method: "POST", headers: { "transfer-encoding": "chunked" } }, (res) => {
-        expect(res.statusCode).toBe(200);
-        res.setEncoding("utf8");
-        res.on("data", (chunk: string) => {
-          received.push(chunk);
-          // The next chunk is sent only once this one came back: nothing is buffered to the end.
-          if (received.length < 3) req.write(`chunk ${received.length + 1};`);
-          else req.end();
-        });
-        res.on("end", resolve);
-        res.on("error", reject);
-      });
+      const req = httpRequest(
+        `${served.base}/pipe`,
+        { method: "POST", headers: { "transfer-encoding": "chunked" } },
+        (res) => {
+          expect(res.statusCode).toBe(200);
+          res.setEncoding("utf8");
+          res.on("data", (chunk: string) => {
+            received.push(chunk);
+            // The next chunk is sent only once this one came back: nothing is buffered to the end.
+            if (received.length < 3) req.write(`chunk ${received.length + 1};`);
+            else req.end();
+          });
+          res.on("end", resolve);
+          res.on("error", reject);
+        },
+      );
       req.on("error", reject);
       req.write("chunk 1;");
     });
@@ -193,7 +219,9 @@ describe("workers-shim serve", () => {
     expect(((await after.json()) as { body: string }).body).toBe("still up");
     const { code, stderr } = await served.stop();
     expect(code).toBe(0);
-    expect(stderr).toContain(`workers-shim: GET ${served.base}/throw: the worker threw Error: the worker failed on purpose\n`);
+    expect(stderr).toContain(
+      `workers-shim: GET ${served.base}/throw: the worker threw Error: the worker failed on purpose\n`,
+    );
     expect(stderr).toContain(
       `workers-shim: GET ${served.base}/not-a-response: the worker threw TypeError: Incorrect type for Promise: the Promise did not resolve to 'Response'.\n`,
     );
@@ -205,64 +233,95 @@ describe("workers-shim serve", () => {
     const served = await serve();
     const held = [1, 2, 3].map((n) => fetch(`${served.base}/hold?key=k${n}`).then((response) => response.text()));
     const echoes = Array.from({ length: 20 }, (_, n) =>
-      fetch(`${served.base}/echo`, { method: "POST", body: `body ${n}` }).then((response) => response.json() as Promise<{ body: string }>),
+      fetch(`${served.base}/echo`, { method: "POST", body: `body ${n}` }).then(
+        (response) => response.json() as Promise<{ body: string }>,
+      ),
     );
-    expect((await Promise.all(echoes)).map((echo) => echo.body)).toEqual(Array.from({ length: 20 }, (_, n) => `body ${n}`));
+    expect((await Promise.all(echoes)).map((echo) => echo.body)).toEqual(
+      Array.from({ length: 20 }, (_, n) => `body ${n}`),
+    );
     for (const n of [3, 1, 2]) expect(await (await fetch(`${served.base}/release?key=k${n}`)).text()).toBe("ok");
     expect(await Promise.all(held)).toEqual(["released k1", "released k2", "released k3"]);
     expect((await served.stop()).code).toBe(0);
   });
 
-  it("ends a request still running after the shutdown grace period as canceled, and prints its events", { timeout: 20000 }, async () => {
-    const served = await serve(["--tail", "jsonl"]);
-    const request = httpRequest(`${served.base}/forever`);
-    request.on("error", () => {});
-    request.end();
-    await until(served.stdout, (text) => text.includes('"type":"onset"'));
-    const { code, stdout } = await served.stop();
-    expect(code).toBe(0);
-    const events = stdout
-      .split("\n")
-      .filter((line) => line !== "")
-      .map((line) => (JSON.parse(line) as { event: { type: string; message?: string; outcome?: string } }).event);
-    expect(events.map((event) => event.type)).toEqual(["onset", "exception", "outcome"]);
-    expect(events[1]!.message).toBe("workers-shim: the runtime closed before this invocation finished.");
-    expect(events[2]!.outcome).toBe("canceled");
-  });
+  it(
+    "ends a request still running after the shutdown grace period as canceled, and prints its events",
+    { timeout: 20000 },
+    async () => {
+      const served = await serve(["--tail", "jsonl"]);
+      const request = httpRequest(`${served.base}/forever`);
+      request.on("error", () => {});
+      request.end();
+      await until(served.stdout, (text) => text.includes('"type":"onset"'));
+      const { code, stdout } = await served.stop();
+      expect(code).toBe(0);
+      const events = stdout
+        .split("\n")
+        .filter((line) => line !== "")
+        .map((line) => (JSON.parse(line) as { event: { type: string; message?: string; outcome?: string } }).event);
+      expect(events.map((event) => event.type)).toEqual(["onset", "exception", "outcome"]);
+      expect(events[1]!.message).toBe("workers-shim: the runtime closed before this invocation finished.");
+      expect(events[2]!.outcome).toBe("canceled");
+    },
+  );
 
-  it("finishes a request whose client went away with return and outcome ok, as workerd does", { timeout: 20000 }, async () => {
-    const served = await serve(["--tail", "jsonl"]);
-    // The client goes away once the request has arrived (its onset is out), before the answer.
-    const request = httpRequest(`${served.base}/slow`);
-    request.on("error", () => {});
-    request.end();
-    await until(served.stdout, (text) => text.includes('"type":"onset"'));
-    request.destroy();
-    const lines = await until(
-      () => served.stdout().split("\n").filter((line) => line !== ""),
-      (list) => list.some((line) => line.includes('"type":"outcome"')),
-    ).catch((error: unknown) => {
-      throw new Error(`${String(error)}\nstdout: ${served.stdout()}\nstderr: ${served.stderr()}`);
-    });
-    await served.stop();
-    const types = lines.map((line) => JSON.parse(line) as { event: { type: string; info?: unknown; outcome?: string } }).map((e) => e.event);
-    expect(types.map((event) => event.type)).toEqual(["onset", "return", "outcome"]);
-    expect(types[1]!.info).toEqual({ type: "fetch", statusCode: 200 });
-    expect(types[2]!.outcome).toBe("ok");
-  });
+  it(
+    "finishes a request whose client went away with return and outcome ok, as workerd does",
+    { timeout: 20000 },
+    async () => {
+      const served = await serve(["--tail", "jsonl"]);
+      // The client goes away once the request has arrived (its onset is out), before the answer.
+      const request = httpRequest(`${served.base}/slow`);
+      request.on("error", () => {});
+      request.end();
+      await until(served.stdout, (text) => text.includes('"type":"onset"'));
+      request.destroy();
+      const lines = await until(
+        () =>
+          served
+            .stdout()
+            .split("\n")
+            .filter((line) => line !== ""),
+        (list) => list.some((line) => line.includes('"type":"outcome"')),
+      ).catch((error: unknown) => {
+        throw new Error(`${String(error)}\nstdout: ${served.stdout()}\nstderr: ${served.stderr()}`);
+      });
+      await served.stop();
+      const types = lines
+        .map((line) => JSON.parse(line) as { event: { type: string; info?: unknown; outcome?: string } })
+        .map((e) => e.event);
+      expect(types.map((event) => event.type)).toEqual(["onset", "return", "outcome"]);
+      expect(types[1]!.info).toEqual({ type: "fetch", statusCode: 200 });
+      expect(types[2]!.outcome).toBe("ok");
+    },
+  );
 
   it("prints every event as one JSON line with --tail jsonl, besides the config's streaming tail", async () => {
     const served = await serve(["--tail", "jsonl"]);
     expect(await (await fetch(`${served.base}/api`)).text()).toBe("api said: 2 items");
     const lines = await until(
-      () => served.stdout().split("\n").filter((line) => line !== ""),
+      () =>
+        served
+          .stdout()
+          .split("\n")
+          .filter((line) => line !== ""),
       (list) => list.filter((line) => line.includes('"type":"outcome"')).length === 2,
     );
     await until(served.stderr, (text) => text.split("\n").filter((line) => line.startsWith("EV ")).length === 6);
     const { code, stderr } = await served.stop();
     expect(code).toBe(0);
 
-    const events = lines.map((line) => JSON.parse(line) as { invocationId: string; sequence: number; timestamp: unknown; spanContext: { traceId: string; spanId?: string }; event: Record<string, unknown> });
+    const events = lines.map(
+      (line) =>
+        JSON.parse(line) as {
+          invocationId: string;
+          sequence: number;
+          timestamp: unknown;
+          spanContext: { traceId: string; spanId?: string };
+          event: Record<string, unknown>;
+        },
+    );
     const ids = [...new Set(events.map((event) => event.invocationId))];
     expect(ids).toHaveLength(2);
     for (const id of ids) {
@@ -306,11 +365,17 @@ describe("workers-shim serve", () => {
     const served = await serve(["--tail", "jsonl"]);
     expect(await (await fetch(`${served.base}/proxy`)).text()).toBe("2 items");
     const lines = await until(
-      () => served.stdout().split("\n").filter((line) => line.includes('"type":"onset"')),
+      () =>
+        served
+          .stdout()
+          .split("\n")
+          .filter((line) => line.includes('"type":"onset"')),
       (list) => list.length === 2,
     );
     expect((await served.stop()).code).toBe(0);
-    const infos = lines.map((line) => (JSON.parse(line) as { event: { info: { url: string; cfJson?: unknown } } }).event.info);
+    const infos = lines.map(
+      (line) => (JSON.parse(line) as { event: { info: { url: string; cfJson?: unknown } } }).event.info,
+    );
     expect(infos.map((info) => info.url)).toEqual([`${served.base}/proxy`, `${served.base}/proxy`]);
     expect(infos[0]!.cfJson).toEqual({ clientIp: expect.stringMatching(/^127\.0\.0\.1:\d+$/) as unknown });
     expect(infos[1]!.cfJson).toEqual(infos[0]!.cfJson);
@@ -346,10 +411,14 @@ describe("workers-shim serve", () => {
     const served = await serve();
     // An idle keep-alive connection must not keep the server open.
     await new Promise<void>((resolve, reject) => {
-      const req = httpRequest(`${served.base}/nowhere`, { agent: false, headers: { connection: "keep-alive" } }, (res) => {
-        res.resume();
-        res.on("end", resolve);
-      });
+      const req = httpRequest(
+        `${served.base}/nowhere`,
+        { agent: false, headers: { connection: "keep-alive" } },
+        (res) => {
+          res.resume();
+          res.on("end", resolve);
+        },
+      );
       req.on("error", reject);
       req.end();
     });
@@ -381,31 +450,67 @@ function describeEvent(event: { event: Record<string, unknown> }): string {
 }
 
 describe(serveCommand.name, () => {
-  it.for([
-    { args: ["serve"], message: 'workers-shim: "serve" needs a config file. Run "workers-shim serve --help".' },
-    { args: ["serve", CONFIG, "--verbose"], message: 'workers-shim: unknown option "--verbose" for "serve". Run "workers-shim serve --help".' },
-    { args: ["serve", CONFIG, "--port", "abc"], message: 'workers-shim: --port expects an integer from 0 to 65535, received "abc". Run "workers-shim serve --help".' },
-    { args: ["serve", CONFIG, "--port=70000"], message: 'workers-shim: --port expects an integer from 0 to 65535, received "70000". Run "workers-shim serve --help".' },
-    { args: ["serve", CONFIG, "--port", "-1"], message: 'workers-shim: --port expects an integer from 0 to 65535, received "-1". Run "workers-shim serve --help".' },
-    { args: ["serve", CONFIG, "--port"], message: 'workers-shim: --port expects an integer from 0 to 65535, received nothing. Run "workers-shim serve --help".' },
-    { args: ["serve", CONFIG, "--tail", "xml"], message: 'workers-shim: --tail expects "pretty" or "jsonl", received "xml". Run "workers-shim serve --help".' },
-    { args: ["serve", CONFIG, "--tail"], message: 'workers-shim: --tail expects "pretty" or "jsonl", received nothing. Run "workers-shim serve --help".' },
-    { args: ["serve", "a.json", "b.json"], message: 'workers-shim: "serve" takes one config file, received "a.json" and "b.json". Run "workers-shim serve --help".' },
-    { args: ["serve", "/nonexistent/shop/config.json"], message: "workers-shim: /nonexistent/shop/config.json: cannot read file: no such file or directory (ENOENT)" },
-  ].map((row) => ({ ...row, label: row.args.join(" ").replace(CONFIG, "config.json") })))("rejects `$label` with one line on stderr and status 1", async ({ args, message }) => {
+  it.for(
+    [
+      { args: ["serve"], message: 'workers-shim: "serve" needs a config file. Run "workers-shim serve --help".' },
+      {
+        args: ["serve", CONFIG, "--verbose"],
+        message: 'workers-shim: unknown option "--verbose" for "serve". Run "workers-shim serve --help".',
+      },
+      {
+        args: ["serve", CONFIG, "--port", "abc"],
+        message:
+          'workers-shim: --port expects an integer from 0 to 65535, received "abc". Run "workers-shim serve --help".',
+      },
+      {
+        args: ["serve", CONFIG, "--port=70000"],
+        message:
+          'workers-shim: --port expects an integer from 0 to 65535, received "70000". Run "workers-shim serve --help".',
+      },
+      {
+        args: ["serve", CONFIG, "--port", "-1"],
+        message:
+          'workers-shim: --port expects an integer from 0 to 65535, received "-1". Run "workers-shim serve --help".',
+      },
+      {
+        args: ["serve", CONFIG, "--port"],
+        message:
+          'workers-shim: --port expects an integer from 0 to 65535, received nothing. Run "workers-shim serve --help".',
+      },
+      {
+        args: ["serve", CONFIG, "--tail", "xml"],
+        message: 'workers-shim: --tail expects "pretty" or "jsonl", received "xml". Run "workers-shim serve --help".',
+      },
+      {
+        args: ["serve", CONFIG, "--tail"],
+        message: 'workers-shim: --tail expects "pretty" or "jsonl", received nothing. Run "workers-shim serve --help".',
+      },
+      {
+        args: ["serve", "a.json", "b.json"],
+        message:
+          'workers-shim: "serve" takes one config file, received "a.json" and "b.json". Run "workers-shim serve --help".',
+      },
+      {
+        args: ["serve", "/nonexistent/shop/config.json"],
+        message: "workers-shim: /nonexistent/shop/config.json: cannot read file: no such file or directory (ENOENT)",
+      },
+    ].map((row) => ({ ...row, label: row.args.join(" ").replace(CONFIG, "config.json") })),
+  )("rejects `$label` with one line on stderr and status 1", async ({ args, message }) => {
     const { status, stdout, stderr } = await runMain(args);
     expect(status).toBe(1);
     expect(stdout).toEqual([]);
     expect(stderr).toEqual([message]);
   });
 
-  it.for([
-    { args: [CONFIG], port: DEFAULT_PORT, tail: undefined },
-    { args: ["--port", "0", CONFIG], port: 0, tail: undefined },
-    { args: [CONFIG, "--port=65535", "--tail=jsonl"], port: 65535, tail: "jsonl" },
-    { args: ["--experimental", CONFIG, "--tail", "pretty", "--port", "9000"], port: 9000, tail: "pretty" },
-    { args: ["--confine-modules", CONFIG], port: DEFAULT_PORT, tail: undefined },
-  ].map((row) => ({ ...row, label: row.args.join(" ").replace(CONFIG, "config.json") })))("parses `$label`", ({ args, port, tail }) => {
+  it.for(
+    [
+      { args: [CONFIG], port: DEFAULT_PORT, tail: undefined },
+      { args: ["--port", "0", CONFIG], port: 0, tail: undefined },
+      { args: [CONFIG, "--port=65535", "--tail=jsonl"], port: 65535, tail: "jsonl" },
+      { args: ["--experimental", CONFIG, "--tail", "pretty", "--port", "9000"], port: 9000, tail: "pretty" },
+      { args: ["--confine-modules", CONFIG], port: DEFAULT_PORT, tail: undefined },
+    ].map((row) => ({ ...row, label: row.args.join(" ").replace(CONFIG, "config.json") })),
+  )("parses `$label`", ({ args, port, tail }) => {
     expect(parseServeArgs(args)).toEqual({
       configPath: CONFIG,
       experimental: args.includes("--experimental"),
@@ -424,18 +529,25 @@ describe(serveCommand.name, () => {
       const { status, stdout, stderr } = await runMain(["serve", CONFIG, "--port", String(port)]);
       expect(status).toBe(1);
       expect(stdout).toEqual([]);
-      expect(stderr).toEqual([`workers-shim: port ${port} on 127.0.0.1 is already in use; expected a free port (--port 0 picks one).`]);
+      expect(stderr).toEqual([
+        `workers-shim: port ${port} on 127.0.0.1 is already in use; expected a free port (--port 0 picks one).`,
+      ]);
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
     }
   });
 
-  it.for([["serve", "--help"], ["serve", CONFIG, "-h"]])("prints its usage for %j", async (args) => {
+  it.for([
+    ["serve", "--help"],
+    ["serve", CONFIG, "-h"],
+  ])("prints its usage for %j", async (args) => {
     const { status, stdout, stderr } = await runMain(args);
     expect(status).toBe(0);
     expect(stderr).toEqual([]);
     expect(stdout).toEqual([SERVE_USAGE]);
-    expect(SERVE_USAGE).toMatch(/^usage: workers-shim serve \[--experimental\] \[--profile seed\] \[--confine-modules\] <config\.json> \[--port N\] \[--tail pretty\|jsonl\]\n/);
+    expect(SERVE_USAGE).toMatch(
+      /^usage: workers-shim serve \[--experimental\] \[--profile seed\] \[--confine-modules\] <config\.json> \[--port N\] \[--tail pretty\|jsonl\]\n/,
+    );
   });
 });
 
@@ -504,7 +616,10 @@ describe(createPrintingTail.name, () => {
     await settle();
     expect(printed).toHaveLength(1);
     const footer = printed[0]!.trimEnd().split("\n").at(-1);
-    const match = /^\((\d+) more events of this trace not shown; the tail queue dropped (\d+) events of this trace\)$/.exec(footer!);
+    const match =
+      /^\((\d+) more events of this trace not shown; the tail queue dropped (\d+) events of this trace\)$/.exec(
+        footer!,
+      );
     expect(match, footer).not.toBeNull();
     const [shownOut, queueDropped] = [Number(match![1]), Number(match![2])];
     expect(queueDropped).toBeGreaterThan(0);

@@ -57,18 +57,24 @@ describe(sendFetch.name, () => {
   it("reports the request's and the response's attributes on the fetch span, the callee's parent", async () => {
     let parentId: string | undefined;
     const events = await traced(() =>
-      sendFetch("http://target/path", { method: "POST", body: "abc" }, {
-        open: () => openBindingSpan("fetch"),
-        arrival: subrequestArrival,
-        deliver: async (request, parent) => {
-          parentId = parent?.spanId;
-          return new Response(`got ${await request.text()}`, { status: 201 });
+      sendFetch(
+        "http://target/path",
+        { method: "POST", body: "abc" },
+        {
+          open: () => openBindingSpan("fetch"),
+          arrival: subrequestArrival,
+          deliver: async (request, parent) => {
+            parentId = parent?.spanId;
+            return new Response(`got ${await request.text()}`, { status: 201 });
+          },
+          end: END_A_TURN_AFTER_RESPONSE,
         },
-        end: END_A_TURN_AFTER_RESPONSE,
-      }).then((response) => response.text()),
+      ).then((response) => response.text()),
     );
     const attributes = events.flatMap((e) => (e.event.type === "attributes" ? e.event.info.map((a) => a.name) : []));
-    expect(attributes).toEqual(expect.arrayContaining(["http.request.method", "url.full", "http.response.status_code"]));
+    expect(attributes).toEqual(
+      expect.arrayContaining(["http.request.method", "url.full", "http.response.status_code"]),
+    );
     expect(spanEvents(events)).toEqual(["open fetch", "close fetch"]);
     const open = events.find((e) => e.event.type === "spanOpen")!.event;
     expect(parentId).toBe(open.type === "spanOpen" ? open.spanId : "no span");
@@ -77,16 +83,18 @@ describe(sendFetch.name, () => {
 
 describe("end policies", () => {
   const cases: [string, EndPolicy<unknown>, string][] = [
-    ["END_A_TURN_AFTER_RESPONSE turns a thrown string into an Error", END_A_TURN_AFTER_RESPONSE as EndPolicy<unknown>, "Error: broken"],
-    ["END_WHEN_BODY_CONSUMED turns a thrown string into an Error", END_WHEN_BODY_CONSUMED as EndPolicy<unknown>, "Error: broken"],
+    ["END_A_TURN_AFTER_RESPONSE turns a thrown string into an Error", END_A_TURN_AFTER_RESPONSE, "Error: broken"],
+    ["END_WHEN_BODY_CONSUMED turns a thrown string into an Error", END_WHEN_BODY_CONSUMED, "Error: broken"],
     ["END_WHEN_SETTLED passes what the target threw on as it is", END_WHEN_SETTLED, "broken"],
   ];
   it.for(cases)("%s, and ends the span", async ([, end, shown]) => {
     let error: unknown;
     const events = await traced(async () => {
-      error = await sendSubrequest<unknown>(openBindingSpan("queue"), { arrival: subrequestArrival, deliver: () => Promise.reject("broken"), end }).catch(
-        (reason: unknown) => reason,
-      );
+      error = await sendSubrequest<unknown>(openBindingSpan("queue"), {
+        arrival: subrequestArrival,
+        deliver: () => Promise.reject("broken"),
+        end,
+      }).catch((reason: unknown) => reason);
     });
     expect(String(error)).toBe(shown);
     expect(spanEvents(events)).toEqual(["open queue", "close queue"]);

@@ -168,7 +168,14 @@ describe("closing a runtime", () => {
     await runtime.close();
     expect(summarize(invocations()[0]!.events)).toEqual(EXPECTED_STREAM);
     const slow = (globalThis as { [SLOW]?: SlowState })[SLOW]!.received;
-    expect(slow.map((event) => event.event.type)).toEqual(["onset", "spanOpen", "log", "attributes", "spanClose", "outcome"]);
+    expect(slow.map((event) => event.event.type)).toEqual([
+      "onset",
+      "spanOpen",
+      "log",
+      "attributes",
+      "spanClose",
+      "outcome",
+    ]);
     expect(warnings).toEqual([]);
   });
 
@@ -196,7 +203,10 @@ describe("a tail stuck in a synchronous loop", () => {
       COLLECTOR,
     ]);
     const warnings: string[] = [];
-    const runtime = await createRuntime(config, { onWarning: (message) => warnings.push(message), tailCallTimeLimitMs: 100 });
+    const runtime = await createRuntime(config, {
+      onWarning: (message) => warnings.push(message),
+      tailCallTimeLimitMs: 100,
+    });
     open.push(runtime);
     for (let run = 0; run < 3; run++) {
       const summary = await runtime.runTests();
@@ -204,9 +214,16 @@ describe("a tail stuck in a synchronous loop", () => {
     }
     await drainTails();
     const streams = invocations().map((invocation) => summarize(invocation.events));
-    expect(streams.filter((stream) => stream[0] === "onset custom")).toEqual([EXPECTED_STREAM, EXPECTED_STREAM, EXPECTED_STREAM]);
-    const stopped = "exception TailTimeLimitError: the tail handler ran for more than 100 ms without returning and was stopped.";
-    expect(streams.filter((stream) => stream[0] === "onset trace")).toEqual([["onset trace", stopped, "outcome exceededCpu"]]);
+    expect(streams.filter((stream) => stream[0] === "onset custom")).toEqual([
+      EXPECTED_STREAM,
+      EXPECTED_STREAM,
+      EXPECTED_STREAM,
+    ]);
+    const stopped =
+      "exception TailTimeLimitError: the tail handler ran for more than 100 ms without returning and was stopped.";
+    expect(streams.filter((stream) => stream[0] === "onset trace")).toEqual([
+      ["onset trace", stopped, "outcome exceededCpu"],
+    ]);
     expect(warnings).toEqual([
       'streaming tail worker "badtail-loops" failed: TailTimeLimitError: the tail handler ran for more than 100 ms without returning and was stopped.',
       'streaming tail worker "badtail-loops" was stopped and gets no further sessions.',
@@ -233,7 +250,10 @@ describe("a tail that falls too far behind", () => {
     ]);
     const warnings: string[] = [];
     // Every tail gets 42,000 bytes: room for two sessions (16 KiB each) and their few events.
-    const runtime = await createRuntime(config, { onWarning: (message) => warnings.push(message), tailBacklogLimitBytes: 42000 });
+    const runtime = await createRuntime(config, {
+      onWarning: (message) => warnings.push(message),
+      tailBacklogLimitBytes: 42000,
+    });
     open.push(runtime);
     for (let run = 0; run < 3; run++) await runtime.runTests();
     await drainTails();
@@ -258,7 +278,11 @@ describe("a tail that fails with a revoked Proxy", () => {
     for (let run = 0; run < 3; run++) expect((await runtime.runTests()).failed).toBe(0);
     await drainTails();
     const streams = invocations().map((invocation) => summarize(invocation.events));
-    expect(streams.filter((stream) => stream[0] === "onset custom")).toEqual([EXPECTED_STREAM, EXPECTED_STREAM, EXPECTED_STREAM]);
+    expect(streams.filter((stream) => stream[0] === "onset custom")).toEqual([
+      EXPECTED_STREAM,
+      EXPECTED_STREAM,
+      EXPECTED_STREAM,
+    ]);
     const sessions = streams.filter((stream) => stream[0] === "onset trace");
     expect(sessions).toHaveLength(3);
     for (const stream of sessions) expect(stream.at(-1)).toBe("outcome exception");

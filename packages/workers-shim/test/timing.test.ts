@@ -10,7 +10,8 @@ const SHARED = fileURLToPath(new URL("../../../../shared/conformance/scenarios/"
 /** Each exported rule's doc comment, by the rule's name. */
 function ruleDocs(): Map<string, string> {
   const docs = new Map<string, string>();
-  for (const match of SOURCE.matchAll(/\/\*\*((?:(?!\*\/)[\s\S])*)\*\/\nexport function (\w+)/g)) docs.set(match[2]!, match[1]!);
+  for (const match of SOURCE.matchAll(/\/\*\*((?:(?!\*\/)[\s\S])*)\*\/\nexport function (\w+)/g))
+    docs.set(match[2]!, match[1]!);
   return docs;
 }
 
@@ -30,7 +31,9 @@ describe("timing rules", () => {
       for (const match of remarks.matchAll(/`(shared:)?([a-z0-9-]+)`/g)) named.add(`${match[1] ?? ""}${match[2]}`);
     }
     const missing = [...named].filter((name) =>
-      name.startsWith("shared:") ? !existsSync(`${SHARED}${name.slice("shared:".length)}`) : !existsSync(`${OWN}${name}`),
+      name.startsWith("shared:")
+        ? !existsSync(`${SHARED}${name.slice("shared:".length)}`)
+        : !existsSync(`${OWN}${name}`),
     );
     expect(named.size).toBeGreaterThan(10);
     expect(missing).toEqual([]);

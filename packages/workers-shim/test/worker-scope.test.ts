@@ -2,7 +2,18 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Runtime } from "../src/index";
-import { COLLECTOR, FIXTURES, drainTails, fixtureConfig, invocations, resetRecords, results, service, start, summarize } from "./helpers";
+import {
+  COLLECTOR,
+  FIXTURES,
+  drainTails,
+  fixtureConfig,
+  invocations,
+  resetRecords,
+  results,
+  service,
+  start,
+  summarize,
+} from "./helpers";
 
 // Every service runs in a global scope of its own (a vm context), with its modules loaded by the
 // shim's own linker.
@@ -56,7 +67,9 @@ describe("a service's global scope", () => {
       service("caller", "isolation/rpc-caller.js", { bindings: [{ name: "CALLEE", service: "callee" }] }),
       service("callee", "isolation/rpc-callee.js"),
     ]);
-    expect(results()).toEqual([{ rangeError: true, error: true, name: "RangeError", message: "out of range", code: "E_RANGE" }]);
+    expect(results()).toEqual([
+      { rangeError: true, error: true, name: "RangeError", message: "out of range", code: "E_RANGE" },
+    ]);
   });
 
   it("has workerd's globals and not Node's: process and Buffer only with nodejs_compat_v2", async () => {
@@ -68,11 +81,25 @@ describe("a service's global scope", () => {
     const common = { navigator: "Cloudflare-Workers", self: true, fetch: "function" };
     expect(v2).toMatchObject({
       ...common,
-      types: { process: "object", Buffer: "function", require: "undefined", module: "undefined", global: "object", setImmediate: "function" },
+      types: {
+        process: "object",
+        Buffer: "function",
+        require: "undefined",
+        module: "undefined",
+        global: "object",
+        setImmediate: "function",
+      },
     });
     expect(old).toMatchObject({
       ...common,
-      types: { process: "undefined", Buffer: "undefined", require: "undefined", module: "undefined", global: "undefined", setImmediate: "undefined" },
+      types: {
+        process: "undefined",
+        Buffer: "undefined",
+        require: "undefined",
+        module: "undefined",
+        global: "undefined",
+        setImmediate: "undefined",
+      },
     });
   });
 });
@@ -123,10 +150,19 @@ describe("module loading", () => {
   });
 
   it("gives @workers-tracing packages as the host's instances, so their spans join the invocation", async () => {
-    const { summary } = await runTests([service("main", "modules/helpers.js", { streamingTails: ["tail"] }), COLLECTOR]);
+    const { summary } = await runTests([
+      service("main", "modules/helpers.js", { streamingTails: ["tail"] }),
+      COLLECTOR,
+    ]);
     expect(summary.failed).toBe(0);
     await drainTails();
-    expect(summarize(invocations()[0]!.events)).toEqual(["onset custom", "spanOpen from-helpers", 'log ["inside"]', "spanClose", "outcome ok"]);
+    expect(summarize(invocations()[0]!.events)).toEqual([
+      "onset custom",
+      "spanOpen from-helpers",
+      'log ["inside"]',
+      "spanClose",
+      "outcome ok",
+    ]);
   });
 
   it("serves node:* modules under nodejs_compat, and bare Node names under nodejs_compat_v2", async () => {
@@ -152,11 +188,14 @@ describe("module loading", () => {
       label: "a cloudflare: module the shim does not provide",
       module: "module-errors/sockets.js",
       date: "2026-11-01",
-      error: 'Error: workers-shim: cannot import "cloudflare:sockets": the only built-in module the shim provides is "cloudflare:workers".',
+      error:
+        'Error: workers-shim: cannot import "cloudflare:sockets": the only built-in module the shim provides is "cloudflare:workers".',
     },
   ])("refuses $label in one line", async ({ module, date, error }) => {
     const failure = await loadError([service("main", module, { compatibilityDate: date })]);
     expect(failure.code).toBe("ERR_CONFIG");
-    expect(failure.message).toBe(`workers-shim: service "main": cannot load module ${fileURLToPath(new URL(`./fixtures/${module}`, import.meta.url))}: ${error}`);
+    expect(failure.message).toBe(
+      `workers-shim: service "main": cannot load module ${fileURLToPath(new URL(`./fixtures/${module}`, import.meta.url))}: ${error}`,
+    );
   });
 });

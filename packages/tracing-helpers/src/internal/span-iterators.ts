@@ -4,7 +4,7 @@ import { tracing, type Span } from "@workers-tracing/user-tracing";
 // iterator helpers and `Symbol.dispose` of newer runtimes, where they exist.
 const ITERATOR_PROTOTYPE = Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())) as object;
 const ASYNC_ITERATOR_PROTOTYPE = Object.getPrototypeOf(
-  Object.getPrototypeOf((async function* () {}).prototype),
+  Object.getPrototypeOf(async function* () {}.prototype),
 ) as object;
 
 type Step = "next" | "throw" | "return";
@@ -97,7 +97,10 @@ export class SpanAsyncGenerator<T, TReturn, TNext> implements AsyncGenerator<T, 
 
   #step(step: Step, value: unknown): Promise<IteratorResult<T, TReturn>> {
     const span = this.#span;
-    const generator = this.#generator as unknown as Record<Step, (value: unknown) => Promise<IteratorResult<T, TReturn>>>;
+    const generator = this.#generator as unknown as Record<
+      Step,
+      (value: unknown) => Promise<IteratorResult<T, TReturn>>
+    >;
     if (span === null) return generator[step](value);
     let pending: Promise<IteratorResult<T, TReturn>>;
     try {
@@ -126,4 +129,7 @@ export class SpanAsyncGenerator<T, TReturn, TNext> implements AsyncGenerator<T, 
   }
 }
 Object.setPrototypeOf(SpanAsyncGenerator.prototype, ASYNC_ITERATOR_PROTOTYPE);
-Object.defineProperty(SpanAsyncGenerator.prototype, Symbol.toStringTag, { value: "AsyncGenerator", configurable: true });
+Object.defineProperty(SpanAsyncGenerator.prototype, Symbol.toStringTag, {
+  value: "AsyncGenerator",
+  configurable: true,
+});

@@ -5,7 +5,9 @@ const DECODER = new TextDecoder();
 
 /** The `TypeError` workerd throws for a missing or wrongly typed argument. */
 export function argumentError(method: string, receiver: string, position: number, type: string): TypeError {
-  return new TypeError(`Failed to execute '${method}' on '${receiver}': parameter ${position} is not of type '${type}'.`);
+  return new TypeError(
+    `Failed to execute '${method}' on '${receiver}': parameter ${position} is not of type '${type}'.`,
+  );
 }
 
 /** JavaScript `ToString`: throws workerd's (and V8's) TypeError for a Symbol. */
@@ -119,7 +121,8 @@ export function toLinkInput(link: unknown): LinkInput | undefined {
   const { traceId, spanId, traceFlags } = context as { traceId?: unknown; spanId?: unknown; traceFlags?: unknown };
   if (typeof traceId !== "string" || !TRACE_ID.test(traceId)) return undefined;
   if (typeof spanId !== "string" || !SPAN_ID.test(spanId)) return undefined;
-  if (typeof traceFlags !== "number" || !Number.isInteger(traceFlags) || traceFlags < 0 || traceFlags > 255) return undefined;
+  if (typeof traceFlags !== "number" || !Number.isInteger(traceFlags) || traceFlags < 0 || traceFlags > 255)
+    return undefined;
   const trace = traceId.toLowerCase();
   const span = spanId.toLowerCase();
   if (trace === ZERO_TRACE_ID || span === ZERO_SPAN_ID) return undefined;
@@ -137,5 +140,9 @@ export function toLinkInput(link: unknown): LinkInput | undefined {
       }
     }
   }
-  return { context: { traceId: trace, spanId: span, traceFlags: traceFlags | 0 }, attributes, droppedAttributesCount: dropped };
+  return {
+    context: { traceId: trace, spanId: span, traceFlags: traceFlags | 0 },
+    attributes,
+    droppedAttributesCount: dropped,
+  };
 }

@@ -46,7 +46,8 @@ function describeValue(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
   if (types.isDate(value)) return "an invalid Date";
-  if (typeof value === "string") return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  if (typeof value === "string")
+    return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   if (typeof value === "object") return "an object";
   return `${typeof value} ${String(value)}`;
 }
@@ -81,11 +82,15 @@ class Fetcher {
     let scheduledTime: number;
     try {
       if (options !== undefined && (options === null || typeof options !== "object")) {
-        throw new TypeError(`Fetcher.scheduled() expects an options object {cron, scheduledTime}, received ${describeValue(options)}.`);
+        throw new TypeError(
+          `Fetcher.scheduled() expects an options object {cron, scheduledTime}, received ${describeValue(options)}.`,
+        );
       }
       const { cron: rawCron, scheduledTime: rawTime } = (options ?? {}) as ScheduledOptions;
       if (rawCron !== undefined && typeof rawCron !== "string") {
-        throw new TypeError(`Fetcher.scheduled() expects options.cron to be a string, received ${describeValue(rawCron)}.`);
+        throw new TypeError(
+          `Fetcher.scheduled() expects options.cron to be a string, received ${describeValue(rawCron)}.`,
+        );
       }
       cron = rawCron ?? "";
       scheduledTime = scheduledTimeOf(rawTime);
@@ -102,11 +107,15 @@ class Fetcher {
   /** Delivers a batch of messages to the bound entrypoint's `queue()` handler. */
   queue(queueName: unknown, messages: unknown): Promise<QueueResult> {
     if (typeof queueName !== "string") {
-      return Promise.reject(new TypeError(`Fetcher.queue() expects a queue name string, received ${describeValue(queueName)}.`));
+      return Promise.reject(
+        new TypeError(`Fetcher.queue() expects a queue name string, received ${describeValue(queueName)}.`),
+      );
     }
     if (!Array.isArray(messages) || messages.some((m) => m === null || typeof m !== "object")) {
       return Promise.reject(
-        new TypeError(`Fetcher.queue() expects an array of message objects {id, timestamp, body, attempts}, received ${describeValue(messages)}.`),
+        new TypeError(
+          `Fetcher.queue() expects an array of message objects {id, timestamp, body, attempts}, received ${describeValue(messages)}.`,
+        ),
       );
     }
     const list = messages as QueueMessageInput[];

@@ -3,7 +3,6 @@ import { scopeOf, type InvocationScope } from "../delivery";
 import { HANG_MESSAGE, hangError, holdPending } from "../hang";
 import { crossWorkerRead, rpcStreamEnd } from "../timing";
 
-
 /** The callee side of a ReadableStream an RPC method returned, as its caller's stub sees it. */
 interface StreamResult {
   /** Starts pumping (the first chunk is read at once); called once the caller has the result. */
@@ -49,10 +48,7 @@ export function streamToCaller(scope: InvocationScope, source: ReadableStream): 
   let release!: () => void;
   // Pending I/O of the callee while the caller reads: the hang detector must not cancel it (its
   // own end, below, reports workerd's "hung" exception where workerd does).
-  scope.waitUntil(
-    new Promise<void>((resolve) => (release = resolve)),
-    true,
-  );
+  scope.waitUntil(new Promise<void>((resolve) => (release = resolve)), true);
   let resolveFinished!: () => void;
   const finished = new Promise<void>((resolve) => (resolveFinished = resolve));
   scope.atEnd(() => resolveFinished());
@@ -109,7 +105,9 @@ export function streamToCaller(scope: InvocationScope, source: ReadableStream): 
   const drop = (): void => {
     if (ended) return;
     end(() => {});
-    void invocation.run(() => reader.cancel(new Error("The invocation that received this stream ended."))).catch(() => {});
+    void invocation
+      .run(() => reader.cancel(new Error("The invocation that received this stream ended.")))
+      .catch(() => {});
   };
   results.set(stream, { start: () => void (pending ?? prefetch()), finished, drop });
   return stream;

@@ -51,15 +51,22 @@ export function flagsCommand(args: readonly string[], io: CommandIo): Promise<nu
     if (arg === "--json") json = true;
     else if (arg === "--experimental") experimental = true;
     else if (arg === "--profile") profile = parseProfile("flags", args[++i]);
-    else if (arg.startsWith("-")) throw new CommandError(`unknown option "${arg}" for "flags". Run "workers-shim flags --help".`);
+    else if (arg.startsWith("-"))
+      throw new CommandError(`unknown option "${arg}" for "flags". Run "workers-shim flags --help".`);
     else if (configPath !== undefined) {
-      throw new CommandError(`"flags" takes at most one config file, received "${configPath}" and "${arg}". Run "workers-shim flags --help".`);
+      throw new CommandError(
+        `"flags" takes at most one config file, received "${configPath}" and "${arg}". Run "workers-shim flags --help".`,
+      );
     } else configPath = arg;
   }
 
   if (configPath === undefined) {
     const chosen = profile ?? "head";
-    io.stdout(json ? JSON.stringify(registryJson(chosen), null, 2) : `${formatFlagTable()}\n\nprofile ${chosen}: ${describeProfile(chosen)}`);
+    io.stdout(
+      json
+        ? JSON.stringify(registryJson(chosen), null, 2)
+        : `${formatFlagTable()}\n\nprofile ${chosen}: ${describeProfile(chosen)}`,
+    );
     return Promise.resolve(0);
   }
 

@@ -60,7 +60,9 @@ function parsePort(value: string): number {
 
 function parseTail(value: string): TailFormat {
   if (!(TAIL_FORMATS as readonly string[]).includes(value)) {
-    throw new CommandError(`--tail expects ${TAIL_FORMATS.map((f) => `"${f}"`).join(" or ")}, received ${JSON.stringify(value)}. ${HINT}`);
+    throw new CommandError(
+      `--tail expects ${TAIL_FORMATS.map((f) => `"${f}"`).join(" or ")}, received ${JSON.stringify(value)}. ${HINT}`,
+    );
   }
   return value as TailFormat;
 }
@@ -95,7 +97,8 @@ export function parseServeArgs(args: readonly string[]): ServeArgs | undefined {
       if (value === undefined) {
         value = args[++i];
         if (value === undefined) {
-          const expected = name === "--port" ? "an integer from 0 to 65535" : TAIL_FORMATS.map((f) => `"${f}"`).join(" or ");
+          const expected =
+            name === "--port" ? "an integer from 0 to 65535" : TAIL_FORMATS.map((f) => `"${f}"`).join(" or ");
           throw new CommandError(`${name} expects ${expected}, received nothing. ${HINT}`);
         }
       }
@@ -105,7 +108,9 @@ export function parseServeArgs(args: readonly string[]): ServeArgs | undefined {
     }
     if (arg.startsWith("-")) throw new CommandError(`unknown option ${JSON.stringify(arg)} for "serve". ${HINT}`);
     if (configPath !== undefined) {
-      throw new CommandError(`"serve" takes one config file, received ${JSON.stringify(configPath)} and ${JSON.stringify(arg)}. ${HINT}`);
+      throw new CommandError(
+        `"serve" takes one config file, received ${JSON.stringify(configPath)} and ${JSON.stringify(arg)}. ${HINT}`,
+      );
     }
     configPath = arg;
   }
@@ -181,7 +186,9 @@ export async function serveCommand(args: readonly string[], io: CommandIo): Prom
   try {
     if (parsed.tail !== undefined) undo.push(consoleToStderr());
     const tail =
-      parsed.tail === undefined ? undefined : createPrintingTail(parsed.tail, { print: (text) => io.stdout(text), color: useColor() });
+      parsed.tail === undefined
+        ? undefined
+        : createPrintingTail(parsed.tail, { print: (text) => io.stdout(text), color: useColor() });
     const warn = (message: string): void => io.stderr(`workers-shim: ${message}`);
     runtime = await createRuntime(config, { onWarning: warn, ...(tail === undefined ? {} : { tail }) });
     const running = runtime;

@@ -48,21 +48,33 @@ export async function testCommand(args: readonly string[], io: CommandIo): Promi
     else if (arg === "--timeout-ms" || arg.startsWith("--timeout-ms=")) {
       const value = arg === "--timeout-ms" ? args[++i] : arg.slice("--timeout-ms=".length);
       timeoutMs = parseTimeout(value);
-    } else if (arg.startsWith("-")) throw new CommandError(`unknown option "${arg}" for "test". Run "workers-shim test --help".`);
+    } else if (arg.startsWith("-"))
+      throw new CommandError(`unknown option "${arg}" for "test". Run "workers-shim test --help".`);
     else if (configPath !== undefined) {
-      throw new CommandError(`"test" takes one config file, received "${configPath}" and "${arg}". Run "workers-shim test --help".`);
+      throw new CommandError(
+        `"test" takes one config file, received "${configPath}" and "${arg}". Run "workers-shim test --help".`,
+      );
     } else configPath = arg;
   }
   if (configPath === undefined) throw new CommandError(`"test" needs a config file. Run "workers-shim test --help".`);
 
-  const config = loadConfig(configPath, { experimental, confineModules, ...(profile !== undefined ? { profile } : {}) });
+  const config = loadConfig(configPath, {
+    experimental,
+    confineModules,
+    ...(profile !== undefined ? { profile } : {}),
+  });
   for (const warning of config.warnings) io.stderr(`workers-shim: warning: ${warning}`);
-  const runtime = await createRuntime(config, { onWarning: (message) => io.stderr(`workers-shim: ${message}`), predictable });
+  const runtime = await createRuntime(config, {
+    onWarning: (message) => io.stderr(`workers-shim: ${message}`),
+    predictable,
+  });
   try {
     const summary = await runtime.runTests({
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
       onTestEnd: (result) => {
-        io.stderr(result.passed ? `[ PASS ] ${result.name}` : `[ FAIL ] ${result.name}: ${describeError(result.error)}`);
+        io.stderr(
+          result.passed ? `[ PASS ] ${result.name}` : `[ FAIL ] ${result.name}: ${describeError(result.error)}`,
+        );
       },
     });
     const total = summary.results.length;

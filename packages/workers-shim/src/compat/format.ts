@@ -31,7 +31,8 @@ const LEGEND =
  * @public
  */
 export function formatFlagTable(): string {
-  const count = (support: ShimSupport): number => COMPAT_FLAG_REGISTRY.filter((entry) => shimSupport(entry) === support).length;
+  const count = (support: ShimSupport): number =>
+    COMPAT_FLAG_REGISTRY.filter((entry) => shimSupport(entry) === support).length;
   const workerd = COMPAT_FLAG_REGISTRY.filter((entry) => entry.owner === "workerd").length;
   const summary =
     `${workerd} workerd fields (from workerd ${WORKERD_REGISTRY_VERSION}) and ${count("own")} own fields: ` +
@@ -45,7 +46,9 @@ export function formatFlagTable(): string {
  */
 export function formatTable<F extends string>(registry: readonly CompatFlagDefinition<F>[]): string {
   const flagOf = enableFlagNames(registry);
-  const rows: string[][] = [["ENABLE FLAG", "DISABLE FLAG", "DEFAULT ON", "EXPERIMENTAL", "IN WORKERS-SHIM", "FIELD", "NOTES"]];
+  const rows: string[][] = [
+    ["ENABLE FLAG", "DISABLE FLAG", "DEFAULT ON", "EXPERIMENTAL", "IN WORKERS-SHIM", "FIELD", "NOTES"],
+  ];
   for (const entry of registry) {
     const implied = entry.impliedByAfterDate;
     rows.push([
@@ -94,7 +97,8 @@ export interface WorkerFlagsReport {
 export function formatWorkerFlags(workers: readonly WorkerFlagsReport[], profile: CompatProfile): string {
   const flagOf = enableFlagNames(COMPAT_FLAG_REGISTRY);
   const sections = workers.map((worker) => {
-    const listed = worker.compatibilityFlags.length === 0 ? "no flags" : `flags ${worker.compatibilityFlags.join(", ")}`;
+    const listed =
+      worker.compatibilityFlags.length === 0 ? "no flags" : `flags ${worker.compatibilityFlags.join(", ")}`;
     const head = `service ${worker.service}: compatibility date ${worker.compatibilityDate}, ${listed}`;
     const rows: string[][] = [["FLAG", "VALUE", "WHY", "IN WORKERS-SHIM", "FIELD"]];
     for (const entry of COMPAT_FLAG_REGISTRY) {
@@ -163,7 +167,9 @@ function enableFlagNames<F extends string>(registry: readonly CompatFlagDefiniti
 
 function alignColumns(rows: readonly (readonly string[])[]): string {
   const columns = rows[0]?.length ?? 0;
-  const widths = Array.from({ length: columns }, (_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length)));
+  const widths = Array.from({ length: columns }, (_, column) =>
+    Math.max(...rows.map((row) => (row[column] ?? "").length)),
+  );
   return rows
     .map((row) =>
       row

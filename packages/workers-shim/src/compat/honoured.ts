@@ -24,7 +24,11 @@ export type ShimSupport = "honoured" | "no effect" | "obsolete" | "own";
  * Tells how workers-shim treats a registry entry.
  * @internal
  */
-export function shimSupport(entry: { readonly field: string; readonly owner: string; readonly obsolete?: boolean }): ShimSupport {
+export function shimSupport(entry: {
+  readonly field: string;
+  readonly owner: string;
+  readonly obsolete?: boolean;
+}): ShimSupport {
   if (entry.owner === "workers-shim") return "own";
   if (entry.obsolete === true) return "obsolete";
   return Object.prototype.hasOwnProperty.call(HONOURED_FIELDS, entry.field) ? "honoured" : "no effect";

@@ -55,7 +55,9 @@ export function checkOwnFields(
     fields.add(entry.field);
     for (const flag of [entry.enableFlag, entry.disableFlag]) {
       if (!flag.startsWith(OWN_FLAG_PREFIX) || flag.length === OWN_FLAG_PREFIX.length) {
-        fail(`own flag "${flag}" of field "${entry.field}" must start with "${OWN_FLAG_PREFIX}" (names workerd does not know are reserved for them)`);
+        fail(
+          `own flag "${flag}" of field "${entry.field}" must start with "${OWN_FLAG_PREFIX}" (names workerd does not know are reserved for them)`,
+        );
       }
       if (flags.has(flag)) fail(`own flag "${flag}" of field "${entry.field}" is already used`);
       flags.add(flag);

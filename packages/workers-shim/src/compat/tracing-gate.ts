@@ -27,6 +27,9 @@ export const COMPAT_PROFILES: readonly CompatProfile[] = Object.freeze(["head", 
  * ```
  * @public
  */
-export function isTracingEnabled(flags: Pick<CompatFlags, "workerdExperimental">, profile: CompatProfile = "head"): boolean {
+export function isTracingEnabled(
+  flags: Pick<CompatFlags, "workerdExperimental">,
+  profile: CompatProfile = "head",
+): boolean {
   return profile === "seed" ? flags.workerdExperimental : true;
 }

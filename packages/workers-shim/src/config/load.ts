@@ -50,7 +50,10 @@ export function loadConfig(path: string, options: LoadConfigOptions = {}): ShimC
     // Checked before reading: /dev/zero or a FIFO would be read forever.
     const stats = statSync(configPath);
     if (!stats.isFile()) {
-      throw new WorkersShimError("ERR_CONFIG", `workers-shim: ${configPath}: expected a regular file, found ${fileKind(stats)}`);
+      throw new WorkersShimError(
+        "ERR_CONFIG",
+        `workers-shim: ${configPath}: expected a regular file, found ${fileKind(stats)}`,
+      );
     }
     if (stats.size > MAX_CONFIG_BYTES) {
       throw new WorkersShimError(
@@ -61,9 +64,13 @@ export function loadConfig(path: string, options: LoadConfigOptions = {}): ShimC
     text = readFileSync(configPath, "utf8");
   } catch (error) {
     if (error instanceof WorkersShimError) throw error;
-    throw new WorkersShimError("ERR_CONFIG", `workers-shim: ${configPath}: cannot read file: ${describeFsError(error)}`, {
-      cause: error,
-    });
+    throw new WorkersShimError(
+      "ERR_CONFIG",
+      `workers-shim: ${configPath}: cannot read file: ${describeFsError(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
   // A UTF-8 byte-order mark is not JSON, but editors write one; skip it.
   if (text.startsWith("\uFEFF")) text = text.slice(1);

@@ -80,10 +80,7 @@ export interface ModuleConfig {
  * @public
  */
 export type BindingConfig =
-  | ServiceBindingConfig
-  | DurableObjectNamespaceBindingConfig
-  | JsonBindingConfig
-  | TextBindingConfig;
+  ServiceBindingConfig | DurableObjectNamespaceBindingConfig | JsonBindingConfig | TextBindingConfig;
 
 /**
  * A service binding: a Fetcher for a service's default export or for one of its named entrypoints.

@@ -174,8 +174,12 @@ interface WorkerContext {
 
 function validateProfile(r: Reporter, value: unknown): CompatProfile {
   if (value === undefined) return "head";
-  if (typeof value === "string" && (COMPAT_PROFILES as readonly string[]).includes(value)) return value as CompatProfile;
-  return r.fail("compatibilityProfile", `expected one of ${COMPAT_PROFILES.map(quote).join(", ")}, received ${describeValue(value)}`);
+  if (typeof value === "string" && (COMPAT_PROFILES as readonly string[]).includes(value))
+    return value as CompatProfile;
+  return r.fail(
+    "compatibilityProfile",
+    `expected one of ${COMPAT_PROFILES.map(quote).join(", ")}, received ${describeValue(value)}`,
+  );
 }
 
 /**
@@ -224,7 +228,9 @@ function validateWorker(r: Reporter, serviceName: string, value: unknown, contex
     r.fail("worker.modules", "must list at least one module (the first one is the main module)");
   }
   const moduleIndex = new Map<string, number>();
-  const modules = moduleList.map((entry, i) => validateModule(r, `worker.modules[${i}]`, entry, context, moduleIndex, i));
+  const modules = moduleList.map((entry, i) =>
+    validateModule(r, `worker.modules[${i}]`, entry, context, moduleIndex, i),
+  );
 
   const compatibilityDate = expectString(
     r,
@@ -278,7 +284,8 @@ function validateWorker(r: Reporter, serviceName: string, value: unknown, contex
     const tail = expectString(r, path, entry, true);
     checkKnownService(r, path, tail, context.serviceNames);
     const first = tailIndex.get(tail);
-    if (first !== undefined) r.fail(path, `duplicate tail ${quote(tail)} (first listed at worker.streamingTails[${first}])`);
+    if (first !== undefined)
+      r.fail(path, `duplicate tail ${quote(tail)} (first listed at worker.streamingTails[${first}])`);
     tailIndex.set(tail, i);
     return tail;
   });
@@ -339,7 +346,10 @@ function validateModule(
   const filePath = `${path}.esModule`;
   const file = expectString(r, filePath, required(r, path, object, "esModule"), true);
   if (!(ES_MODULE_EXTENSIONS as readonly string[]).includes(extname(file).toLowerCase())) {
-    r.fail(filePath, `expected an ES module file ending in ${ES_MODULE_EXTENSIONS.join(" or ")}, received ${quote(file)}`);
+    r.fail(
+      filePath,
+      `expected an ES module file ending in ${ES_MODULE_EXTENSIONS.join(" or ")}, received ${quote(file)}`,
+    );
   }
   const absolute = resolvePath(baseDir, file);
   let stats: Stats | undefined;
@@ -381,7 +391,10 @@ function validateBinding(
   const [kind, other] = kinds;
   if (kind === undefined) r.fail(path, `binding ${quote(name)} has no value; expected one of ${allowed}`);
   if (other !== undefined) {
-    r.fail(path, `binding ${quote(name)} has both ${quote(kind)} and ${quote(other)}; expected exactly one of ${allowed}`);
+    r.fail(
+      path,
+      `binding ${quote(name)} has both ${quote(kind)} and ${quote(other)}; expected exactly one of ${allowed}`,
+    );
   }
   const kindPath = `${path}.${kind}`;
   const kindValue = own(object, kind);
@@ -428,7 +441,9 @@ function resolveCompat(
   } catch (error) {
     // workerd prefixes compatibility errors with `service <name>: ` (name unquoted).
     if (error instanceof WorkersShimError) {
-      throw new WorkersShimError(error.code, `workers-shim: service ${serviceName}: ${error.message}`, { cause: error });
+      throw new WorkersShimError(error.code, `workers-shim: service ${serviceName}: ${error.message}`, {
+        cause: error,
+      });
     }
     throw error;
   }

@@ -1,7 +1,9 @@
 import { createRequire } from "node:module";
 import type * as Wasm from "html-rewriter-wasm";
 
-type Handlers = { kind: "element"; selector: string; handlers: Wasm.ElementHandlers } | { kind: "document"; handlers: Wasm.DocumentHandlers };
+type Handlers =
+  | { kind: "element"; selector: string; handlers: Wasm.ElementHandlers }
+  | { kind: "document"; handlers: Wasm.DocumentHandlers };
 
 let wasmModule: typeof Wasm | undefined;
 
@@ -38,9 +40,12 @@ export function createHtmlRewriter(enableEsiTags: boolean) {
       const reader: ReadableStreamDefaultReader<unknown> = source.getReader();
       const body = new ReadableStream<Uint8Array>({
         start(controller) {
-          rewriter = new WasmRewriter((chunk) => {
-            if (chunk.byteLength > 0) controller.enqueue(chunk.slice());
-          }, { enableEsiTags });
+          rewriter = new WasmRewriter(
+            (chunk) => {
+              if (chunk.byteLength > 0) controller.enqueue(chunk.slice());
+            },
+            { enableEsiTags },
+          );
           for (const h of handlers) {
             if (h.kind === "element") rewriter.on(h.selector, h.handlers);
             else rewriter.onDocument(h.handlers);

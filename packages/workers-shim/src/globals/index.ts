@@ -102,7 +102,10 @@ export function installWorkerGlobals(global: Target, options: WorkerGlobalsOptio
     self === global || self === undefined ? listeners : (self as EventTarget);
   const eventTargetLevel = realmObject.create(realmObject.prototype) as Target;
   define(eventTargetLevel, "addEventListener", function addEventListener(this: unknown, ...args: unknown[]) {
-    return EventTarget.prototype.addEventListener.apply(forGlobal(this), args as Parameters<EventTarget["addEventListener"]>);
+    return EventTarget.prototype.addEventListener.apply(
+      forGlobal(this),
+      args as Parameters<EventTarget["addEventListener"]>,
+    );
   });
   define(eventTargetLevel, "removeEventListener", function removeEventListener(this: unknown, ...args: unknown[]) {
     return EventTarget.prototype.removeEventListener.apply(
@@ -119,7 +122,8 @@ export function installWorkerGlobals(global: Target, options: WorkerGlobalsOptio
   const WorkerGlobalScope = illegalClass("WorkerGlobalScope");
   realmObject.setPrototypeOf(WorkerGlobalScope.prototype, eventTargetLevel);
   define(WorkerGlobalScope.prototype, "EventTarget", EventTarget);
-  if (hasImportScripts(flags)) define(WorkerGlobalScope.prototype, "importScripts", unsupportedFunction("importScripts"));
+  if (hasImportScripts(flags))
+    define(WorkerGlobalScope.prototype, "importScripts", unsupportedFunction("importScripts"));
   markPrototype(WorkerGlobalScope.prototype, "WorkerGlobalScope", toStringTag);
 
   const ServiceWorkerGlobalScope = illegalClass("ServiceWorkerGlobalScope");
@@ -157,9 +161,12 @@ export function installWorkerGlobals(global: Target, options: WorkerGlobalsOptio
         }
       },
     ],
-    ["fetch", function fetch(input: Parameters<typeof globalThis.fetch>[0], init?: RequestInit) {
-      return globalThis.fetch(input, init);
-    }],
+    [
+      "fetch",
+      function fetch(input: Parameters<typeof globalThis.fetch>[0], init?: RequestInit) {
+        return globalThis.fetch(input, init);
+      },
+    ],
     ["Event", Event],
     ["ExtendableEvent", events.ExtendableEvent],
     ["CustomEvent", CustomEvent],

@@ -20,7 +20,9 @@ export function createNavigator(flags: Flags) {
     }
     sendBeacon(url: unknown, body?: unknown): boolean {
       // Fire and forget, as in workerd: the result is not observable.
-      fetch(String(url), { method: "POST", body: (body ?? null) as NonNullable<RequestInit["body"]> | null }).catch(() => undefined);
+      fetch(String(url), { method: "POST", body: (body ?? null) as NonNullable<RequestInit["body"]> | null }).catch(
+        () => undefined,
+      );
       return true;
     }
   }
@@ -54,7 +56,8 @@ export function createScheduler(toStringTag: boolean) {
       });
     }
   }
-  if (toStringTag) Object.defineProperty(Scheduler.prototype, Symbol.toStringTag, { value: "Scheduler", configurable: true });
+  if (toStringTag)
+    Object.defineProperty(Scheduler.prototype, Symbol.toStringTag, { value: "Scheduler", configurable: true });
   return new Scheduler(RUNTIME_ONLY);
 }
 
@@ -140,7 +143,11 @@ export function createCloudflare(flags: Flags): object {
 }
 
 function isByteChunk(chunk: unknown): chunk is ArrayBuffer | ArrayBufferView {
-  return chunk instanceof ArrayBuffer || ArrayBuffer.isView(chunk) || Object.prototype.toString.call(chunk) === "[object ArrayBuffer]";
+  return (
+    chunk instanceof ArrayBuffer ||
+    ArrayBuffer.isView(chunk) ||
+    Object.prototype.toString.call(chunk) === "[object ArrayBuffer]"
+  );
 }
 
 function byteLength(chunk: ArrayBuffer | ArrayBufferView): number {
@@ -236,7 +243,10 @@ export function createWebSockets(events: {
       for (const event of this.#pending.splice(0)) this.dispatchEvent(event);
     }
     send(message: unknown): void {
-      if (!this.#accepted) throw new TypeError("You must call one of accept() or state.acceptWebSocket() on this WebSocket before sending messages.");
+      if (!this.#accepted)
+        throw new TypeError(
+          "You must call one of accept() or state.acceptWebSocket() on this WebSocket before sending messages.",
+        );
       if (this.#state !== 1) throw new TypeError("Can't call WebSocket send() after close().");
       peers.get(this)?.[DELIVER](new MessageEvent("message", { data: message }));
     }

@@ -79,9 +79,13 @@ function resolveTarget(target: unknown, conditions: readonly string[], star: str
 /** Resolves `subpath` (`.` or `./x`) through a package's `exports` field. */
 function resolveExports(exports: unknown, subpath: string, conditions: readonly string[]): string | null {
   const isSubpathMap =
-    exports !== null && typeof exports === "object" && !Array.isArray(exports) && Object.keys(exports).some((key) => key.startsWith("."));
+    exports !== null &&
+    typeof exports === "object" &&
+    !Array.isArray(exports) &&
+    Object.keys(exports).some((key) => key.startsWith("."));
   const map = (isSubpathMap ? exports : { ".": exports }) as Record<string, unknown>;
-  if (Object.prototype.hasOwnProperty.call(map, subpath) && !subpath.includes("*")) return resolveTarget(map[subpath], conditions, undefined);
+  if (Object.prototype.hasOwnProperty.call(map, subpath) && !subpath.includes("*"))
+    return resolveTarget(map[subpath], conditions, undefined);
   // Subpath patterns: the longest matching prefix wins.
   let best: { key: string; star: string } | undefined;
   for (const key of Object.keys(map)) {
@@ -118,7 +122,7 @@ export function resolvePackage(specifier: string, fromDir: string, kind: "import
   const { name, subpath } = splitSpecifier(specifier);
   if (name === "" || name === "@") return undefined;
   const conditions = [...WORKER_CONDITIONS, kind];
-  for (let dir = fromDir; ; ) {
+  for (let dir = fromDir; ;) {
     const packageDir = path.join(dir, "node_modules", name);
     if (existsSync(packageDir)) {
       const manifest = readPackageJson(packageDir);
@@ -163,7 +167,7 @@ export function formatOf(file: string): ModuleFormat {
   if (ext === ".json") return "json";
   if (ext === ".cjs") return "cjs";
   if (ext === ".mjs" || !inNodeModules(file)) return "esm";
-  for (let dir = path.dirname(file); ; ) {
+  for (let dir = path.dirname(file); ;) {
     const manifest = readPackageJson(dir);
     if (manifest !== null) return manifest.type === "module" ? "esm" : "cjs";
     const parent = path.dirname(dir);

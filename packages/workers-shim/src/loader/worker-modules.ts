@@ -105,7 +105,13 @@ function isFile(file: string): boolean {
 }
 
 function isPathSpecifier(specifier: string): boolean {
-  return specifier.startsWith("./") || specifier.startsWith("../") || specifier.startsWith("/") || specifier === "." || specifier === "..";
+  return (
+    specifier.startsWith("./") ||
+    specifier.startsWith("../") ||
+    specifier.startsWith("/") ||
+    specifier === "." ||
+    specifier === ".."
+  );
 }
 
 interface CommonJsModule {
@@ -144,8 +150,15 @@ export class WorkerModules {
     this.global = vm.runInContext("globalThis", this.context) as Record<PropertyKey, unknown>;
     this.#contextError = vm.runInContext("Error", this.context) as ErrorConstructor;
     this.#contextJsonParse = vm.runInContext("(text) => JSON.parse(text)", this.context) as (text: string) => unknown;
-    this.#newModuleObject = vm.runInContext("() => ({ exports: {}, loaded: false })", this.context) as () => CommonJsModule;
-    installWorkerGlobals(this.global, { flags: options.flags, serviceName: options.serviceName, hostConsole: options.hostConsole });
+    this.#newModuleObject = vm.runInContext(
+      "() => ({ exports: {}, loaded: false })",
+      this.context,
+    ) as () => CommonJsModule;
+    installWorkerGlobals(this.global, {
+      flags: options.flags,
+      serviceName: options.serviceName,
+      hostConsole: options.hostConsole,
+    });
     if (options.predictable === true) installPredictableGlobals(this.global);
     for (const hook of globalHooks) hook(this.global);
   }
@@ -306,7 +319,9 @@ export class WorkerModules {
 
   /** The namespace of Node's built-in module `name` (or of its override). */
   #builtin(name: string): Record<string, unknown> {
-    const override = Object.prototype.hasOwnProperty.call(BUILTIN_OVERRIDES, name) ? BUILTIN_OVERRIDES[name] : undefined;
+    const override = Object.prototype.hasOwnProperty.call(BUILTIN_OVERRIDES, name)
+      ? BUILTIN_OVERRIDES[name]
+      : undefined;
     if (override !== undefined) return override();
     const value = hostRequire(`node:${name}`) as Record<string, unknown>;
     const namespace: Record<string, unknown> = { default: value };
@@ -325,7 +340,9 @@ export class WorkerModules {
       ready = (async () => {
         if (module.status === "unlinked") {
           await module.link((specifier, referencing) => {
-            const importer = referencing.identifier.startsWith("file:") ? fileURLToPath(referencing.identifier) : undefined;
+            const importer = referencing.identifier.startsWith("file:")
+              ? fileURLToPath(referencing.identifier)
+              : undefined;
             const resolved = this.#resolve(specifier, importer, "import");
             if (resolved === undefined) throw this.#noSuchModule(specifier, referencing.identifier);
             return this.#module(resolved);

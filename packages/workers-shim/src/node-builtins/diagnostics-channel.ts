@@ -161,7 +161,12 @@ export function createDiagnosticsChannelModule(): Record<string, unknown> {
       }
     }
 
-    traceSync<R>(fn: (...args: unknown[]) => R, context: Record<string, unknown> = {}, thisArg?: unknown, ...args: unknown[]): R {
+    traceSync<R>(
+      fn: (...args: unknown[]) => R,
+      context: Record<string, unknown> = {},
+      thisArg?: unknown,
+      ...args: unknown[]
+    ): R {
       requireFunction(fn, "fn");
       const { start, end, error } = this.#channels;
       start.publish(context);
@@ -253,12 +258,16 @@ export function createDiagnosticsChannelModule(): Record<string, unknown> {
       const given = nameOrChannels as Record<string, unknown>;
       for (const event of TRACING_EVENTS) {
         if (!(given[event] instanceof Channel)) {
-          throw new TypeError(`The "nameOrChannels.${event}" property must be an instance of Channel. Received ${describe(given[event])}`);
+          throw new TypeError(
+            `The "nameOrChannels.${event}" property must be an instance of Channel. Received ${describe(given[event])}`,
+          );
         }
       }
       return new TracingChannel(constructing, given as unknown as TracingChannels<Channel>);
     }
-    throw new TypeError(`The "nameOrChannels" argument must be of type string or an instance of Object. Received ${describe(nameOrChannels)}`);
+    throw new TypeError(
+      `The "nameOrChannels" argument must be of type string or an instance of Object. Received ${describe(nameOrChannels)}`,
+    );
   }
 
   const hasSubscribers = (name: unknown): boolean => channels.get(requireName(name))?.hasSubscribers ?? false;
