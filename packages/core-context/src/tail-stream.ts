@@ -98,6 +98,9 @@ const runOutsideInvocations = <R>(fn: () => R): R => USER_SPAN.exit(fn);
 
 const ignore = (): void => {};
 
+/** What a handler call returns when it did not throw (a handler may throw `undefined`). */
+const NO_FAILURE: unique symbol = Symbol("no failure");
+
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
     value !== null &&
@@ -344,36 +347,39 @@ class TailStreamSession implements TailSink, Runnable {
     this.#track();
   }
 
+  /** Calls the handler with the event just taken from the batch; what it threw, or NO_FAILURE. */
+  readonly #callHandler = (): unknown => {
+    const event = this.#batch![this.#batchIndex - 1]!;
+    const handler = this.#handler!;
+    try {
+      let result: unknown;
+      if (typeof handler === "function") {
+        result = (handler as (e: TailEvent) => unknown).call(handler, event);
+      } else {
+        const member = (handler as Record<string, unknown>)[HANDLER_NAMES[event.event.type]];
+        if (typeof member !== "function" || event.event.type === "onset") return NO_FAILURE;
+        result = (member as (e: TailEvent) => unknown).call(handler, event);
+      }
+      if (isThenable(result)) {
+        // Handled at once: the batch's later calls may come turns later, and a rejection
+        // must not be reported as unhandled meanwhile.
+        const settled = new Promise((resolve) => resolve(result));
+        settled.catch(ignore);
+        this.#batchPending.push(settled);
+      }
+      return NO_FAILURE;
+    } catch (error) {
+      return error;
+    }
+  };
+
   /** Calls the handler with the batch's next event; after the last one, waits for its promises. */
   #deliverNext(): void {
     const batch = this.#batch!;
-    const event = batch[this.#batchIndex++]!;
-    const handler = this.#handler!;
-    let failed = false;
-    let failure: unknown;
-    this.#run(() => {
-      try {
-        let result: unknown;
-        if (typeof handler === "function") {
-          result = (handler as (e: TailEvent) => unknown).call(handler, event);
-        } else {
-          const member = (handler as Record<string, unknown>)[HANDLER_NAMES[event.event.type]];
-          if (typeof member !== "function" || event.event.type === "onset") return;
-          result = (member as (e: TailEvent) => unknown).call(handler, event);
-        }
-        if (isThenable(result)) {
-          // Handled at once: the batch's later calls may come turns later, and a rejection
-          // must not be reported as unhandled meanwhile.
-          const settled = new Promise((resolve) => resolve(result));
-          settled.catch(ignore);
-          this.#batchPending.push(settled);
-        }
-      } catch (error) {
-        failed = true;
-        failure = error;
-      }
-    });
-    if (failed) {
+    this.#batchIndex++;
+    // One bound function for every call: no closure per event on the tail's path.
+    const failure = this.#run(this.#callHandler);
+    if (failure !== NO_FAILURE) {
       this.#releaseBatch();
       this.#fail(failure);
       return;

@@ -244,7 +244,10 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
    * left out, so that tails that tail each other cannot loop
    */
   openTailSink(chain: readonly string[] = []): TailSink | undefined {
-    const tails = this.worker.streamingTails.filter((name) => !chain.includes(name));
+    // A tail whose call was stopped for running too long gets no further sessions.
+    const tails = this.worker.streamingTails.filter(
+      (name) => !chain.includes(name) && !this.#host.service(name).tailStopped,
+    );
     // The runtime-wide tail sees the invocations of workers, not those of tail sessions.
     const extra = chain.length === 0 ? this.#host.openExtraTail?.() : undefined;
     if (tails.length === 0) return extra;

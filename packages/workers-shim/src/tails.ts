@@ -27,8 +27,8 @@ export interface TailWorker {
    */
   tailBehind: boolean;
   /**
-   * Whether a call into this tail was stopped for running too long: the tail gets no further
-   * sessions (it cannot be reset, as workerd would reset its isolate).
+   * Whether a call into this tail was stopped for running too long: the workers it tails open
+   * no further sessions of it (it cannot be reset, as workerd would reset its isolate).
    */
   tailStopped: boolean;
   /**
@@ -111,16 +111,10 @@ export function createTailSessionSink(
       run: <R>(fn: () => R): R => (opening === undefined ? USER_SPAN.exit(fn) : opening.invocation.run(fn)),
     },
   );
-  let skipped = false;
   return {
     deliver(event) {
-      if (skipped) return;
       if (!opened && event.event.type === "onset") {
         opened = true;
-        if (tail.tailStopped) {
-          skipped = true;
-          return;
-        }
         session.deliver(event);
         if (refused) return;
         tail.tailBehind = false;
@@ -129,9 +123,7 @@ export function createTailSessionSink(
       }
       session.deliver(event);
     },
-    close: () => {
-      if (!skipped) session.close();
-    },
+    close: () => session.close(),
   };
 }
 
