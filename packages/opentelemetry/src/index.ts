@@ -1,0 +1,12 @@
+export { ORIGINAL_SPAN_ATTRIBUTE, UNCLOSED_ATTRIBUTE, createSpanAssembler, toOtlpSpans } from "./assemble";
+export type { SpanAssembler } from "./assemble";
+export { SpanKind, StatusCode } from "./span";
+export type {
+  OtlpResource,
+  OtlpSpan,
+  OtlpSpanEvent,
+  OtlpStatus,
+  ResourceSpans,
+  SpanKindValue,
+  StatusCodeValue,
+} from "./span";
