@@ -10,3 +10,5 @@ export type {
   SpanKindValue,
   StatusCodeValue,
 } from "./span";
+export { encodeTracesJson } from "./encode-json";
+export { encodeTracesProtobuf } from "./encode-protobuf";

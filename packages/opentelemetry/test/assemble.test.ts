@@ -319,9 +319,7 @@ describe(createSpanAssembler.name, () => {
       [undefined, 0, { type: "onset", executionModel: "stateless", spanId: "RB", info: { type: "jsrpc" } }],
       ["RB", 1, { type: "outcome", outcome: "ok", cpuTime: 0, wallTime: 0 }],
     ]);
-    const stray = invocation("C", undefined, [
-      [undefined, 0, { type: "onset", executionModel: "stateless", spanId: "RC", info: { type: "custom" } }],
-    ]).map((e) => ({ ...e, event: { type: "spanOpen", name: "x", spanId: "UC" } }));
+    const stray = invocation("C", undefined, [[undefined, 0, { type: "spanOpen", name: "x", spanId: "UC" }]]);
     const spans: OtlpSpan[] = [];
     const assembler = createSpanAssembler((span) => spans.push(span));
     for (const event of [a[0]!, b[0]!, a[1]!, stray[0]!, b[1]!, a[2]!, a[3]!]) assembler.add(event);

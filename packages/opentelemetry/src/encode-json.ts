@@ -1,0 +1,262 @@
+import type { Attribute, AttributeValue, SpanLinkInfo } from "@workers-tracing/core-context";
+import type { OtlpSpan, OtlpSpanEvent, ResourceSpans } from "./span";
+import { SCOPE_NAME, SCOPE_VERSION } from "./internal/scope";
+import { isInt64, msToNanosString } from "./internal/time";
+
+/**
+ * Encodes spans as an OTLP/HTTP JSON `ExportTraceServiceRequest` body (UTF-8).
+ * @remarks As the OTLP/JSON mapping prescribes: ids as hex strings, 64-bit integers (times,
+ * `bigint` and whole-number attribute values) as decimal strings, enums as integers. Numbers
+ * with a fraction, or outside the 64-bit range, are `doubleValue`s.
+ * @example
+ * ```ts
+ * const body = encodeTracesJson([{ resource: { serviceName: "shop" }, spans }]);
+ * await fetch("http://127.0.0.1:4318/v1/traces", { method: "POST", body, headers: { "content-type": "application/json" } });
+ * ```
+ * @public
+ */
+export function encodeTracesJson(groups: readonly ResourceSpans[]): Uint8Array {
+  const w = new JsonWriter();
+  w.ascii('{"resourceSpans":[');
+  for (let g = 0; g < groups.length; g++) {
+    const group = groups[g]!;
+    if (g > 0) w.byte(COMMA);
+    w.ascii('{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":');
+    w.string(group.resource.serviceName);
+    w.ascii("}}");
+    const extra = group.resource.attributes;
+    if (extra !== undefined) {
+      for (const attribute of extra) {
+        w.byte(COMMA);
+        keyValue(w, attribute);
+      }
+    }
+    w.ascii(']},"scopeSpans":[{"scope":{"name":');
+    w.string(SCOPE_NAME);
+    w.ascii(',"version":');
+    w.string(SCOPE_VERSION);
+    w.ascii('},"spans":[');
+    const spans = group.spans;
+    for (let i = 0; i < spans.length; i++) {
+      if (i > 0) w.byte(COMMA);
+      span(w, spans[i]!);
+    }
+    w.ascii("]}]}");
+  }
+  w.ascii("]}");
+  return w.finish();
+}
+
+const COMMA = 0x2c;
+const QUOTE = 0x22;
+
+function span(w: JsonWriter, s: OtlpSpan): void {
+  w.ascii('{"traceId":');
+  w.string(s.traceId);
+  w.ascii(',"spanId":');
+  w.string(s.spanId);
+  if (s.parentSpanId !== undefined) {
+    w.ascii(',"parentSpanId":');
+    w.string(s.parentSpanId);
+  }
+  w.ascii(',"flags":');
+  w.ascii(String(s.flags));
+  w.ascii(',"name":');
+  w.string(s.name);
+  w.ascii(',"kind":');
+  w.ascii(String(s.kind));
+  w.ascii(',"startTimeUnixNano":"');
+  w.ascii(msToNanosString(s.startTimeMs));
+  w.ascii('","endTimeUnixNano":"');
+  w.ascii(msToNanosString(s.endTimeMs));
+  w.byte(QUOTE);
+  if (s.attributes.length > 0) {
+    w.ascii(',"attributes":');
+    keyValues(w, s.attributes);
+  }
+  if (s.events.length > 0) {
+    w.ascii(',"events":[');
+    for (let i = 0; i < s.events.length; i++) {
+      if (i > 0) w.byte(COMMA);
+      event(w, s.events[i]!);
+    }
+    w.byte(0x5d);
+  }
+  if (s.links.length > 0) {
+    w.ascii(',"links":[');
+    for (let i = 0; i < s.links.length; i++) {
+      if (i > 0) w.byte(COMMA);
+      link(w, s.links[i]!);
+    }
+    w.byte(0x5d);
+  }
+  // OTel's encoders always write the status, empty when unset.
+  const status = s.status;
+  w.ascii(',"status":{');
+  if (status.message !== undefined) {
+    w.ascii('"message":');
+    w.string(status.message);
+    if (status.code !== 0) w.byte(COMMA);
+  }
+  if (status.code !== 0) {
+    w.ascii('"code":');
+    w.ascii(String(status.code));
+  }
+  w.ascii("}}");
+}
+
+function event(w: JsonWriter, e: OtlpSpanEvent): void {
+  w.ascii('{"timeUnixNano":"');
+  w.ascii(msToNanosString(e.timeMs));
+  w.ascii('","name":');
+  w.string(e.name);
+  if (e.attributes.length > 0) {
+    w.ascii(',"attributes":');
+    keyValues(w, e.attributes);
+  }
+  w.byte(0x7d);
+}
+
+function link(w: JsonWriter, l: SpanLinkInfo): void {
+  w.ascii('{"traceId":');
+  w.string(l.context.traceId);
+  w.ascii(',"spanId":');
+  w.string(l.context.spanId);
+  if (l.attributes.length > 0) {
+    w.ascii(',"attributes":');
+    keyValues(w, l.attributes);
+  }
+  if (l.droppedAttributesCount > 0) {
+    w.ascii(',"droppedAttributesCount":');
+    w.ascii(String(l.droppedAttributesCount));
+  }
+  w.ascii(',"flags":');
+  w.ascii(String((l.context.traceFlags & 0xff) | 0x100));
+  w.byte(0x7d);
+}
+
+function keyValues(w: JsonWriter, attributes: readonly Attribute[]): void {
+  w.byte(0x5b);
+  for (let i = 0; i < attributes.length; i++) {
+    if (i > 0) w.byte(COMMA);
+    keyValue(w, attributes[i]!);
+  }
+  w.byte(0x5d);
+}
+
+function keyValue(w: JsonWriter, attribute: Attribute): void {
+  w.ascii('{"key":');
+  w.string(attribute.name);
+  w.ascii(',"value":');
+  anyValue(w, attribute.value);
+  w.byte(0x7d);
+}
+
+function anyValue(w: JsonWriter, value: AttributeValue): void {
+  switch (typeof value) {
+    case "string":
+      w.ascii('{"stringValue":');
+      w.string(value);
+      w.byte(0x7d);
+      return;
+    case "boolean":
+      w.ascii(value ? '{"boolValue":true}' : '{"boolValue":false}');
+      return;
+    case "bigint":
+      w.ascii('{"intValue":"');
+      w.ascii(BigInt.asIntN(64, value).toString());
+      w.ascii('"}');
+      return;
+    case "number":
+      // Whole numbers are integers, as OTel's encoders have them (a span attribute set to 3 is an
+      // int, 3.5 a double).
+      if (Number.isSafeInteger(value) || isInt64(value)) {
+        w.ascii('{"intValue":"');
+        w.ascii(Number.isSafeInteger(value) ? String(value) : BigInt(value).toString());
+        w.ascii('"}');
+        return;
+      }
+      w.ascii('{"doubleValue":');
+      // Proto3 JSON spells the non-finite doubles as strings.
+      w.ascii(Number.isFinite(value) ? String(value) : '"' + String(value) + '"');
+      w.byte(0x7d);
+      return;
+    default: {
+      w.ascii('{"arrayValue":{"values":[');
+      for (let i = 0; i < value.length; i++) {
+        if (i > 0) w.byte(COMMA);
+        anyValue(w, value[i]!);
+      }
+      w.ascii("]}}");
+    }
+  }
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * Writes JSON text straight into UTF-8 bytes: no intermediate strings to join and encode. Most
+ * strings are ASCII without anything to escape and are copied a char code at a time; the rest go
+ * through `JSON.stringify` and `TextEncoder`.
+ */
+class JsonWriter {
+  #buf = new Uint8Array(16384);
+  #pos = 0;
+
+  #reserve(bytes: number): void {
+    if (this.#pos + bytes <= this.#buf.length) return;
+    let size = this.#buf.length * 2;
+    while (size < this.#pos + bytes) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.#buf.subarray(0, this.#pos));
+    this.#buf = next;
+  }
+
+  byte(value: number): void {
+    this.#reserve(1);
+    this.#buf[this.#pos++] = value;
+  }
+
+  /** Text known to be ASCII (syntax, numbers). */
+  ascii(text: string): void {
+    const length = text.length;
+    this.#reserve(length);
+    const buf = this.#buf;
+    let pos = this.#pos;
+    for (let i = 0; i < length; i++) buf[pos++] = text.charCodeAt(i);
+    this.#pos = pos;
+  }
+
+  /** A JSON string literal. */
+  string(text: string): void {
+    const length = text.length;
+    this.#reserve(length + 2);
+    const buf = this.#buf;
+    const start = this.#pos;
+    let pos = start;
+    buf[pos++] = QUOTE;
+    for (let i = 0; i < length; i++) {
+      const code = text.charCodeAt(i);
+      if (code < 0x20 || code >= 0x7f || code === QUOTE || code === 0x5c) {
+        this.#pos = start;
+        this.#escaped(text);
+        return;
+      }
+      buf[pos++] = code;
+    }
+    buf[pos++] = QUOTE;
+    this.#pos = pos;
+  }
+
+  #escaped(text: string): void {
+    // JSON.stringify escapes quotes, backslashes, controls and lone surrogates; UTF-8 is at most
+    // three bytes per UTF-16 unit, an escape at most six.
+    const literal = JSON.stringify(text);
+    this.#reserve(literal.length * 3);
+    this.#pos += utf8.encodeInto(literal, this.#buf.subarray(this.#pos)).written;
+  }
+
+  finish(): Uint8Array {
+    return this.#buf.slice(0, this.#pos);
+  }
+}
