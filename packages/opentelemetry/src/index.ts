@@ -12,3 +12,7 @@ export type {
 } from "./span";
 export { encodeTracesJson } from "./encode-json";
 export { encodeTracesProtobuf } from "./encode-protobuf";
+export { resolveOtlpConnection } from "./config";
+export type { OtlpConnection, OtlpConnectionOptions, OtlpProtocol } from "./config";
+export { OtlpExporter } from "./exporter";
+export type { OtlpExporterOptions, OtlpExporterStats, TailSessionInfo } from "./exporter";
