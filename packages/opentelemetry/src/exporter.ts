@@ -158,6 +158,9 @@ export class OtlpExporter implements TailStreamHandler {
   #failed = 0;
   #requests = 0;
   #retries = 0;
+  /** Spans ever queued, and of those, sent or given up on. */
+  #queuedTotal = 0;
+  #settledTotal = 0;
 
   constructor(options: OtlpExporterOptions = {}) {
     this.connection = resolveOtlpConnection(options);
@@ -195,13 +198,18 @@ export class OtlpExporter implements TailStreamHandler {
   /**
    * Starts one tail session: returns the handler that maps the invocation's later events to spans
    * and queues them, each as it ends.
-   * @param info - `{ service }` names the span's `service.name`; without it, the configured one
+   * @param info - `{ service }` names the spans' `service.name`; without it, the onset's
+   * `scriptName` (set by workerd in production) or else the configured service name
    */
   tailStream(onset: TailEvent<Onset>, info?: TailSessionInfo): (event: TailEvent) => void {
+    // workerd's production onsets name the script; the runtime may name the service instead.
+    const scriptName = (onset.event as { scriptName?: unknown }).scriptName;
     const service =
       info !== null && typeof info === "object" && typeof info.service === "string" && info.service !== ""
         ? info.service
-        : this.connection.serviceName;
+        : typeof scriptName === "string" && scriptName !== ""
+          ? scriptName
+          : this.connection.serviceName;
     const assembler = createSpanAssembler((span) => this.#enqueue(span, service));
     assembler.add(onset);
     return (event) => assembler.add(event);
@@ -215,12 +223,14 @@ export class OtlpExporter implements TailStreamHandler {
     for (const span of spans) this.#enqueue(span, service);
   }
 
-  /** Sends everything queued now (and what arrives meanwhile); settles when done or given up. */
+  /** Sends every span queued before the call; settles when they are sent or given up on. */
   async forceFlush(): Promise<void> {
-    for (;;) {
+    // The queue is first in, first out: the spans queued so far are done once as many have settled.
+    const target = this.#queuedTotal;
+    while (this.#settledTotal < target) {
       if (this.#running !== undefined) await this.#running;
-      else if (this.#queue.length > 0) await this.#start(true);
-      else return;
+      else if (this.#queue.length === 0) return;
+      else await this.#start(target);
     }
   }
 
@@ -258,6 +268,7 @@ export class OtlpExporter implements TailStreamHandler {
       return;
     }
     this.#queue.push({ span, service });
+    this.#queuedTotal++;
     if (this.#running !== undefined) return;
     if (this.#queue.length >= this.#maxBatchSize) this.#arm(0);
     else this.#arm(this.#delayMs);
@@ -271,20 +282,20 @@ export class OtlpExporter implements TailStreamHandler {
     }
     const timer = setTimeout(() => {
       this.#timer = undefined;
-      void this.#start(false);
+      void this.#start();
     }, delayMs);
     (timer as { unref?: () => void }).unref?.();
     this.#timer = timer;
   }
 
-  /** Runs the send loop unless it runs; `all` sends partial batches too. */
-  #start(all: boolean): Promise<void> {
+  /** Runs the send loop unless it runs; it sends partial batches too until `flushTo` spans settled. */
+  #start(flushTo = 0): Promise<void> {
     if (this.#running !== undefined) return this.#running;
     if (this.#timer !== undefined) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
     }
-    const running = this.#sendLoop(all).finally(() => {
+    const running = this.#sendLoop(flushTo).finally(() => {
       this.#running = undefined;
       if (this.#queue.length > 0 && this.#shutdown === undefined) {
         this.#arm(this.#queue.length >= this.#maxBatchSize ? 0 : this.#delayMs);
@@ -294,11 +305,12 @@ export class OtlpExporter implements TailStreamHandler {
     return running;
   }
 
-  async #sendLoop(all: boolean): Promise<void> {
+  async #sendLoop(flushTo: number): Promise<void> {
     do {
       const batch = this.#queue.splice(0, this.#maxBatchSize);
       await this.#send(batch);
-    } while (this.#queue.length >= this.#maxBatchSize || (all && this.#queue.length > 0));
+      this.#settledTotal += batch.length;
+    } while (this.#queue.length >= this.#maxBatchSize || (this.#settledTotal < flushTo && this.#queue.length > 0));
     // One line per stretch of drops: a new stretch starts once the queue was emptied.
     if (this.#queue.length === 0) this.#dropping = false;
   }

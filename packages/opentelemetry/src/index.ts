@@ -16,3 +16,5 @@ export { resolveOtlpConnection } from "./config";
 export type { OtlpConnection, OtlpConnectionOptions, OtlpProtocol } from "./config";
 export { OtlpExporter } from "./exporter";
 export type { OtlpExporterOptions, OtlpExporterStats, TailSessionInfo } from "./exporter";
+export { createOtlpTailWorker } from "./tail-worker";
+export type { OtlpTailWorker } from "./tail-worker";

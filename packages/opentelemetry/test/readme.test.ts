@@ -1,0 +1,38 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { drainTailSessions, traceInvocation } from "@workers-tracing/core-context";
+import { tracing } from "@workers-tracing/user-tracing";
+import { OtlpExporter } from "../src/index";
+import { startReceiver } from "./receiver";
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+describe("README", () => {
+  it("runs the example against a receiver on loopback", async () => {
+    const receiver = await startReceiver();
+    vi.stubEnv("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.url);
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    try {
+      // --- example from README.md, verbatim ---
+      // Sends to $OTEL_EXPORTER_OTLP_ENDPOINT/v1/traces (http://localhost:4318 by default).
+      const exporter = new OtlpExporter({ serviceName: "orders" });
+      await traceInvocation({ tail: exporter }, () =>
+        tracing.enterSpan("checkout", (span) => span.setAttribute("cart.items", 3)),
+      );
+      await drainTailSessions(); // the tail has taken the events
+      await exporter.shutdown(); // the spans are sent
+      console.log(exporter.stats.exported); // 2: "checkout" and the invocation's root span
+      // --- end of example ---
+      expect(log.mock.calls).toEqual([[2]]);
+      const spans = receiver.spans();
+      expect(spans.map((s) => [s.service, s.name, s.parentSpanId === undefined])).toEqual([
+        ["orders", "checkout", false],
+        ["orders", "custom", true],
+      ]);
+      expect(spans[0]!.parentSpanId).toBe(spans[1]!.spanId);
+    } finally {
+      await receiver.close();
+    }
+  });
+});
