@@ -33,8 +33,9 @@ export interface RuntimeOptions {
   readonly onWarning?: (message: string) => void;
   /**
    * A streaming tail for every invocation of every service, besides the tails a worker lists in
-   * `streamingTails`: `tail.tailStream(onset)` is called once per invocation and returns the
-   * handler for its later events, as a streaming tail worker's export does. Invocations of tail
+   * `streamingTails`: `tail.tailStream(onset, { service })` is called once per invocation (with
+   * the name of the invocation's service) and returns the handler for its later events, as a
+   * streaming tail worker's export does. Invocations of tail
    * workers (their `tailStream()` sessions) are not included.
    * @remarks With it, every invocation is traced. The handler runs outside the invocation, behind
    * the same bounded queue as a tail worker, so a slow or throwing handler never holds up or
@@ -157,7 +158,9 @@ export class Runtime {
       service: (name) => this.#service(name),
       warn,
       tailBacklogOptions,
-      ...(tail === undefined ? {} : { openExtraTail: () => createRuntimeTailSink(tail, runtimeTailBacklog!, warn) }),
+      ...(tail === undefined
+        ? {}
+        : { openExtraTail: (service) => createRuntimeTailSink(tail, runtimeTailBacklog!, warn, service) }),
     };
     for (const service of config.services) {
       this.#services.set(service.name, new ServiceInstance(host, service, `${id}/${service.name}`));

@@ -39,7 +39,7 @@ export interface ServiceHost {
   /** Prints a runtime warning. */
   warn(message: string): void;
   /** A new sink of the runtime-wide tail (`RuntimeOptions.tail`) for one invocation, if there is one. */
-  readonly openExtraTail?: () => TailSink;
+  readonly openExtraTail?: (service: string) => TailSink;
   /** What each tail's backlog is made with (`RuntimeOptions.tailBacklogLimitBytes`, `tailCallTimeLimitMs`). */
   readonly tailBacklogOptions: TailBacklogOptions;
 }
@@ -249,7 +249,7 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
       (name) => !chain.includes(name) && !this.#host.service(name).tailStopped,
     );
     // The runtime-wide tail sees the invocations of workers, not those of tail sessions.
-    const extra = chain.length === 0 ? this.#host.openExtraTail?.() : undefined;
+    const extra = chain.length === 0 ? this.#host.openExtraTail?.(this.name) : undefined;
     if (tails.length === 0) return extra;
     const warn = (message: string): void => this.#host.warn(message);
     const next = [...chain, this.name];

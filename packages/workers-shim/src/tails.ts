@@ -144,8 +144,12 @@ export function createRuntimeTailSink(
   tail: TailStreamHandler,
   backlog: TailBacklog,
   warn: (message: string) => void,
+  service: string,
 ): TailSink {
-  return createTailStreamSink((onset) => tail.tailStream(onset), {
+  // The second argument names the service, for tails (an OTLP exporter) that report it.
+  const info = { service };
+  const tailStream = tail.tailStream as (this: TailStreamHandler, onset: TailEvent<Onset>, info: object) => unknown;
+  return createTailStreamSink((onset) => tailStream.call(tail, onset, info), {
     backlog,
     onWarning: warn,
     onError: (error) => warn(`the runtime's tail failed: ${describeError(error)}`),

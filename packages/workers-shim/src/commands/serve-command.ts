@@ -6,6 +6,7 @@ import { TAIL_FORMATS, createPrintingTail, type TailFormat } from "../serve-tail
 import type { CompatProfile } from "../compat/tracing-gate";
 import { parseProfile } from "./flags-command";
 import { CommandError, type CommandIo } from "./command";
+import { OTLP_USAGE, combineTails, createOtlpExporter, parseOtlpArg } from "./otlp-option";
 
 /** The port `serve` listens on when none is given. */
 export const DEFAULT_PORT = 8787;
@@ -18,6 +19,7 @@ const SHUTDOWN_GRACE_MS = 2000;
 
 /** `workers-shim serve --help`. */
 export const SERVE_USAGE = `usage: workers-shim serve [--experimental] [--profile seed] [--confine-modules] <config.json> [--port N] [--tail pretty|jsonl]
+                          [--otlp [URL]]
 
 Loads every service of <config.json> and serves HTTP on ${SERVE_HOST}: each request goes to the
 fetch() handler of the first service's default export, its body and the response's streamed.
@@ -32,6 +34,7 @@ options:
                    "pretty" (per request, once its outcome arrived: an event tree with spans,
                    durations, attributes, logs, exceptions and outcome; callees nested under
                    the caller) or "jsonl" (one JSON event per line)
+${OTLP_USAGE}
   --experimental   allow experimental compatibility flags (like workerd --experimental)
   --profile NAME   registry profile: head (default) or seed (ctx.tracing only with the
                    experimental flag); overrides the config's compatibilityProfile
@@ -47,6 +50,8 @@ interface ServeArgs {
   readonly confineModules: boolean;
   readonly port: number;
   readonly tail: TailFormat | undefined;
+  /** `--otlp`: the endpoint given, if any. */
+  readonly otlp: { readonly endpoint: string | undefined } | undefined;
 }
 
 const HINT = `Run "workers-shim serve --help".`;
@@ -75,9 +80,16 @@ export function parseServeArgs(args: readonly string[]): ServeArgs | undefined {
   let tail: TailFormat | undefined;
   let profile: CompatProfile | undefined;
   let confineModules = false;
+  let otlp: ServeArgs["otlp"];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === "--help" || arg === "-h") return undefined;
+    const otlpArg = parseOtlpArg(args, i);
+    if (otlpArg !== undefined) {
+      otlp = { endpoint: otlpArg.endpoint };
+      i += otlpArg.consumed - 1;
+      continue;
+    }
     if (arg === "--confine-modules") {
       confineModules = true;
       continue;
@@ -115,7 +127,7 @@ export function parseServeArgs(args: readonly string[]): ServeArgs | undefined {
     configPath = arg;
   }
   if (configPath === undefined) throw new CommandError(`"serve" needs a config file. ${HINT}`);
-  return { configPath, experimental, profile, confineModules, port, tail };
+  return { configPath, experimental, profile, confineModules, port, tail, otlp };
 }
 
 /** Whether the pretty output is coloured: FORCE_COLOR, then NO_COLOR, then a terminal on stdout. */
@@ -177,6 +189,8 @@ export async function serveCommand(args: readonly string[], io: CommandIo): Prom
   });
   for (const warning of config.warnings) io.stderr(`workers-shim: warning: ${warning}`);
   const entry = config.services[0]!.name;
+  const warn = (message: string): void => io.stderr(`workers-shim: ${message}`);
+  const exporter = parsed.otlp === undefined ? undefined : createOtlpExporter(parsed.otlp.endpoint, warn);
 
   const undo: (() => void)[] = [];
   let runtime: Runtime | undefined;
@@ -185,12 +199,16 @@ export async function serveCommand(args: readonly string[], io: CommandIo): Prom
   undo.push(signals.dispose);
   try {
     if (parsed.tail !== undefined) undo.push(consoleToStderr());
-    const tail =
-      parsed.tail === undefined
-        ? undefined
-        : createPrintingTail(parsed.tail, { print: (text) => io.stdout(text), color: useColor() });
-    const warn = (message: string): void => io.stderr(`workers-shim: ${message}`);
-    runtime = await createRuntime(config, { onWarning: warn, ...(tail === undefined ? {} : { tail }) });
+    const tails = [
+      ...(parsed.tail === undefined
+        ? []
+        : [createPrintingTail(parsed.tail, { print: (text) => io.stdout(text), color: useColor() })]),
+      ...(exporter === undefined ? [] : [exporter]),
+    ];
+    runtime = await createRuntime(config, {
+      onWarning: warn,
+      ...(tails.length === 0 ? {} : { tail: combineTails(tails) }),
+    });
     const running = runtime;
     try {
       server = await startHttpServer({
@@ -211,6 +229,8 @@ export async function serveCommand(args: readonly string[], io: CommandIo): Prom
     // Invocations the close ended deliver their final events to the tails (the --tail printer
     // among them); the close waits for the tails to take them.
     await runtime?.close();
+    // The exporter sends what the tails gave it last.
+    await exporter?.shutdown();
     for (const fn of undo.reverse()) fn();
   }
 }

@@ -4,10 +4,11 @@ import { createRuntime } from "../runtime";
 import type { CompatProfile } from "../compat/tracing-gate";
 import { parseProfile } from "./flags-command";
 import { CommandError, type CommandIo } from "./command";
+import { OTLP_USAGE, createOtlpExporter, parseOtlpArg } from "./otlp-option";
 
 /** `workers-shim test --help`. */
 export const TEST_USAGE = `usage: workers-shim test [--experimental] [--profile seed] [--predictable] [--timeout-ms <ms>]
-                         [--confine-modules] <config.json>
+                         [--confine-modules] [--otlp [URL]] <config.json>
 
 Loads every service of <config.json> and runs their test() handlers one at a time, as
 \`workerd test\` does: services in config order; in each, the default export first, then named
@@ -25,6 +26,7 @@ options:
   --timeout-ms <ms>  fail a test still running after <ms> milliseconds (default: no limit)
   --confine-modules  refuse module files (in the config or imported) whose real path is
                      outside the config file's folder
+${OTLP_USAGE}
   -h, --help         show this help`;
 
 /** Runs `workers-shim test`; resolves the exit status. */
@@ -35,11 +37,18 @@ export async function testCommand(args: readonly string[], io: CommandIo): Promi
   let configPath: string | undefined;
   let profile: CompatProfile | undefined;
   let confineModules = false;
+  let otlp: { endpoint: string | undefined } | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === "--help" || arg === "-h") {
       io.stdout(TEST_USAGE);
       return 0;
+    }
+    const otlpArg = parseOtlpArg(args, i);
+    if (otlpArg !== undefined) {
+      otlp = { endpoint: otlpArg.endpoint };
+      i += otlpArg.consumed - 1;
+      continue;
     }
     if (arg === "--experimental") experimental = true;
     else if (arg === "--confine-modules") confineModules = true;
@@ -64,9 +73,12 @@ export async function testCommand(args: readonly string[], io: CommandIo): Promi
     ...(profile !== undefined ? { profile } : {}),
   });
   for (const warning of config.warnings) io.stderr(`workers-shim: warning: ${warning}`);
+  const warn = (message: string): void => io.stderr(`workers-shim: ${message}`);
+  const exporter = otlp === undefined ? undefined : createOtlpExporter(otlp.endpoint, warn);
   const runtime = await createRuntime(config, {
-    onWarning: (message) => io.stderr(`workers-shim: ${message}`),
+    onWarning: warn,
     predictable,
+    ...(exporter === undefined ? {} : { tail: exporter }),
   });
   try {
     const summary = await runtime.runTests({
@@ -84,6 +96,8 @@ export async function testCommand(args: readonly string[], io: CommandIo): Promi
     return summary.failed === 0 ? 0 : 1;
   } finally {
     await runtime.close();
+    // The exporter sends what the tails gave it last.
+    await exporter?.shutdown();
   }
 }
 
