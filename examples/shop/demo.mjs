@@ -2,6 +2,8 @@
 // (list products, add two items to a cart, check out, then a checkout that runs out of stock),
 // each followed by the trace waterfall the server printed for it.
 // Run from the repo root after a build: node examples/shop/demo.mjs
+// With `--otlp [URL]` (e.g. `pnpm demo -- --otlp http://127.0.0.1:4318/v1/traces`) the server also
+// exports every invocation as OpenTelemetry spans; without a URL the OTEL_* variables decide.
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -21,7 +23,19 @@ const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
 const bold = (text) => (color ? `\u001b[1m${text}\u001b[22m` : text);
 const dim = (text) => (color ? `\u001b[2m${text}\u001b[22m` : text);
 
-const server = spawn(process.execPath, [workersShimCli(), "serve", CONFIG, "--port", "0", "--tail", "pretty"], {
+/** `--otlp [URL]`, passed on to the server as it is. */
+function otlpArgs(argv) {
+  const args = argv.filter((arg) => arg !== "--");
+  const at = args.findIndex((arg) => arg === "--otlp" || arg.startsWith("--otlp="));
+  if (at === -1) return [];
+  const next = args[at + 1];
+  return next !== undefined && /^https?:\/\//.test(next) ? [args[at], next] : [args[at]];
+}
+
+const OTLP = otlpArgs(process.argv.slice(2));
+const SERVE_ARGS = ["serve", CONFIG, "--port", "0", "--tail", "pretty", ...OTLP];
+
+const server = spawn(process.execPath, [workersShimCli(), ...SERVE_ARGS], {
   // The waterfalls are coloured when this demo writes to a terminal.
   env: { ...process.env, FORCE_COLOR: color ? "1" : "0" },
   stdio: ["ignore", "pipe", "pipe"],
@@ -76,7 +90,11 @@ async function waitFor(what, read) {
 
 const port = await waitFor("the server to listen", () => /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(stderr)?.[1]);
 const base = `http://127.0.0.1:${port}`;
-console.log(dim(`workers-shim serve examples/shop/config.json --port 0 --tail pretty → ${base}\n`));
+console.log(
+  dim(
+    `workers-shim serve examples/shop/config.json --port 0 --tail pretty${OTLP.map((a) => ` ${a}`).join("")} → ${base}\n`,
+  ),
+);
 
 /** The next waterfall the server printed: one block, ended by an empty line. */
 let consumed = 0;
@@ -121,3 +139,4 @@ server.kill("SIGTERM");
 const { code, signal } = await exited;
 if (code !== 0) fail(`the server exited with ${code ?? signal}, expected 0`);
 console.log(dim("server stopped (SIGTERM), exit status 0"));
+if (OTLP.length > 0) console.log(dim("the server sent its spans over OTLP before it stopped"));

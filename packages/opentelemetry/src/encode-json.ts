@@ -60,15 +60,15 @@ function span(w: JsonWriter, s: OtlpSpan): void {
     w.string(s.parentSpanId);
   }
   w.ascii(',"flags":');
-  w.ascii(String(s.flags));
+  w.digits(String(s.flags));
   w.ascii(',"name":');
   w.string(s.name);
   w.ascii(',"kind":');
-  w.ascii(String(s.kind));
+  w.digits(String(s.kind));
   w.ascii(',"startTimeUnixNano":"');
-  w.ascii(msToNanosString(s.startTimeMs));
+  w.digits(msToNanosString(s.startTimeMs));
   w.ascii('","endTimeUnixNano":"');
-  w.ascii(msToNanosString(s.endTimeMs));
+  w.digits(msToNanosString(s.endTimeMs));
   w.byte(QUOTE);
   if (s.attributes.length > 0) {
     w.ascii(',"attributes":');
@@ -100,14 +100,14 @@ function span(w: JsonWriter, s: OtlpSpan): void {
   }
   if (status.code !== 0) {
     w.ascii('"code":');
-    w.ascii(String(status.code));
+    w.digits(String(status.code));
   }
   w.ascii("}}");
 }
 
 function event(w: JsonWriter, e: OtlpSpanEvent): void {
   w.ascii('{"timeUnixNano":"');
-  w.ascii(msToNanosString(e.timeMs));
+  w.digits(msToNanosString(e.timeMs));
   w.ascii('","name":');
   w.string(e.name);
   if (e.attributes.length > 0) {
@@ -128,10 +128,10 @@ function link(w: JsonWriter, l: SpanLinkInfo): void {
   }
   if (l.droppedAttributesCount > 0) {
     w.ascii(',"droppedAttributesCount":');
-    w.ascii(String(l.droppedAttributesCount));
+    w.digits(String(l.droppedAttributesCount));
   }
   w.ascii(',"flags":');
-  w.ascii(String((l.context.traceFlags & 0xff) | 0x100));
+  w.digits(String((l.context.traceFlags & 0xff) | 0x100));
   w.byte(0x7d);
 }
 
@@ -164,7 +164,7 @@ function anyValue(w: JsonWriter, value: AttributeValue): void {
       return;
     case "bigint":
       w.ascii('{"intValue":"');
-      w.ascii(BigInt.asIntN(64, value).toString());
+      w.digits(BigInt.asIntN(64, value).toString());
       w.ascii('"}');
       return;
     case "number":
@@ -172,13 +172,13 @@ function anyValue(w: JsonWriter, value: AttributeValue): void {
       // int, 3.5 a double).
       if (Number.isSafeInteger(value) || isInt64(value)) {
         w.ascii('{"intValue":"');
-        w.ascii(Number.isSafeInteger(value) ? String(value) : BigInt(value).toString());
+        w.digits(Number.isSafeInteger(value) ? String(value) : BigInt(value).toString());
         w.ascii('"}');
         return;
       }
       w.ascii('{"doubleValue":');
       // Proto3 JSON spells the non-finite doubles as strings.
-      w.ascii(Number.isFinite(value) ? String(value) : '"' + String(value) + '"');
+      w.digits(Number.isFinite(value) ? String(value) : '"' + String(value) + '"');
       w.byte(0x7d);
       return;
     default: {
@@ -194,69 +194,103 @@ function anyValue(w: JsonWriter, value: AttributeValue): void {
 
 const utf8 = new TextEncoder();
 
+/** Syntax fragments as bytes, encoded once. */
+const fragments = new Map<string, Uint8Array>();
+
+function fragment(text: string): Uint8Array {
+  let bytes = fragments.get(text);
+  if (bytes === undefined) {
+    bytes = utf8.encode(text);
+    fragments.set(text, bytes);
+  }
+  return bytes;
+}
+
+// The writer's buffer is module state, reused from call to call: encoding is synchronous, and
+// plain variables are cheaper in the byte loops than an object's (private) fields.
+let buf = new Uint8Array(65536);
+let pos = 0;
+/** Buffers larger than this are not kept for the next call. */
+const KEEP_BYTES = 4 * 1048576;
+
+function reserve(bytes: number): void {
+  if (pos + bytes <= buf.length) return;
+  let size = buf.length * 2;
+  while (size < pos + bytes) size *= 2;
+  const next = new Uint8Array(size);
+  next.set(buf.subarray(0, pos));
+  buf = next;
+}
+
 /**
  * Writes JSON text straight into UTF-8 bytes: no intermediate strings to join and encode. Most
  * strings are ASCII without anything to escape and are copied a char code at a time; the rest go
  * through `JSON.stringify` and `TextEncoder`.
  */
 class JsonWriter {
-  #buf = new Uint8Array(16384);
-  #pos = 0;
-
-  #reserve(bytes: number): void {
-    if (this.#pos + bytes <= this.#buf.length) return;
-    let size = this.#buf.length * 2;
-    while (size < this.#pos + bytes) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.#buf.subarray(0, this.#pos));
-    this.#buf = next;
+  constructor() {
+    pos = 0;
   }
 
   byte(value: number): void {
-    this.#reserve(1);
-    this.#buf[this.#pos++] = value;
+    reserve(1);
+    buf[pos++] = value;
   }
 
-  /** Text known to be ASCII (syntax, numbers). */
+  /** Syntax: a constant ASCII fragment. */
   ascii(text: string): void {
+    const bytes = fragment(text);
+    const length = bytes.length;
+    reserve(length);
+    const out = buf;
+    let p = pos;
+    for (let i = 0; i < length; i++) out[p++] = bytes[i]!;
+    pos = p;
+  }
+
+  /** ASCII text that varies (numbers). */
+  digits(text: string): void {
     const length = text.length;
-    this.#reserve(length);
-    const buf = this.#buf;
-    let pos = this.#pos;
-    for (let i = 0; i < length; i++) buf[pos++] = text.charCodeAt(i);
-    this.#pos = pos;
+    reserve(length);
+    const out = buf;
+    let p = pos;
+    for (let i = 0; i < length; i++) out[p++] = text.charCodeAt(i);
+    pos = p;
   }
 
   /** A JSON string literal. */
   string(text: string): void {
     const length = text.length;
-    this.#reserve(length + 2);
-    const buf = this.#buf;
-    const start = this.#pos;
-    let pos = start;
-    buf[pos++] = QUOTE;
+    reserve(length + 2);
+    const out = buf;
+    const start = pos;
+    let p = start;
+    out[p++] = QUOTE;
     for (let i = 0; i < length; i++) {
       const code = text.charCodeAt(i);
       if (code < 0x20 || code >= 0x7f || code === QUOTE || code === 0x5c) {
-        this.#pos = start;
+        pos = start;
         this.#escaped(text);
         return;
       }
-      buf[pos++] = code;
+      out[p++] = code;
     }
-    buf[pos++] = QUOTE;
-    this.#pos = pos;
+    out[p++] = QUOTE;
+    pos = p;
   }
 
   #escaped(text: string): void {
     // JSON.stringify escapes quotes, backslashes, controls and lone surrogates; UTF-8 is at most
     // three bytes per UTF-16 unit, an escape at most six.
     const literal = JSON.stringify(text);
-    this.#reserve(literal.length * 3);
-    this.#pos += utf8.encodeInto(literal, this.#buf.subarray(this.#pos)).written;
+    reserve(literal.length * 3);
+    pos += utf8.encodeInto(literal, buf.subarray(pos)).written;
   }
 
   finish(): Uint8Array {
-    return this.#buf.slice(0, this.#pos);
+    const bytes = buf.slice(0, pos);
+    if (buf.length > KEEP_BYTES) buf = new Uint8Array(65536);
+    pos = 0;
+    return bytes;
   }
 }
