@@ -101,7 +101,7 @@ function timePerSpan(fn, spansPerCall, { rounds, minMs }) {
   for (let round = 0; round < rounds; round++) {
     let calls = 0;
     const start = process.hrtime.bigint();
-    let elapsed = 0;
+    let elapsed;
     do {
       for (let i = 0; i < 10; i++) fn();
       calls += 10;
