@@ -60,15 +60,15 @@ function span(w: JsonWriter, s: OtlpSpan): void {
     w.string(s.parentSpanId);
   }
   w.ascii(',"flags":');
-  w.digits(String(s.flags));
+  w.ascii(String(s.flags));
   w.ascii(',"name":');
   w.string(s.name);
   w.ascii(',"kind":');
-  w.digits(String(s.kind));
+  w.ascii(String(s.kind));
   w.ascii(',"startTimeUnixNano":"');
-  w.digits(msToNanosString(s.startTimeMs));
+  w.ascii(msToNanosString(s.startTimeMs));
   w.ascii('","endTimeUnixNano":"');
-  w.digits(msToNanosString(s.endTimeMs));
+  w.ascii(msToNanosString(s.endTimeMs));
   w.byte(QUOTE);
   if (s.attributes.length > 0) {
     w.ascii(',"attributes":');
@@ -100,14 +100,14 @@ function span(w: JsonWriter, s: OtlpSpan): void {
   }
   if (status.code !== 0) {
     w.ascii('"code":');
-    w.digits(String(status.code));
+    w.ascii(String(status.code));
   }
   w.ascii("}}");
 }
 
 function event(w: JsonWriter, e: OtlpSpanEvent): void {
   w.ascii('{"timeUnixNano":"');
-  w.digits(msToNanosString(e.timeMs));
+  w.ascii(msToNanosString(e.timeMs));
   w.ascii('","name":');
   w.string(e.name);
   if (e.attributes.length > 0) {
@@ -128,10 +128,10 @@ function link(w: JsonWriter, l: SpanLinkInfo): void {
   }
   if (l.droppedAttributesCount > 0) {
     w.ascii(',"droppedAttributesCount":');
-    w.digits(String(l.droppedAttributesCount));
+    w.ascii(String(l.droppedAttributesCount));
   }
   w.ascii(',"flags":');
-  w.digits(String((l.context.traceFlags & 0xff) | 0x100));
+  w.ascii(String((l.context.traceFlags & 0xff) | 0x100));
   w.byte(0x7d);
 }
 
@@ -164,7 +164,7 @@ function anyValue(w: JsonWriter, value: AttributeValue): void {
       return;
     case "bigint":
       w.ascii('{"intValue":"');
-      w.digits(BigInt.asIntN(64, value).toString());
+      w.ascii(BigInt.asIntN(64, value).toString());
       w.ascii('"}');
       return;
     case "number":
@@ -172,13 +172,13 @@ function anyValue(w: JsonWriter, value: AttributeValue): void {
       // int, 3.5 a double).
       if (Number.isSafeInteger(value) || isInt64(value)) {
         w.ascii('{"intValue":"');
-        w.digits(Number.isSafeInteger(value) ? String(value) : BigInt(value).toString());
+        w.ascii(Number.isSafeInteger(value) ? String(value) : BigInt(value).toString());
         w.ascii('"}');
         return;
       }
       w.ascii('{"doubleValue":');
       // Proto3 JSON spells the non-finite doubles as strings.
-      w.digits(Number.isFinite(value) ? String(value) : '"' + String(value) + '"');
+      w.ascii(Number.isFinite(value) ? String(value) : '"' + String(value) + '"');
       w.byte(0x7d);
       return;
     default: {
@@ -193,18 +193,6 @@ function anyValue(w: JsonWriter, value: AttributeValue): void {
 }
 
 const utf8 = new TextEncoder();
-
-/** Syntax fragments as bytes, encoded once. */
-const fragments = new Map<string, Uint8Array>();
-
-function fragment(text: string): Uint8Array {
-  let bytes = fragments.get(text);
-  if (bytes === undefined) {
-    bytes = utf8.encode(text);
-    fragments.set(text, bytes);
-  }
-  return bytes;
-}
 
 // The writer's buffer is module state, reused from call to call: encoding is synchronous, and
 // plain variables are cheaper in the byte loops than an object's (private) fields.
@@ -237,19 +225,8 @@ class JsonWriter {
     buf[pos++] = value;
   }
 
-  /** Syntax: a constant ASCII fragment. */
+  /** Syntax: ASCII text without anything to escape. */
   ascii(text: string): void {
-    const bytes = fragment(text);
-    const length = bytes.length;
-    reserve(length);
-    const out = buf;
-    let p = pos;
-    for (let i = 0; i < length; i++) out[p++] = bytes[i]!;
-    pos = p;
-  }
-
-  /** ASCII text that varies (numbers). */
-  digits(text: string): void {
     const length = text.length;
     reserve(length);
     const out = buf;

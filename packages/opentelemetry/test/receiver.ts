@@ -35,6 +35,8 @@ export interface Answer {
   readonly headers?: Record<string, string>;
   /** Never answer (the request hangs until the client gives up). */
   readonly hang?: boolean;
+  /** Close the connection without an answer (a network error for the client). */
+  readonly reset?: boolean;
 }
 
 export interface Receiver {
@@ -61,6 +63,10 @@ export async function startReceiver(answers: Answer[] = []): Promise<Receiver> {
       });
       const answer = answers.shift() ?? { status: 200 };
       if (answer.hang === true) return;
+      if (answer.reset === true) {
+        request.socket.destroy();
+        return;
+      }
       response.writeHead(answer.status, { "content-type": request.headers["content-type"], ...answer.headers });
       response.end(json ? "{}" : "");
     });

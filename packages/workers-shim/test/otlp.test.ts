@@ -92,6 +92,9 @@ function tree(spans: readonly Span[]): string[] {
     .sort();
 }
 
+/** These tests start the CLI, which may take a while on a busy machine. */
+const CLI_TIMEOUT_MS = 30_000;
+
 const TWO_SERVICE_TREE = [
   "checkout (shop) < custom",
   "custom (shop) < -",
@@ -101,53 +104,61 @@ const TWO_SERVICE_TREE = [
 ];
 
 describe("--otlp", () => {
-  it("workers-shim test --otlp URL exports every invocation, service.name = the service", async () => {
-    const receiver = await startReceiver();
-    const result = await run(["test", "--otlp", `${receiver.url}/v1/traces`, CONFIG], {
-      OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
-      OTEL_EXPORTER_OTLP_HEADERS: "x-api-key=secret",
-    });
-    expect(result.stderr).toContain("1 test: 1 passed, 0 failed");
-    expect(result.code).toBe(0);
-    expect(tree(receiver.spans)).toEqual(TWO_SERVICE_TREE);
-    expect(receiver.headers[0]).toMatchObject({ "content-type": "application/json", "x-api-key": "secret" });
-  });
-
-  it("workers-shim serve --otlp exports each request and sends the rest when stopped", async () => {
-    const receiver = await startReceiver();
-    const child = spawn(process.execPath, [CLI, "serve", SERVE_CONFIG, "--port", "0", "--otlp"], {
-      env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: "http/json" },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    let stderr = "";
-    const port = await new Promise<number>((resolve, reject) => {
-      child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-        stderr += chunk;
-        const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(stderr);
-        if (match !== null) resolve(Number(match[1]));
+  it(
+    "workers-shim test --otlp URL exports every invocation, service.name = the service",
+    async () => {
+      const receiver = await startReceiver();
+      const result = await run(["test", "--otlp", `${receiver.url}/v1/traces`, CONFIG], {
+        OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+        OTEL_EXPORTER_OTLP_HEADERS: "x-api-key=secret",
       });
-      child.once("exit", () => reject(new Error(`serve exited: ${stderr}`)));
-    });
-    const closed = new Promise((resolve) => child.once("close", resolve));
-    try {
-      const response = await fetch(`http://127.0.0.1:${port}/api`);
-      expect(response.status).toBe(200);
-      await response.text();
-    } finally {
-      child.kill("SIGTERM");
-      await closed;
-    }
-    const names = receiver.spans.map((s) => `${s.service}:${s.name}`);
-    expect(names).toContain("main:fetch");
-    expect(names).toContain("api:fetch");
-    const callerFetch = receiver.spans.find(
-      (s) => s.service === "main" && s.name === "fetch" && s.parentSpanId !== undefined,
-    )!;
-    const calleeRoot = receiver.spans.find(
-      (s) => s.service === "api" && s.parentSpanId !== undefined && s.name === "fetch",
-    )!;
-    expect(calleeRoot.parentSpanId).toBe(callerFetch.spanId);
-  });
+      expect(result.stderr).toContain("1 test: 1 passed, 0 failed");
+      expect(result.code).toBe(0);
+      expect(tree(receiver.spans)).toEqual(TWO_SERVICE_TREE);
+      expect(receiver.headers[0]).toMatchObject({ "content-type": "application/json", "x-api-key": "secret" });
+    },
+    CLI_TIMEOUT_MS,
+  );
+
+  it(
+    "workers-shim serve --otlp exports each request and sends the rest when stopped",
+    async () => {
+      const receiver = await startReceiver();
+      const child = spawn(process.execPath, [CLI, "serve", SERVE_CONFIG, "--port", "0", "--otlp"], {
+        env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: "http/json" },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      let stderr = "";
+      const port = await new Promise<number>((resolve, reject) => {
+        child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+          stderr += chunk;
+          const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(stderr);
+          if (match !== null) resolve(Number(match[1]));
+        });
+        child.once("exit", () => reject(new Error(`serve exited: ${stderr}`)));
+      });
+      const closed = new Promise((resolve) => child.once("close", resolve));
+      try {
+        const response = await fetch(`http://127.0.0.1:${port}/api`);
+        expect(response.status).toBe(200);
+        await response.text();
+      } finally {
+        child.kill("SIGTERM");
+        await closed;
+      }
+      const names = receiver.spans.map((s) => `${s.service}:${s.name}`);
+      expect(names).toContain("main:fetch");
+      expect(names).toContain("api:fetch");
+      const callerFetch = receiver.spans.find(
+        (s) => s.service === "main" && s.name === "fetch" && s.parentSpanId !== undefined,
+      )!;
+      const calleeRoot = receiver.spans.find(
+        (s) => s.service === "api" && s.parentSpanId !== undefined && s.name === "fetch",
+      )!;
+      expect(calleeRoot.parentSpanId).toBe(callerFetch.spanId);
+    },
+    CLI_TIMEOUT_MS,
+  );
 
   it.for([
     [["test", "--otlp=ftp://x", CONFIG], 'workers-shim: --otlp expects an http(s) URL, received "ftp://x".'],
@@ -155,7 +166,7 @@ describe("--otlp", () => {
       ["test", "--otlp", CONFIG],
       'workers-shim: --otlp: OTEL_EXPORTER_OTLP_PROTOCOL expects "http/protobuf" or "http/json", received "grpc".',
     ],
-  ] as const)("reports an unusable setting in one line: %s", async ([args, message]) => {
+  ] as const)("reports an unusable setting in one line: %s", { timeout: CLI_TIMEOUT_MS }, async ([args, message]) => {
     const result = await run(args, { OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" });
     expect(result.stderr.trim()).toBe(message);
     expect(result.code).toBe(1);
