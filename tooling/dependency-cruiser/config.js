@@ -1,6 +1,5 @@
 // dependency-cruiser rules for the packages' own code (src and test). Run from the repository root
-// with `pnpm deps:check`; what each rule means and how the known-violations baseline works:
-// tooling/README.md.
+// with `pnpm deps:check`; what each rule means: tooling/README.md.
 
 /**
  * The layers, lowest first: a package may import only packages of a lower layer. Packages of one

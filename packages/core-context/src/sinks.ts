@@ -1,5 +1,5 @@
 import type { Onset, TailEvent } from "./events";
-import { USER_SPAN } from "./current";
+import { runOutsideInvocations } from "./frame";
 import { createTailStreamSink } from "./tail-stream";
 import type { TailSink } from "./tail-sink";
 import { describeThrown, emitWarning, type WarningCode } from "./internal/warnings";
@@ -77,7 +77,7 @@ const warned = new WeakSet<object>();
 function warnOnce(target: object, code: WarningCode, message: string): void {
   if (warned.has(target)) return;
   warned.add(target);
-  USER_SPAN.exit(() => emitWarning(code, message));
+  runOutsideInvocations(() => emitWarning(code, message));
 }
 
 function describe(value: unknown): string {

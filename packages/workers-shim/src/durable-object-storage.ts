@@ -1,5 +1,5 @@
 import { types } from "node:util";
-import type { SpanRecord } from "@workers-tracing/core-context";
+import type { SpanRecord, Invocation } from "@workers-tracing/core-context";
 import { startRuntimeSpan } from "./runtime-spans";
 import { endFirstAlarmRead, storageAnswer } from "./timing";
 
@@ -68,7 +68,7 @@ export class DurableObjectStorage {
     this.#alarms = alarms;
   }
 
-  #op<T>(operation: string, compute: (span: SpanRecord | undefined) => T): Promise<T> {
+  #op<T>(operation: string, compute: (span: SpanRecord<Invocation> | undefined) => T): Promise<T> {
     const span = startRuntimeSpan(`durable_object_storage_${operation}`);
     let value: T;
     try {
@@ -163,7 +163,7 @@ export class DurableObjectStorage {
    * span closes a turn of the event loop later, as workerd's first read of the alarm does.
    */
   getAlarm(): Promise<number | null> {
-    const read = (span: SpanRecord | undefined): number | null => {
+    const read = (span: SpanRecord<Invocation> | undefined): number | null => {
       const time = this.#alarms.alarmTime();
       if (time !== null)
         span?.setAttribute("cloudflare.durable_object.alarm.scheduled_time", new Date(time).toISOString());

@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from "node:crypto";
 import {
-  ExecutionContext,
-  USER_SPAN,
   currentInvocation,
   type Invocation,
+  IoContext,
+  runInInvocation,
+  runOutsideInvocations,
   type SpanContext,
 } from "@workers-tracing/core-context";
 import { callRpc, runRpcMethod, withRpcMembers, type RpcRequest } from "./bindings/rpc";
@@ -102,7 +103,7 @@ export class DurableObjectActor implements AlarmScheduler {
   readonly owner: DurableObjectClass;
   readonly id: DurableObjectId;
   readonly hex: string;
-  readonly context: ExecutionContext;
+  readonly context: IoContext;
   readonly state: DurableObjectState;
   #instance: object | undefined = undefined;
   #blocked: Promise<unknown> | undefined = undefined;
@@ -114,7 +115,7 @@ export class DurableObjectActor implements AlarmScheduler {
     this.owner = owner;
     this.id = id;
     this.hex = hex;
-    this.context = new ExecutionContext({ executionModel: "durableObject", durableObjectId: hex, ids: owner.host.ids });
+    this.context = new IoContext({ executionModel: "durableObject", durableObjectId: hex, ids: owner.host.ids });
     this.state = new DurableObjectState(this, new DurableObjectStorage(this), id);
   }
 
@@ -159,7 +160,7 @@ export class DurableObjectActor implements AlarmScheduler {
    */
   inNewestFrame<R>(own: Invocation, fn: () => R): R {
     const newest = this.context.newestLive ?? own;
-    const result = newest.run(fn);
+    const result = runInInvocation(newest, fn);
     // The newer invocation's outcome waits for the handler running in its frame (and for the
     // runtime spans that close a turn after it), as workerd's does.
     if (newest !== own) scopeOf(newest)?.hold(borrowedFrameRelease(result));
@@ -261,7 +262,7 @@ export class DurableObjectActor implements AlarmScheduler {
     if (this.#closed) return;
     const delay = Math.max(0, time - Date.now());
     // Outside any frame, so the alarm's delivery does not start in the setter's context.
-    const timer = USER_SPAN.exit(() => setTimeout(() => void this.#fireAlarm(time), delay));
+    const timer = runOutsideInvocations(() => setTimeout(() => void this.#fireAlarm(time), delay));
     this.#alarm = { time, timer };
   }
 
