@@ -71,4 +71,4 @@ export type {
   TraceEventInfo,
 } from "./events";
 export { formatEventTree } from "./format";
-export type { FormatEventTreeOptions } from "./format";
+export type { EventTreeStyle, FormatEventTreeOptions } from "./format";

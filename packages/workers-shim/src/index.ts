@@ -1,6 +1,7 @@
 // Public surface of @workers-tracing/workers-shim: the runtime, the config loader and the
 // compatibility-flag registry. Every name is listed explicitly (house style: no `export *`).
 export { Runtime, createRuntime } from "./runtime";
+export { TERMINAL_TREE_STYLE } from "./terminal-style";
 export type { RunTestsOptions, RuntimeOptions, TestCase, TestResult, TestRunSummary } from "./runtime";
 export { WorkersShimError, loadConfig, validateConfig } from "./config/index";
 export type {
