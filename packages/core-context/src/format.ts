@@ -1,3 +1,4 @@
+import { describeReceived } from "./describe";
 import type {
   AttributeValue,
   EventInfo,
@@ -121,7 +122,7 @@ interface TreeNode {
 export function formatEventTree(events: readonly TailEvent[], options: FormatEventTreeOptions = {}): string {
   if (!Array.isArray(events)) {
     throw new TypeError(
-      `core-context: formatEventTree() expects an array of tail events, received ${describe(events)}.`,
+      `core-context: formatEventTree() expects an array of tail events, received ${describeReceived(events)}.`,
     );
   }
   const c: Palette = options.style === undefined ? PLAIN : { ...PLAIN, ...options.style };
@@ -138,7 +139,7 @@ function buildInvocations(events: readonly TailEvent[]): InvocationModel[] {
     const event = events[i];
     if (!isTailEvent(event)) {
       throw new TypeError(
-        `core-context: formatEventTree() expects tail events, received ${describe(event)} at index ${i}.`,
+        `core-context: formatEventTree() expects tail events, received ${describeReceived(event)} at index ${i}.`,
       );
     }
     let group = groups.get(event.invocationId);
@@ -484,13 +485,4 @@ function isTailEvent(value: unknown): value is TailEvent {
     typeof event.event === "object" &&
     typeof (event.event as { type?: unknown }).type === "string"
   );
-}
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (typeof value === "object") return `an object with keys [${Object.keys(value).slice(0, 5).join(", ")}]`;
-  if (typeof value === "string")
-    return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
-  return `${typeof value} ${String(value).slice(0, 40)}`;
 }

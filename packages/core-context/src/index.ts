@@ -15,6 +15,7 @@ export {
   runningInvocation,
 } from "./current";
 export { cutWireText, toWireText, wireByteLength } from "./wire-text";
+export { describeReceived } from "./describe";
 export {
   DIAGNOSTIC_CHANNEL_EVENT_OVERHEAD_BYTES,
   MAX_DIAGNOSTIC_CHANNEL_EVENT_BYTES,

@@ -6,6 +6,7 @@ import {
   runInInvocation,
   runOutsideInvocations,
   type SpanContext,
+  describeReceived,
 } from "@workers-tracing/core-context";
 import { callRpc, runRpcMethod, withRpcMembers, type RpcRequest } from "./bindings/rpc";
 import { deliver, scopeOf, type DeliveryReceiver } from "./delivery";
@@ -29,14 +30,6 @@ export interface ActorHost extends DeliveryReceiver {
 }
 
 const HEX_ID = /^[0-9a-f]{64}$/;
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (typeof value === "object") return "an object";
-  if (typeof value === "string")
-    return `the string ${JSON.stringify(value.length > 70 ? `${value.slice(0, 70)}…` : value)}`;
-  return `${typeof value} ${String(value)}`;
-}
 
 /** Identifies one Durable Object of a namespace: 64 lowercase hex digits. */
 export class DurableObjectId {
@@ -372,7 +365,9 @@ export class DurableObjectNamespace {
   /** Parses an id from its 64 hex digits. */
   idFromString(id: string): DurableObjectId {
     if (typeof id !== "string" || !HEX_ID.test(id)) {
-      throw new TypeError(`Invalid Durable Object ID: expected 64 lowercase hex digits, received ${describe(id)}.`);
+      throw new TypeError(
+        `Invalid Durable Object ID: expected 64 lowercase hex digits, received ${describeReceived(id)}.`,
+      );
     }
     return new DurableObjectId(this.#objects, id, undefined);
   }
