@@ -5,6 +5,9 @@ import { createStorageKey } from "./storage";
 /**
  * One async-context frame: the invocation the running code belongs to, and its current user
  * span, or `null` when its handler got no root frame (spec §3.3).
+ * @remarks A span record is itself the frame of the code it is made current for (its
+ * `invocation`, and `span` is the record), so that making a span current allocates nothing; only
+ * a frame without a span is an object of its own.
  */
 export interface Frame {
   readonly invocation: Invocation;
@@ -33,7 +36,7 @@ export function currentFrame(): Frame | undefined {
  * @beta
  */
 export function runInInvocation<R, A extends unknown[]>(invocation: Invocation, fn: (...args: A) => R, ...args: A): R {
-  const frame: Frame = { invocation, span: invocation.hasRootFrame ? invocation.root : null };
+  const frame: Frame = invocation.hasRootFrame ? invocation.root : { invocation, span: null };
   return FRAMES.run(frame, fn, ...args);
 }
 
@@ -52,7 +55,7 @@ export function withCurrentSpan<R, A extends unknown[]>(
   fn: (...args: A) => R,
   ...args: A
 ): R {
-  return FRAMES.run({ invocation: span.invocation, span }, fn, ...args);
+  return FRAMES.run(span, fn, ...args);
 }
 
 /**
