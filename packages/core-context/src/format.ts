@@ -47,12 +47,18 @@ export interface EventTreeStyle {
 export interface FormatEventTreeOptions {
   /** The markup of each role; roles not given are left as plain text. */
   readonly style?: Partial<EventTreeStyle>;
+  /**
+   * Show each invocation's and span's duration; `true` by default. Without them the text of a
+   * trace does not depend on timing (for snapshots).
+   */
+  readonly durations?: boolean;
 }
 
-type Palette = EventTreeStyle;
+type Palette = EventTreeStyle & { readonly durations: boolean };
 
 const plain = (text: string): string => text;
 const PLAIN: Palette = {
+  durations: true,
   detail: plain,
   name: plain,
   invocation: plain,
@@ -125,7 +131,10 @@ export function formatEventTree(events: readonly TailEvent[], options: FormatEve
       `core-context: formatEventTree() expects an array of tail events, received ${describeReceived(events)}.`,
     );
   }
-  const c: Palette = options.style === undefined ? PLAIN : { ...PLAIN, ...options.style };
+  const c: Palette =
+    options.style === undefined && options.durations !== false
+      ? PLAIN
+      : { ...PLAIN, ...options.style, durations: options.durations !== false };
   const invocations = buildInvocations(events);
   const roots = nestInvocations(invocations);
   const lines: string[] = [];
@@ -355,7 +364,7 @@ function invocationNode(invocation: InvocationModel, c: Palette): TreeNode {
   parts.push(
     outcome === undefined ? c.warning("(no outcome)") : outcome === "ok" ? c.success(outcome) : c.failure(outcome),
   );
-  parts.push(c.detail(duration(invocation.lastTime - invocation.firstTime)));
+  if (c.durations) parts.push(c.detail(duration(invocation.lastTime - invocation.firstTime)));
   if (onset?.entrypoint !== undefined) parts.push(`${c.key("entrypoint")}=${quote(onset.entrypoint)}`);
   if (onset?.durableObjectId !== undefined) parts.push(`${c.key("durableObjectId")}=${quote(onset.durableObjectId)}`);
   if (invocation.parentSpanId !== undefined && onset !== undefined && !invocation.nested) {
@@ -367,7 +376,8 @@ function invocationNode(invocation: InvocationModel, c: Palette): TreeNode {
 
 function spanNode(span: SpanModel, c: Palette): TreeNode {
   const parts = [c.name(clean(span.name))];
-  parts.push(span.closeTime === undefined ? c.warning("(open)") : c.detail(duration(span.closeTime - span.openTime)));
+  if (span.closeTime === undefined) parts.push(c.warning("(open)"));
+  else if (c.durations) parts.push(c.detail(duration(span.closeTime - span.openTime)));
   if (span.outcome !== undefined && span.outcome !== "ok") parts.push(c.failure(`outcome=${span.outcome}`));
   if (span.status !== undefined) {
     const text = `status=${statusText(span.status)}`;

@@ -177,6 +177,16 @@ describe(formatEventTree.name, () => {
     );
   });
 
+  it("leaves durations out when asked, and nothing else", () => {
+    const events = orderEvents();
+    const withDurations = formatEventTree(events).split("\n");
+    const without = formatEventTree(events, { durations: false }).split("\n");
+    expect(without).toHaveLength(withDurations.length);
+    expect(without.join("\n")).not.toMatch(/\d+ms/);
+    expect(withDurations.map((line) => line.replace(/ {2}\d+ms/, ""))).toEqual(without);
+    expect(without).toContain("├─ audit  (open)");
+  });
+
   it("marks events attributed to a span of another invocation", () => {
     const events = [
       event("c", 0, 0, undefined, {
