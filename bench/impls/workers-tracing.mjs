@@ -1,11 +1,11 @@
 // workers-tracing as an implementation for the shared benchmark harness (<repo>/../shared/bench):
 // the contract of its README ("Adding an implementation"). Run it with ../shared-harness.mjs.
 //
-// Each traced batch is one invocation of a fresh stateless ExecutionContext whose tail sink only
+// Each traced batch is one invocation of a fresh stateless IoContext whose tail sink only
 // counts events. withTrace drives the invocation synchronously (what traceInvocation does, minus
 // its `await`), so that sync ops stay sync for the harness, which decides sync/async from what
 // withTrace returns.
-import { ExecutionContext } from "@workers-tracing/core-context";
+import { IoContext, runInInvocation } from "@workers-tracing/core-context";
 import { tracing } from "@workers-tracing/user-tracing";
 
 export const meta = {
@@ -27,7 +27,7 @@ const isThenable = (v) => v !== null && typeof v === "object" && typeof v.then =
 
 /** Runs `fn` inside one traced invocation: onset, root span current, return, outcome. */
 export function withTrace(fn) {
-  const invocation = new ExecutionContext().startInvocation({ kind: "custom", info: { type: "custom" }, sink });
+  const invocation = new IoContext().startInvocation({ kind: "custom", info: { type: "custom" }, sink });
   invocations++;
   const fail = (error) => {
     invocation.reportException(error);
@@ -36,7 +36,7 @@ export function withTrace(fn) {
   };
   let result;
   try {
-    result = invocation.run(fn);
+    result = runInInvocation(invocation, fn);
   } catch (error) {
     fail(error);
   }

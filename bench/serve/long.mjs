@@ -9,7 +9,7 @@
 //      compared between the end of the warm-up and the end of the load round.
 // Exit status 1 when a check failed.
 import path from "node:path";
-import { CONFIGS, fmt, measure, runLoadProcess, table } from "./run.mjs";
+import { CONFIGS, fmt, measure, runLoadProcess, table } from "./measure.mjs";
 import { REPO, startShim } from "./servers.mjs";
 
 const FIXTURE = path.join(REPO, "packages/workers-shim/test/fixtures/load/config.json");

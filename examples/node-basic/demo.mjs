@@ -1,6 +1,7 @@
 // A traced "handle order" request, run on plain Node and printed as an event tree.
 // Run from the repo root after a build: node examples/node-basic/demo.mjs
-import { formatEventTree, reportLog, traceInvocation } from "@workers-tracing/core-context";
+import { styleText } from "node:util";
+import { formatEventTree, reportLog, runningInvocation, traceInvocation } from "@workers-tracing/core-context";
 import { tracing } from "@workers-tracing/user-tracing";
 import { startActiveSpan, withSpan } from "@workers-tracing/tracing-helpers";
 
@@ -23,8 +24,9 @@ const CART = [
 function callPayments(parent, amount) {
   return traceInvocation(
     { tail: events, kind: "jsrpc", info: { type: "jsrpc" }, entrypoint: "Payments", parent },
-    async (invocation) => {
-      invocation.reportAttributes([{ name: "jsrpc.method", value: "charge" }]);
+    async () => {
+      // As a runtime reports the called method (runningInvocation() is of the runtime tier).
+      runningInvocation().reportAttributes([{ name: "jsrpc.method", value: "charge" }]);
       return tracing.enterSpan("authorize-card", async (span) => {
         span.setAttributes({ "payment.amount": amount, "payment.currency": "EUR" });
         await sleep(10);
@@ -126,4 +128,12 @@ await traceInvocation(
   () => handleOrder("42"),
 );
 
-console.log(formatEventTree(events, { color: process.stdout.isTTY === true }));
+// On a terminal, mark up a few parts of the tree (any role of EventTreeStyle can be styled).
+const style = process.stdout.isTTY
+  ? {
+      name: (text) => styleText("bold", text),
+      failure: (text) => styleText("red", text),
+      detail: (text) => styleText("dim", text),
+    }
+  : {};
+console.log(formatEventTree(events, { style }));

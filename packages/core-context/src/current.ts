@@ -1,31 +1,33 @@
-import type { ExecutionContext } from "./execution-context";
-import type { Invocation } from "./invocation";
 import type { LogLevel } from "./events";
+import { currentFrame } from "./frame";
+import type { Invocation, IoContext } from "./io-context";
 import { serializeLogArguments } from "./serialize";
 import type { SpanRecord } from "./span-record";
-import { REGISTRY, createStorageKey } from "./storage";
+import { REGISTRY } from "./storage";
 
 /**
- * The async-context key "current user span" (spec §3.1). Its frames hold {@link SpanRecord}s;
- * invisible to user `AsyncLocalStorage` instances.
- * @public
+ * Returns the I/O context the running code belongs to, if it runs inside an invocation.
+ * @beta
  */
-export const USER_SPAN = createStorageKey<SpanRecord>("user-span");
-
-/**
- * Returns the execution context the running code belongs to, if it runs inside an invocation.
- * @public
- */
-export function currentExecutionContext(): ExecutionContext | undefined {
-  return USER_SPAN.get()?.invocation.context;
+export function currentIoContext(): IoContext | undefined {
+  return currentFrame()?.invocation.context;
 }
 
 /**
- * Returns the most recently delivered live invocation of the current execution context.
- * @public
+ * Returns the most recently delivered live invocation of the current I/O context.
+ * @beta
  */
 export function currentInvocation(): Invocation | undefined {
-  return USER_SPAN.get()?.invocation.context.newestLive;
+  return currentFrame()?.invocation.context.newestLive;
+}
+
+/**
+ * Returns the invocation whose frame the running code is in (the one that started it, live or
+ * not), with no fallback to the newest live invocation.
+ * @beta
+ */
+export function runningInvocation(): Invocation | undefined {
+  return currentFrame()?.invocation;
 }
 
 /**
@@ -34,16 +36,16 @@ export function currentInvocation(): Invocation | undefined {
  * frame holds no user span; else the frame's span, whatever invocation it belongs to.
  * @remarks The result may be an ended span (spec §3.5) or an untraced root; create children only
  * when `result.invocation.traced`.
- * @public
+ * @beta
  */
-export function currentUserSpan(): SpanRecord | undefined {
-  const frame = USER_SPAN.get();
+export function currentUserSpan(): SpanRecord<Invocation> | undefined {
+  const frame = currentFrame();
   if (frame === undefined) return undefined;
   const newest = frame.invocation.context.newestLive;
   if (newest === undefined) return undefined;
-  const root = newest.root;
-  if (!newest.traced || frame.isBare) return root;
-  return frame;
+  const span = frame.span;
+  if (!newest.traced || span === null) return newest.root;
+  return span;
 }
 
 /**
@@ -57,12 +59,21 @@ export function currentUserSpan(): SpanRecord | undefined {
  * const child = currentRecordingSpan()?.startChild("work");
  * child?.end();
  * ```
- * @public
+ * @beta
  */
-export function currentRecordingSpan(): SpanRecord | undefined {
+export function currentRecordingSpan(): SpanRecord<Invocation> | undefined {
   if (REGISTRY.tracedLive === 0) return undefined;
   const span = currentUserSpan();
   return span !== undefined && span.invocation.traced ? span : undefined;
+}
+
+/**
+ * Returns the span id events of the running code are attributed to in `target` (the newest live
+ * invocation): the frame's user span, or `target`'s onset span when the frame holds none or
+ * holds an invocation root.
+ */
+export function attributedSpanId(span: SpanRecord<Invocation> | null, target: Invocation): string {
+  return span === null || span.isRoot ? target.onsetSpanId : span.spanId;
 }
 
 /**
@@ -76,11 +87,10 @@ export function currentRecordingSpan(): SpanRecord | undefined {
  * @public
  */
 export function reportLog(level: LogLevel, args: readonly unknown[]): boolean {
-  const frame = USER_SPAN.get();
+  const frame = currentFrame();
   if (frame === undefined) return false;
   const target = frame.invocation.context.newestLive;
   if (target === undefined || !target.traced) return false;
-  const spanId = frame.isRoot || frame.isBare ? target.onsetSpanId : frame.spanId;
-  target.report(spanId, { type: "log", level, ...serializeLogArguments(args) });
+  target.report(attributedSpanId(frame.span, target), { type: "log", level, ...serializeLogArguments(args) });
   return true;
 }

@@ -1,25 +1,26 @@
 import { deserialize, serialize } from "node:v8";
 import type { DiagnosticChannelEvent } from "./events";
-import { USER_SPAN } from "./current";
+import { attributedSpanId } from "./current";
+import { currentFrame } from "./frame";
 
 /**
  * A `diagnosticChannel` event whose serialised message, channel name (UTF-8 bytes) and
  * {@link DIAGNOSTIC_CHANNEL_EVENT_OVERHEAD_BYTES} together exceed this many bytes is dropped
  * (workerd 2026-11-17).
- * @public
+ * @beta
  */
 export const MAX_DIAGNOSTIC_CHANNEL_EVENT_BYTES = 262144;
 
 /**
  * The fixed cost workerd adds to a `diagnosticChannel` event when it checks the size limit.
- * @public
+ * @beta
  */
 export const DIAGNOSTIC_CHANNEL_EVENT_OVERHEAD_BYTES = 56;
 
 /**
  * The `message` of a `diagnosticChannel` event whose published value cannot be
  * structured-cloned (a function, a symbol, a WeakMap, …), as workerd reports it.
- * @public
+ * @beta
  */
 export const UNSERIALIZABLE_DIAGNOSTIC_MESSAGE = "[[ Diagnostic event was not serializable ]]";
 
@@ -35,7 +36,7 @@ const UNSERIALIZABLE = serialize(UNSERIALIZABLE_DIAGNOSTIC_MESSAGE);
  * diagnosticChannelEvent("db", { query: "SELECT 1" });
  * // { type: "diagnosticChannel", channel: "db", message: { query: "SELECT 1" } }
  * ```
- * @public
+ * @beta
  */
 export function diagnosticChannelEvent(channel: string, message: unknown): DiagnosticChannelEvent | undefined {
   let bytes: Buffer;
@@ -58,16 +59,15 @@ export function diagnosticChannelEvent(channel: string, message: unknown): Diagn
  * ```ts
  * reportDiagnosticChannel("cache:miss", { key: "user:1" });
  * ```
- * @public
+ * @beta
  */
 export function reportDiagnosticChannel(channel: string, message: unknown): boolean {
-  const frame = USER_SPAN.get();
+  const frame = currentFrame();
   if (frame === undefined) return false;
   const target = frame.invocation.context.newestLive;
   if (target === undefined || !target.traced) return false;
   const event = diagnosticChannelEvent(channel, message);
   if (event === undefined) return false;
-  const spanId = frame.isRoot || frame.isBare ? target.onsetSpanId : frame.spanId;
-  target.report(spanId, event);
+  target.report(attributedSpanId(frame.span, target), event);
   return true;
 }

@@ -1,3 +1,4 @@
+import { describeReceived } from "./describe";
 import type {
   AttributeValue,
   EventInfo,
@@ -11,49 +12,61 @@ import type {
 } from "./events";
 
 /**
+ * How {@link formatEventTree} marks up the parts of its text, by role: each function wraps one
+ * piece of text (a terminal printer wraps it in colour escapes; the default leaves it as is).
+ * @example
+ * ```ts
+ * const brackets: Partial<EventTreeStyle> = { failure: (text) => `[!${text}]` };
+ * formatEventTree(events, { style: brackets });
+ * ```
+ * @public
+ */
+export interface EventTreeStyle {
+  /** Secondary text: durations, tree lines, `return`, labels such as `log:`. */
+  readonly detail: (text: string) => string;
+  /** A span's name. */
+  readonly name: (text: string) => string;
+  /** An invocation's header (its cause). */
+  readonly invocation: (text: string) => string;
+  /** Exceptions, failed outcomes, error statuses and `error` logs. */
+  readonly failure: (text: string) => string;
+  /** The `ok` outcome. */
+  readonly success: (text: string) => string;
+  /** Open spans, missing outcomes, dropped events and `warn` logs. */
+  readonly warning: (text: string) => string;
+  /** The level of `log` and `info` logs. */
+  readonly info: (text: string) => string;
+  /** Attribute keys. */
+  readonly key: (text: string) => string;
+}
+
+/**
  * Options of {@link formatEventTree}.
  * @public
  */
 export interface FormatEventTreeOptions {
-  /** Colour the output with ANSI escapes (for a terminal); `false` by default. */
-  readonly color?: boolean;
+  /** The markup of each role; roles not given are left as plain text. */
+  readonly style?: Partial<EventTreeStyle>;
+  /**
+   * Show each invocation's and span's duration; `true` by default. Without them the text of a
+   * trace does not depend on timing (for snapshots).
+   */
+  readonly durations?: boolean;
 }
 
-interface Palette {
-  readonly dim: (text: string) => string;
-  readonly bold: (text: string) => string;
-  readonly red: (text: string) => string;
-  readonly green: (text: string) => string;
-  readonly yellow: (text: string) => string;
-  readonly blue: (text: string) => string;
-  readonly magenta: (text: string) => string;
-  readonly cyan: (text: string) => string;
-}
+type Palette = EventTreeStyle & { readonly durations: boolean };
 
 const plain = (text: string): string => text;
 const PLAIN: Palette = {
-  dim: plain,
-  bold: plain,
-  red: plain,
-  green: plain,
-  yellow: plain,
-  blue: plain,
-  magenta: plain,
-  cyan: plain,
-};
-const ansi =
-  (open: number, close: number) =>
-  (text: string): string =>
-    `\u001b[${open}m${text}\u001b[${close}m`;
-const ANSI: Palette = {
-  dim: ansi(2, 22),
-  bold: ansi(1, 22),
-  red: ansi(31, 39),
-  green: ansi(32, 39),
-  yellow: ansi(33, 39),
-  blue: ansi(34, 39),
-  magenta: ansi(35, 39),
-  cyan: ansi(36, 39),
+  durations: true,
+  detail: plain,
+  name: plain,
+  invocation: plain,
+  failure: plain,
+  success: plain,
+  warning: plain,
+  info: plain,
+  key: plain,
 };
 
 type Item =
@@ -105,7 +118,7 @@ interface TreeNode {
  * ```ts
  * const events: TailEvent[] = [];
  * await traceInvocation({ tail: events }, () => tracing.enterSpan("work", () => compute()));
- * console.log(formatEventTree(events, { color: process.stdout.isTTY }));
+ * console.log(formatEventTree(events));
  * // custom  ok  1ms
  * // ├─ work  1ms
  * // └─ return
@@ -115,10 +128,13 @@ interface TreeNode {
 export function formatEventTree(events: readonly TailEvent[], options: FormatEventTreeOptions = {}): string {
   if (!Array.isArray(events)) {
     throw new TypeError(
-      `core-context: formatEventTree() expects an array of tail events, received ${describe(events)}.`,
+      `core-context: formatEventTree() expects an array of tail events, received ${describeReceived(events)}.`,
     );
   }
-  const c = options.color === true ? ANSI : PLAIN;
+  const c: Palette =
+    options.style === undefined && options.durations !== false
+      ? PLAIN
+      : { ...PLAIN, ...options.style, durations: options.durations !== false };
   const invocations = buildInvocations(events);
   const roots = nestInvocations(invocations);
   const lines: string[] = [];
@@ -132,7 +148,7 @@ function buildInvocations(events: readonly TailEvent[]): InvocationModel[] {
     const event = events[i];
     if (!isTailEvent(event)) {
       throw new TypeError(
-        `core-context: formatEventTree() expects tail events, received ${describe(event)} at index ${i}.`,
+        `core-context: formatEventTree() expects tail events, received ${describeReceived(event)} at index ${i}.`,
       );
     }
     let group = groups.get(event.invocationId);
@@ -201,7 +217,7 @@ function buildInvocation(invocationId: string, events: readonly TailEvent[]): In
       case "attributes":
         if (foreign !== undefined) {
           const text = event.info.map((a) => `${clean(a.name)}=${formatValue(a.value)}`).join("  ");
-          children.push({ kind: "line", time, render: (c) => `${c.dim(`attributes @${foreign}`)}  ${text}` });
+          children.push({ kind: "line", time, render: (c) => `${c.detail(`attributes @${foreign}`)}  ${text}` });
         } else {
           const target = owner?.attributes ?? model.attributes;
           for (const attribute of event.info) target.set(attribute.name, attribute.value);
@@ -209,7 +225,7 @@ function buildInvocation(invocationId: string, events: readonly TailEvent[]): In
         break;
       case "spanClose":
         if (owner === undefined) {
-          children.push({ kind: "line", time, render: (c) => c.dim(`spanClose of unknown span ${spanId ?? "?"}`) });
+          children.push({ kind: "line", time, render: (c) => c.detail(`spanClose of unknown span ${spanId ?? "?"}`) });
         } else {
           owner.closeTime = time;
           owner.outcome = event.outcome;
@@ -225,7 +241,7 @@ function buildInvocation(invocationId: string, events: readonly TailEvent[]): In
         children.push({
           kind: "line",
           time,
-          render: (c) => eventLine(event, c) + (foreign === undefined ? "" : c.dim(`  @${foreign}`)),
+          render: (c) => eventLine(event, c) + (foreign === undefined ? "" : c.detail(`  @${foreign}`)),
         });
     }
   }
@@ -236,7 +252,7 @@ function applyUpdate(owner: SpanModel | undefined, event: SpanUpdate, children: 
   const info = event.info;
   if (owner === undefined) {
     const text = info.type === "name" ? `name=${quote(info.name)}` : `status=${statusText(info.status)}`;
-    children.push({ kind: "line", time, render: (c) => c.dim(`spanUpdate ${text}`) });
+    children.push({ kind: "line", time, render: (c) => c.detail(`spanUpdate ${text}`) });
   } else if (info.type === "name") {
     owner.name = info.name;
   } else {
@@ -247,19 +263,19 @@ function applyUpdate(owner: SpanModel | undefined, event: SpanUpdate, children: 
 function eventLine(event: TailEventPayload, c: Palette): string {
   switch (event.type) {
     case "log":
-      return `${c.dim("log:")} ${levelColor(event.level, c)(`[${event.level}]`)} ${logText(event)}`;
+      return `${c.detail("log:")} ${levelColor(event.level, c)(`[${event.level}]`)} ${logText(event)}`;
     case "exception":
-      return c.red(`exception: ${clean(event.name)}: ${clean(event.message)}`);
+      return c.failure(`exception: ${clean(event.name)}: ${clean(event.message)}`);
     case "return":
-      return event.info === undefined ? c.dim("return") : `${c.dim("return")} ${event.info.statusCode}`;
+      return event.info === undefined ? c.detail("return") : `${c.detail("return")} ${event.info.statusCode}`;
     case "diagnosticChannel":
-      return `${c.dim("diagnosticChannel:")} ${clean(event.channel)} ${json(event.message)}`;
+      return `${c.detail("diagnosticChannel:")} ${clean(event.channel)} ${json(event.message)}`;
     case "streamDiagnostic":
-      return c.yellow(`dropped ${event.diagnostic.count} events`);
+      return c.warning(`dropped ${event.diagnostic.count} events`);
     case "spanLinks":
-      return `${c.dim(event.links.length === 1 ? "link" : "links")} ${event.links.map(linkText).join("; ")}`;
+      return `${c.detail(event.links.length === 1 ? "link" : "links")} ${event.links.map(linkText).join("; ")}`;
     default:
-      return c.dim(clean(String((event as { type: unknown }).type)));
+      return c.detail(clean(String((event as { type: unknown }).type)));
   }
 }
 
@@ -272,10 +288,10 @@ function linkText(link: SpanLinkInfo): string {
 }
 
 function levelColor(level: Log["level"], c: Palette): (text: string) => string {
-  if (level === "error") return c.red;
-  if (level === "warn") return c.yellow;
-  if (level === "debug") return c.dim;
-  return c.blue;
+  if (level === "error") return c.failure;
+  if (level === "warn") return c.warning;
+  if (level === "debug") return c.detail;
+  return c.info;
 }
 
 function logText(event: Log): string {
@@ -334,7 +350,7 @@ function invocationNode(invocation: InvocationModel, c: Palette): TreeNode {
   const parts: string[] = [];
   const attributes = new Map(invocation.attributes);
   if (onset === undefined) {
-    parts.push(c.bold(c.magenta(`invocation ${invocation.invocationId}`)) + c.dim(" (no onset)"));
+    parts.push(c.invocation(`invocation ${invocation.invocationId}`) + c.detail(" (no onset)"));
   } else {
     let description = describeInfo(onset.info);
     const method = attributes.get("jsrpc.method");
@@ -342,29 +358,32 @@ function invocationNode(invocation: InvocationModel, c: Palette): TreeNode {
       description += ` ${clean(method)}`;
       attributes.delete("jsrpc.method");
     }
-    parts.push(c.bold(c.magenta(description)));
+    parts.push(c.invocation(description));
   }
   const outcome = invocation.outcome;
-  parts.push(outcome === undefined ? c.yellow("(no outcome)") : outcome === "ok" ? c.green(outcome) : c.red(outcome));
-  parts.push(c.dim(duration(invocation.lastTime - invocation.firstTime)));
-  if (onset?.entrypoint !== undefined) parts.push(`${c.cyan("entrypoint")}=${quote(onset.entrypoint)}`);
-  if (onset?.durableObjectId !== undefined) parts.push(`${c.cyan("durableObjectId")}=${quote(onset.durableObjectId)}`);
+  parts.push(
+    outcome === undefined ? c.warning("(no outcome)") : outcome === "ok" ? c.success(outcome) : c.failure(outcome),
+  );
+  if (c.durations) parts.push(c.detail(duration(invocation.lastTime - invocation.firstTime)));
+  if (onset?.entrypoint !== undefined) parts.push(`${c.key("entrypoint")}=${quote(onset.entrypoint)}`);
+  if (onset?.durableObjectId !== undefined) parts.push(`${c.key("durableObjectId")}=${quote(onset.durableObjectId)}`);
   if (invocation.parentSpanId !== undefined && onset !== undefined && !invocation.nested) {
-    parts.push(`${c.cyan("parent")}=${invocation.parentSpanId}`);
+    parts.push(`${c.key("parent")}=${invocation.parentSpanId}`);
   }
-  for (const [name, value] of attributes) parts.push(`${c.cyan(clean(name))}=${formatValue(value)}`);
+  for (const [name, value] of attributes) parts.push(`${c.key(clean(name))}=${formatValue(value)}`);
   return { label: parts.join("  "), children: invocation.children.map((item) => itemNode(item, c)) };
 }
 
 function spanNode(span: SpanModel, c: Palette): TreeNode {
-  const parts = [c.bold(clean(span.name))];
-  parts.push(span.closeTime === undefined ? c.yellow("(open)") : c.dim(duration(span.closeTime - span.openTime)));
-  if (span.outcome !== undefined && span.outcome !== "ok") parts.push(c.red(`outcome=${span.outcome}`));
+  const parts = [c.name(clean(span.name))];
+  if (span.closeTime === undefined) parts.push(c.warning("(open)"));
+  else if (c.durations) parts.push(c.detail(duration(span.closeTime - span.openTime)));
+  if (span.outcome !== undefined && span.outcome !== "ok") parts.push(c.failure(`outcome=${span.outcome}`));
   if (span.status !== undefined) {
     const text = `status=${statusText(span.status)}`;
-    parts.push(span.status.code === "error" ? c.red(text) : text);
+    parts.push(span.status.code === "error" ? c.failure(text) : text);
   }
-  for (const [name, value] of span.attributes) parts.push(`${c.cyan(clean(name))}=${formatValue(value)}`);
+  for (const [name, value] of span.attributes) parts.push(`${c.key(clean(name))}=${formatValue(value)}`);
   return { label: parts.join("  "), children: span.children.map((item) => itemNode(item, c)) };
 }
 
@@ -374,7 +393,7 @@ function itemNode(item: Item, c: Palette): TreeNode {
       const node = spanNode(item.span, c);
       return item.parent === undefined
         ? node
-        : { label: node.label + c.dim(`  @${item.parent}`), children: node.children };
+        : { label: node.label + c.detail(`  @${item.parent}`), children: node.children };
     }
     case "invocation":
       return invocationNode(item.invocation, c);
@@ -387,7 +406,13 @@ function printNode(node: TreeNode, lines: string[], head: string, rest: string, 
   lines.push(head + node.label);
   const last = node.children.length - 1;
   node.children.forEach((child, i) => {
-    printNode(child, lines, rest + c.dim(i === last ? "└─ " : "├─ "), rest + c.dim(i === last ? "   " : "│  "), c);
+    printNode(
+      child,
+      lines,
+      rest + c.detail(i === last ? "└─ " : "├─ "),
+      rest + c.detail(i === last ? "   " : "│  "),
+      c,
+    );
   });
 }
 
@@ -470,13 +495,4 @@ function isTailEvent(value: unknown): value is TailEvent {
     typeof event.event === "object" &&
     typeof (event.event as { type?: unknown }).type === "string"
   );
-}
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (typeof value === "object") return `an object with keys [${Object.keys(value).slice(0, 5).join(", ")}]`;
-  if (typeof value === "string")
-    return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
-  return `${typeof value} ${String(value).slice(0, 40)}`;
 }

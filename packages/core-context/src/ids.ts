@@ -2,7 +2,7 @@ import { getRandomValues } from "node:crypto";
 
 /**
  * Produces the identifiers of traces, invocations and spans.
- * @remarks Inject one through {@link ExecutionContextOptions.ids} to get stable ids in tests.
+ * @remarks Inject one through {@link IoContextOptions.ids} to get stable ids in tests.
  * @public
  */
 export interface IdGenerator {

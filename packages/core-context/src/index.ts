@@ -1,19 +1,21 @@
 export { StorageKey, createStorageKey } from "./storage";
 export { RANDOM_IDS, createSequentialIds } from "./ids";
 export type { IdGenerator } from "./ids";
-export { ExecutionContext, DEFAULT_ROOT_FRAME_KINDS } from "./execution-context";
-export type { ExecutionContextOptions, HandlerKind } from "./execution-context";
-export { Invocation } from "./invocation";
-export type { InvocationOptions } from "./invocation";
+export { IoContext, Invocation, DEFAULT_ROOT_FRAME_KINDS } from "./io-context";
+export type { IoContextOptions, InvocationOptions, HandlerKind } from "./io-context";
 export { SpanRecord, ATTRIBUTE_BUDGET_BYTES } from "./span-record";
+export type { SpanHost } from "./span-record";
+export { bindToCurrentFrame, runInInvocation, runOutsideInvocations, withCurrentSpan } from "./frame";
 export {
-  USER_SPAN,
-  currentExecutionContext,
   currentInvocation,
+  currentIoContext,
   currentRecordingSpan,
   currentUserSpan,
   reportLog,
+  runningInvocation,
 } from "./current";
+export { cutWireText, toWireText, wireByteLength } from "./wire-text";
+export { describeReceived } from "./describe";
 export {
   DIAGNOSTIC_CHANNEL_EVENT_OVERHEAD_BYTES,
   MAX_DIAGNOSTIC_CHANNEL_EVENT_BYTES,
@@ -30,7 +32,7 @@ export type { TailStreamSinkOptions } from "./tail-stream";
 export type { TailSink } from "./tail-sink";
 export { toTailSink } from "./sinks";
 export type { TailStreamHandler, TailTarget } from "./sinks";
-export { traceInvocation } from "./trace";
+export { traceInvocation, traceInvocationIn } from "./trace";
 export type { TraceInvocationOptions } from "./trace";
 export type {
   AlarmEventInfo,
@@ -70,4 +72,4 @@ export type {
   TraceEventInfo,
 } from "./events";
 export { formatEventTree } from "./format";
-export type { FormatEventTreeOptions } from "./format";
+export type { EventTreeStyle, FormatEventTreeOptions } from "./format";

@@ -3,7 +3,7 @@ import type { Exception, LogErrorInfo } from "./events";
 
 /**
  * Serialised log messages larger than this are cut and flagged `truncated` (spec §4.4).
- * @public
+ * @beta
  */
 export const MAX_LOG_MESSAGE_BYTES = 262144;
 
@@ -92,7 +92,7 @@ function serializeArgument(value: unknown): unknown {
  * ```ts
  * serializeLogArguments(["n", 1n, undefined]); // { message: ["n", "1", null] }
  * ```
- * @public
+ * @beta
  */
 export function serializeLogArguments(args: readonly unknown[]): {
   message: unknown;
@@ -232,7 +232,7 @@ function noSideEffectsString(value: unknown): string {
  * the value.
  * @remarks Total: a value whose getters or Proxy traps throw (or a revoked Proxy) gives
  * `Error: Promise will never complete.`, workerd's report for a value it cannot read.
- * @public
+ * @beta
  */
 export function describeException(error: unknown): Exception {
   let name: string;

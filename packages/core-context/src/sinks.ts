@@ -1,5 +1,6 @@
+import { describeReceived } from "./describe";
 import type { Onset, TailEvent } from "./events";
-import { USER_SPAN } from "./current";
+import { runOutsideInvocations } from "./frame";
 import { createTailStreamSink } from "./tail-stream";
 import type { TailSink } from "./tail-sink";
 import { describeThrown, emitWarning, type WarningCode } from "./internal/warnings";
@@ -67,7 +68,7 @@ function singleSink(target: TailTarget): TailSink {
     });
   }
   throw new TypeError(
-    `core-context: toTailSink() expects an array, a function, a TailSink or an object with tailStream(), received ${describe(target)}.`,
+    `core-context: toTailSink() expects an array, a function, a TailSink or an object with tailStream(), received ${describeReceived(target)}.`,
   );
 }
 
@@ -77,13 +78,7 @@ const warned = new WeakSet<object>();
 function warnOnce(target: object, code: WarningCode, message: string): void {
   if (warned.has(target)) return;
   warned.add(target);
-  USER_SPAN.exit(() => emitWarning(code, message));
-}
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (typeof value === "object") return `an object with keys [${Object.keys(value).slice(0, 5).join(", ")}]`;
-  return `${typeof value} ${String(value).slice(0, 40)}`;
+  runOutsideInvocations(() => emitWarning(code, message));
 }
 
 /**

@@ -1,15 +1,14 @@
 import type { Attribute, AttributeValue, SpanClose, SpanContext, SpanLinkInfo, TailEventPayload } from "./events";
-import type { Invocation } from "./invocation";
+import { cutWireText, toWireText, wireByteLength } from "./wire-text";
 
 const OPEN = 0;
 const ENDED = 1;
 const ROOT = 2;
-const BARE = 3;
 
 /**
  * The byte budget of one span's user attributes (spec §2.8): keys plus values, overwrites
  * charged again, numbers and booleans 8 bytes each.
- * @public
+ * @beta
  */
 export const ATTRIBUTE_BUDGET_BYTES = 65536;
 
@@ -83,100 +82,89 @@ function findAttribute(items: MutableAttribute[], name: string): MutableAttribut
   return undefined;
 }
 
-function utf8Bytes(text: string): number {
-  const length = text.length;
-  // Lone surrogates count 3 bytes, as in workerd (Buffer encodes them as U+FFFD, also 3 bytes).
-  if (length > 32) return Buffer.byteLength(text, "utf8");
-  // Short keys and values (most of them): counted here, without a call into C++.
-  let bytes = length;
-  for (let i = 0; i < length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (c < 0x800) bytes += 1;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      bytes += 2; // a surrogate pair: 4 bytes for 2 units
-      i++;
-    } else bytes += 2;
-  }
-  return bytes;
-}
-
-const isWellFormed = (String.prototype as unknown as { isWellFormed(this: string): boolean }).isWellFormed;
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-
-/**
- * The text a tail worker receives: workerd stores a lone surrogate as its own 3-byte sequence,
- * which the receiving side decodes as three U+FFFD.
- */
-function toWire(text: string): string {
-  return isWellFormed.call(text) ? text : text.replace(LONE_SURROGATE, "\ufffd\ufffd\ufffd");
-}
-
-/**
- * The first `max` bytes of `text` as workerd encodes it (a lone surrogate as its own 3-byte
- * sequence), decoded as the tail worker does: a cut character becomes one U+FFFD.
- */
-function cutWire(text: string, max: number): string {
-  if (isWellFormed.call(text)) return new TextDecoder().decode(Buffer.from(text, "utf8").subarray(0, max));
-  const bytes: number[] = [];
-  for (let i = 0; i < text.length && bytes.length < max; i++) {
-    const c = text.codePointAt(i)!;
-    if (c > 0xffff) i++;
-    if (c < 0x80) bytes.push(c);
-    else if (c < 0x800) bytes.push(0xc0 | (c >> 6), 0x80 | (c & 63));
-    else if (c < 0x10000) bytes.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
-    else bytes.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
-  }
-  return new TextDecoder().decode(Uint8Array.from(bytes.slice(0, max)));
-}
-
 function budgetWarning(key: string, keyBytes: number, valueSize: number): string {
   // The key appears as the tail worker receives text: lone surrogates as three U+FFFD.
   const shown =
     keyBytes > WARNING_KEY_BYTES
-      ? `${cutWire(key, WARNING_KEY_BYTES)}..." (key length ${keyBytes})`
-      : `${toWire(key)}"`;
+      ? `${cutWireText(key, WARNING_KEY_BYTES)}..." (key length ${keyBytes})`
+      : `${toWireText(key)}"`;
   return `exceeded span data limit while trying to record attribute "${shown} of size ${valueSize}`;
 }
 
 /**
- * The runtime side of one span of a traced invocation: its id, its state and its buffered
- * attributes. This is the handle stored in the async context; user-facing span objects wrap it.
+ * What a span record belongs to: the trace identity of its invocation. `Invocation` implements
+ * it; a record's {@link SpanRecord.invocation} is typed by its host.
+ * @beta
+ */
+export interface SpanHost {
+  /** 32 hex digits, shared by every span of the invocation. */
+  readonly traceId: string;
+  /** `true` if the invocation reports events; records of an untraced one only parent nothing. */
+  readonly traced: boolean;
+}
+
+/**
+ * The channel through which the records of one invocation report: held by the invocation, never
+ * handed to consumers.
+ */
+export interface SpanLedger<H extends SpanHost> {
+  /** The invocation, as records expose it. */
+  readonly host: H;
+  /** A new span id for a child record. */
+  newSpanId(): string;
+  /** Delivers one event with a ready `spanContext` (shared by the events of one span). */
+  emit(spanContext: SpanContext, event: TailEventPayload, timestamp: number): void;
+  /** Records a newly opened span so that the invocation's teardown can close it. */
+  trackOpen(span: SpanRecord<H>): void;
+  /** Counts one tracked span as ended. */
+  untrackOpen(): void;
+}
+
+let createRecord: <H extends SpanHost>(ledger: SpanLedger<H>, spanId: string, state: number) => SpanRecord<H>;
+
+/** Creates the root record of an invocation: it parents user spans and never ends. */
+export function createRootRecord<H extends SpanHost>(ledger: SpanLedger<H>, onsetSpanId: string): SpanRecord<H> {
+  return createRecord(ledger, onsetSpanId, ROOT);
+}
+
+/**
+ * The runtime side of one span of a traced invocation, or the root of an invocation: its id, its
+ * state and its buffered attributes. User-facing span objects wrap it.
  *
  * @remarks A record reaches its invocation's tail sink only while that sink is open, so an
  * unended record can never delay the invocation's `outcome` (spec §3.8). Children may be
  * started under an ended record; they are still reported with it as their parent (spec §3.5).
- * @public
+ * Records are created by their invocation (its root) and by {@link SpanRecord.startChild}.
+ * @beta
  */
-export class SpanRecord {
-  /** The invocation whose tail sink receives this span's events. */
-  readonly invocation: Invocation;
+export class SpanRecord<H extends SpanHost = SpanHost> {
   /** 16 lowercase hex digits; for the root, the onset span id. */
   readonly spanId: string;
+  readonly #ledger: SpanLedger<H>;
   /** The owner while the span is open and needs nothing else, else the detail holding it. */
   #extra: SpanDetail | object | undefined;
 
-  /** @internal */
-  constructor(invocation: Invocation, spanId: string, state: number) {
-    this.invocation = invocation;
+  private constructor(ledger: SpanLedger<H>, spanId: string, state: number) {
+    this.#ledger = ledger;
     this.spanId = spanId;
     this.#extra = state === OPEN ? undefined : new SpanDetail(state, undefined);
   }
 
-  /**
-   * Creates the root record of an invocation: it parents user spans and never ends.
-   * @internal
-   */
-  static _root(invocation: Invocation): SpanRecord {
-    return new SpanRecord(invocation, invocation.onsetSpanId, ROOT);
+  static {
+    createRecord = (ledger, spanId, state) => new SpanRecord(ledger, spanId, state);
+  }
+
+  /** The invocation whose tail sink receives this span's events. */
+  get invocation(): H {
+    return this.#ledger.host;
   }
 
   /**
-   * Creates the bare record of an invocation that has no root frame: it parents nothing.
-   * @internal
+   * The record itself: a record is the async-context frame (`{ invocation, span }`) of the code
+   * it is made current for, so that making a span current allocates nothing.
    */
-  static _bare(invocation: Invocation): SpanRecord {
-    return new SpanRecord(invocation, invocation.onsetSpanId, BARE);
+  get span(): this {
+    return this;
   }
 
   /** The user-facing object for this record, if one was created (see `Tracing.getActiveSpan`). */
@@ -193,7 +181,7 @@ export class SpanRecord {
 
   // Plain functions rather than private methods: a class with private methods gives every
   // instance a brand slot, 8 bytes per span.
-  static #detail(record: SpanRecord): SpanDetail {
+  static #detail(record: SpanRecord<SpanHost>): SpanDetail {
     const extra = record.#extra;
     if (extra instanceof SpanDetail) return extra;
     const detail = new SpanDetail(OPEN, extra);
@@ -201,7 +189,7 @@ export class SpanRecord {
     return detail;
   }
 
-  static #state(record: SpanRecord): number {
+  static #state(record: SpanRecord<SpanHost>): number {
     const extra = record.#extra;
     return extra instanceof SpanDetail ? extra.state : OPEN;
   }
@@ -216,18 +204,10 @@ export class SpanRecord {
     return SpanRecord.#state(this) === ROOT;
   }
 
-  /** `true` for the frame of a handler that got no root frame (spec §3.3). */
-  get isBare(): boolean {
-    return SpanRecord.#state(this) === BARE;
-  }
-
-  /**
-   * The `spanContext` of events attributed to this span, created once and shared by them.
-   * @internal
-   */
-  _spanContext(): SpanContext {
-    const detail = SpanRecord.#detail(this);
-    return (detail.context ??= { traceId: this.invocation.traceId, spanId: this.spanId });
+  /** The `spanContext` of events attributed to `record`, created once and shared by them. */
+  static #context(record: SpanRecord<SpanHost>): SpanContext {
+    const detail = SpanRecord.#detail(record);
+    return (detail.context ??= { traceId: record.#ledger.host.traceId, spanId: record.spanId });
   }
 
   /**
@@ -235,11 +215,11 @@ export class SpanRecord {
    * current.
    * @remarks Only call this on records of traced invocations (`invocation.traced`).
    */
-  startChild(name: string): SpanRecord {
-    const invocation = this.invocation;
-    const child = new SpanRecord(invocation, invocation.context.ids.spanId(), OPEN);
-    invocation._trackOpen(child);
-    invocation._emit(this._spanContext(), { type: "spanOpen", name, spanId: child.spanId }, Date.now());
+  startChild(name: string): SpanRecord<H> {
+    const ledger = this.#ledger;
+    const child = new SpanRecord(ledger, ledger.newSpanId(), OPEN);
+    ledger.trackOpen(child);
+    ledger.emit(SpanRecord.#context(this), { type: "spanOpen", name, spanId: child.spanId }, Date.now());
     return child;
   }
 
@@ -250,7 +230,7 @@ export class SpanRecord {
    * workerd does; its own {@link SpanRecord.setAttribute} calls are still reported at its end.
    * @remarks Only call this on records of traced invocations (`invocation.traced`).
    */
-  startRuntimeChild(name: string): SpanRecord {
+  startRuntimeChild(name: string): SpanRecord<H> {
     const child = this.startChild(name);
     SpanRecord.#detail(child).runtime = true;
     return child;
@@ -263,7 +243,7 @@ export class SpanRecord {
   setAttribute(name: string, value: AttributeValue): void {
     const state = SpanRecord.#state(this);
     if (state === ROOT) {
-      this.invocation.report(this.spanId, { type: "attributes", info: [{ name, value }] });
+      this.#ledger.emit(SpanRecord.#context(this), { type: "attributes", info: [{ name, value }] }, Date.now());
       return;
     }
     if (state !== OPEN) return;
@@ -280,19 +260,19 @@ export class SpanRecord {
   setBudgetedAttribute(name: string, value: string | number | boolean): void {
     const state = SpanRecord.#state(this);
     if (state === ROOT) {
-      this.setAttribute(toWire(name), typeof value === "string" ? toWire(value) : value);
+      this.setAttribute(toWireText(name), typeof value === "string" ? toWireText(value) : value);
       return;
     }
     if (state !== OPEN) return;
     const detail = SpanRecord.#detail(this);
     if (detail.runtime) {
-      const info = [{ name: toWire(name), value: typeof value === "string" ? toWire(value) : value }];
-      this.invocation._emit(this._spanContext(), { type: "attributes", info }, Date.now());
+      const info = [{ name: toWireText(name), value: typeof value === "string" ? toWireText(value) : value }];
+      this.#ledger.emit(SpanRecord.#context(this), { type: "attributes", info }, Date.now());
       return;
     }
     if (detail.bytes > ATTRIBUTE_BUDGET_BYTES) return;
-    const keyBytes = utf8Bytes(name);
-    const valueSize = typeof value === "string" ? utf8Bytes(value) : 8;
+    const keyBytes = wireByteLength(name);
+    const valueSize = typeof value === "string" ? wireByteLength(value) : 8;
     detail.bytes += keyBytes + valueSize;
     if (detail.bytes > ATTRIBUTE_BUDGET_BYTES) {
       detail.set("cloudflare.warning.type", "span_data_limit_exceeded");
@@ -300,8 +280,8 @@ export class SpanRecord {
       return;
     }
     // A text whose UTF-8 size is its length is ASCII, so already as the tail worker receives it.
-    const wireName = keyBytes === name.length ? name : toWire(name);
-    detail.set(wireName, typeof value === "string" && valueSize !== value.length ? toWire(value) : value);
+    const wireName = keyBytes === name.length ? name : toWireText(name);
+    detail.set(wireName, typeof value === "string" && valueSize !== value.length ? toWireText(value) : value);
   }
 
   /**
@@ -322,8 +302,8 @@ export class SpanRecord {
     let size = LINK_BASE_BYTES;
     for (let i = 0; i < attributes.length; i++) {
       const { name, value } = attributes[i]!;
-      size += LINK_ATTRIBUTE_BYTES + utf8Bytes(name) + (typeof value === "string" ? utf8Bytes(value) : 8);
-      wire.push({ name: toWire(name), value: typeof value === "string" ? toWire(value) : value });
+      size += LINK_ATTRIBUTE_BYTES + wireByteLength(name) + (typeof value === "string" ? wireByteLength(value) : 8);
+      wire.push({ name: toWireText(name), value: typeof value === "string" ? toWireText(value) : value });
     }
     const detail = SpanRecord.#detail(this);
     if (detail.bytes + size > ATTRIBUTE_BUDGET_BYTES) {
@@ -343,13 +323,13 @@ export class SpanRecord {
       attributes: wire,
       droppedAttributesCount: link.droppedAttributesCount,
     };
-    this.invocation._emit(this._spanContext(), { type: "spanLinks", links: [info] }, Date.now());
+    this.#ledger.emit(SpanRecord.#context(this), { type: "spanLinks", links: [info] }, Date.now());
   }
 
   /** Reports an event attributed to this span at once (e.g. `spanUpdate`), if it is open. */
   reportEvent(event: TailEventPayload): void {
     const state = SpanRecord.#state(this);
-    if (state === OPEN || state === ROOT) this.invocation._emit(this._spanContext(), event, Date.now());
+    if (state === OPEN || state === ROOT) this.#ledger.emit(SpanRecord.#context(this), event, Date.now());
   }
 
   /** Ends the span: reports its attributes (if any) and `spanClose`; later calls do nothing. */
@@ -357,16 +337,16 @@ export class SpanRecord {
     const detail = SpanRecord.#detail(this);
     if (detail.state !== OPEN) return;
     detail.state = ENDED;
-    const invocation = this.invocation;
-    invocation._untrackOpen();
+    const ledger = this.#ledger;
+    ledger.untrackOpen();
     const items = detail.items;
     const timestamp = Date.now();
-    const context = (detail.context ??= { traceId: invocation.traceId, spanId: this.spanId });
+    const context = (detail.context ??= { traceId: ledger.host.traceId, spanId: this.spanId });
     if (items !== null) {
       detail.items = null;
       detail.index = null;
-      invocation._emit(context, { type: "attributes", info: items }, timestamp);
+      ledger.emit(context, { type: "attributes", info: items }, timestamp);
     }
-    invocation._emit(context, SPAN_CLOSE_OK, timestamp);
+    ledger.emit(context, SPAN_CLOSE_OK, timestamp);
   }
 }

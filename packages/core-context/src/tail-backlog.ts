@@ -4,14 +4,14 @@ import { Lane, waitUntil } from "./tail-scheduler";
 
 /**
  * The default {@link TailBacklog} limit: 32 MiB of estimated heap per consumer.
- * @public
+ * @beta
  */
 export const TAIL_BACKLOG_LIMIT_BYTES = 33554432;
 
 /**
  * What one live session takes from its {@link TailBacklog}, besides its events: an upper
  * estimate of the session, the consumer's invocation for it and their bookkeeping (16 KiB).
- * @public
+ * @beta
  */
 export const TAIL_SESSION_BYTES = 16384;
 
@@ -26,7 +26,7 @@ export let laneOf: (backlog: TailBacklog) => Lane;
 
 /**
  * Options of {@link TailBacklog}.
- * @public
+ * @beta
  */
 export interface TailBacklogOptions {
   /** The heap the sessions' pending events may take together; {@link TAIL_BACKLOG_LIMIT_BYTES} by default. */
@@ -54,7 +54,7 @@ export interface TailBacklogOptions {
  * const backlog = new TailBacklog({ limitBytes: 32 * 1024 * 1024, callTimeLimitMs: 1000 });
  * const sink = createTailStreamSink(start, { backlog });
  * ```
- * @public
+ * @beta
  */
 export class TailBacklog {
   /** The bytes the sessions may hold together. */
@@ -171,7 +171,7 @@ function heapBytesOf(value: unknown, depth: number): number {
 /**
  * An upper estimate of the heap bytes one event takes, for {@link TailBacklog} budgets: strings
  * at two bytes a character, objects and arrays at V8's header and slot sizes.
- * @public
+ * @beta
  */
 export function estimateEventHeapBytes(event: TailEvent): number {
   return heapBytesOf(event, 0);

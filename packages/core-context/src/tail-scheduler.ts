@@ -1,5 +1,5 @@
 import { Script, createContext } from "node:vm";
-import { USER_SPAN } from "./current";
+import { runOutsideInvocations } from "./frame";
 
 /**
  * Runs the streaming tail sessions' work between the event loop's turns: a tail handler never
@@ -26,7 +26,7 @@ export interface Runnable {
 /**
  * What a tail session fails with when one call into the tail ran longer than its consumer's
  * `callTimeLimitMs` (a synchronous endless loop, say) and was stopped.
- * @public
+ * @beta
  */
 export class TailTimeLimitError extends Error {
   /** The limit the call exceeded, in milliseconds. */
@@ -127,7 +127,7 @@ export function countWorking(lane: Lane, change: 1 | -1): void {
 function scheduleTurn(): void {
   turnScheduled = true;
   // Outside every invocation: the turn must not keep a request's context alive.
-  USER_SPAN.exit(() => setImmediate(runTurn));
+  runOutsideInvocations(() => setImmediate(runTurn));
 }
 
 // A turn with calls into a consumer that has a time limit runs as a script with a `vm` timeout:
@@ -204,7 +204,7 @@ function runSteps(deadline: number, guarded: boolean): void {
 /**
  * Whether every streaming tail session in the process is idle: nothing queued for a tail, and no
  * handler call or promise of one pending. Sessions that wait for more events count as idle.
- * @public
+ * @beta
  */
 export function tailSessionsIdle(): boolean {
   return workingSessions === 0;
@@ -215,7 +215,7 @@ export async function waitUntil(idle: () => boolean, timeoutMs: number): Promise
   const deadline = performance.now() + timeoutMs;
   while (!idle()) {
     if (performance.now() >= deadline) return false;
-    await new Promise<void>((resolve) => USER_SPAN.exit(() => setTimeout(resolve, 1)));
+    await new Promise<void>((resolve) => runOutsideInvocations(() => setTimeout(resolve, 1)));
   }
   return true;
 }

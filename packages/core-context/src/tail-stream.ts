@@ -1,5 +1,4 @@
 import { types } from "node:util";
-import { USER_SPAN } from "./current";
 import type { Onset, StreamDiagnostic, TailEvent, TailEventPayload } from "./events";
 import {
   TAIL_SESSION_BYTES,
@@ -19,6 +18,7 @@ import {
   type Runnable,
   type TailTimeLimitError,
 } from "./tail-scheduler";
+import { runOutsideInvocations } from "./frame";
 import type { TailSink } from "./tail-sink";
 
 /**
@@ -57,7 +57,7 @@ export interface TailStreamSinkOptions {
 /**
  * The default per-session queue limit: 4 MiB of estimated pending event size, as in workerd
  * 2026-11-17 (spec §4.7 records 2 MiB for earlier builds).
- * @public
+ * @beta
  */
 export const TAIL_QUEUE_LIMIT_BYTES = 4194304;
 
@@ -88,13 +88,11 @@ function sizeOf(value: unknown, depth: number): number {
 /**
  * An estimate of an event's pending size for the tail queue: its payload plus a fixed overhead
  * (206 bytes, so that a log of one string costs 228 bytes plus its length, as in workerd).
- * @public
+ * @beta
  */
 export function estimateEventSize(event: TailEvent): number {
   return EVENT_OVERHEAD_BYTES + sizeOf(event.event, 0);
 }
-
-const runOutsideInvocations = <R>(fn: () => R): R => USER_SPAN.exit(fn);
 
 const ignore = (): void => {};
 

@@ -1,7 +1,7 @@
 import type { EventInfo, EventOutcome, FetchResponseInfo, SpanContext, Attribute } from "./events";
-import { ExecutionContext, type HandlerKind } from "./execution-context";
+import { runInInvocation } from "./frame";
 import type { IdGenerator } from "./ids";
-import type { Invocation } from "./invocation";
+import { IoContext, type HandlerKind } from "./io-context";
 import { toTailSink, type TailTarget } from "./sinks";
 import type { TailSink } from "./tail-sink";
 
@@ -16,8 +16,6 @@ export interface TraceInvocationOptions<R = unknown> {
   readonly kind?: HandlerKind;
   /** Onset info; `{ type: "custom" }` by default. */
   readonly info?: EventInfo;
-  /** Deliver to this context (an actor, say) instead of a fresh stateless one. */
-  readonly context?: ExecutionContext;
   /** Id source for the fresh stateless context. */
   readonly ids?: IdGenerator;
   /** The caller's span, to continue its trace (spec §3.9). */
@@ -52,12 +50,26 @@ export interface TraceInvocationOptions<R = unknown> {
  * ```
  * @public
  */
-export async function traceInvocation<R>(
+export function traceInvocation<R>(options: TraceInvocationOptions<Awaited<R>>, fn: () => R): Promise<Awaited<R>> {
+  return traceInvocationIn(new IoContext(options.ids === undefined ? {} : { ids: options.ids }), options, fn);
+}
+
+/**
+ * {@link traceInvocation} delivered to a given I/O context, such as an actor's, instead of a
+ * fresh stateless one (`options.ids` is then unused: the context has its own).
+ * @example
+ * ```ts
+ * const actor = new IoContext({ executionModel: "durableObject" });
+ * await traceInvocationIn(actor, { tail: events, kind: "fetch" }, () => handle());
+ * ```
+ * @beta
+ */
+export async function traceInvocationIn<R>(
+  context: IoContext,
   options: TraceInvocationOptions<Awaited<R>>,
-  fn: (invocation: Invocation) => R,
+  fn: () => R,
 ): Promise<Awaited<R>> {
   const kind = options.kind ?? "custom";
-  const context = options.context ?? new ExecutionContext(options.ids === undefined ? {} : { ids: options.ids });
   const sink: TailSink | undefined = options.tail === undefined ? undefined : toTailSink(options.tail);
   const invocation = context.startInvocation({
     kind,
@@ -69,7 +81,7 @@ export async function traceInvocation<R>(
   });
   let result: Awaited<R>;
   try {
-    result = await invocation.run(fn, invocation);
+    result = await runInInvocation(invocation, fn);
   } catch (error) {
     invocation.reportException(error);
     invocation.finish(options.failureOutcome ?? (kind === "test" ? "ok" : "exception"));

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { describe, expect, it, vi } from "vitest";
 import { version } from "../package.json";
-import { ExecutionContext, createSequentialIds, currentRecordingSpan, toTailSink } from "../src/index";
+import { createSequentialIds, currentRecordingSpan, IoContext, runInInvocation, toTailSink } from "../src/index";
 import { registryKeyName } from "../src/storage";
 
 import type * as CoreContext from "../src/index";
@@ -24,8 +24,8 @@ async function otherCopy(): Promise<Copy> {
 describe(currentRecordingSpan.name, () => {
   it("returns undefined without reading the async context while no traced invocation is live", () => {
     expect(registry().tracedLive).toBe(0);
-    const untraced = new ExecutionContext().startInvocation({ kind: "test" });
-    const seen = untraced.run(() => {
+    const untraced = new IoContext().startInvocation({ kind: "test" });
+    const seen = runInInvocation(untraced, () => {
       const getStore = vi.spyOn(AsyncLocalStorage.prototype, "getStore");
       return [currentRecordingSpan(), getStore.mock.calls.length];
     });
@@ -34,32 +34,32 @@ describe(currentRecordingSpan.name, () => {
   });
 
   it("returns the current span of a traced invocation, and nothing once it finished", () => {
-    const invocation = new ExecutionContext({ ids: createSequentialIds() }).startInvocation({
+    const invocation = new IoContext({ ids: createSequentialIds() }).startInvocation({
       kind: "test",
       sink: toTailSink([]),
     });
-    const child = invocation.run(() => currentRecordingSpan()!.startChild("child"));
-    expect(invocation.run(() => currentRecordingSpan())).toBe(invocation.root);
+    const child = runInInvocation(invocation, () => currentRecordingSpan()!.startChild("child"));
+    expect(runInInvocation(invocation, () => currentRecordingSpan())).toBe(invocation.root);
     invocation.finish();
-    expect(invocation.run(() => currentRecordingSpan())).toBeUndefined();
+    expect(runInInvocation(invocation, () => currentRecordingSpan())).toBeUndefined();
     expect(child.isOpen).toBe(false);
   });
 
   it("counts the traced invocations of every copy of the package", async () => {
     const other = await otherCopy();
     const before = registry().tracedLive;
-    const invocation = new other.ExecutionContext({ ids: other.createSequentialIds() }).startInvocation({
+    const invocation = new other.IoContext({ ids: other.createSequentialIds() }).startInvocation({
       kind: "test",
       sink: other.toTailSink([]),
     });
-    const untraced = new other.ExecutionContext().startInvocation({ kind: "test" });
+    const untraced = new other.IoContext().startInvocation({ kind: "test" });
     expect(registry().tracedLive).toBe(before + 1);
     // This copy finds the other copy's span through the shared storage and the shared count.
-    expect(invocation.run(() => currentRecordingSpan())).toBe(invocation.root);
+    expect(runInInvocation(invocation, () => currentRecordingSpan())).toBe(invocation.root);
     invocation.finish();
     invocation.finish();
     untraced.finish();
     expect(registry().tracedLive).toBe(before);
-    expect(invocation.run(() => currentRecordingSpan())).toBeUndefined();
+    expect(runInInvocation(invocation, () => currentRecordingSpan())).toBeUndefined();
   });
 });

@@ -1,77 +1,79 @@
 import { describe, expect, it } from "vitest";
 import {
-  ExecutionContext,
-  USER_SPAN,
+  bindToCurrentFrame,
   createSequentialIds,
-  currentExecutionContext,
   currentInvocation,
+  currentIoContext,
   currentUserSpan,
+  IoContext,
   reportLog,
-  toTailSink,
+  runInInvocation,
   type TailEvent,
+  toTailSink,
+  withCurrentSpan,
 } from "../src/index";
 import { S, compact } from "./helpers";
 
-function actor(): ExecutionContext {
-  return new ExecutionContext({ executionModel: "durableObject", ids: createSequentialIds() });
+function actor(): IoContext {
+  return new IoContext({ executionModel: "durableObject", ids: createSequentialIds() });
 }
 
 describe(currentUserSpan.name, () => {
   it("returns undefined outside any invocation", () => {
     expect(currentUserSpan()).toBeUndefined();
     expect(currentInvocation()).toBeUndefined();
-    expect(currentExecutionContext()).toBeUndefined();
+    expect(currentIoContext()).toBeUndefined();
   });
 
   it("returns the invocation's root at the top level of a handler", () => {
-    const context = new ExecutionContext({ ids: createSequentialIds() });
+    const context = new IoContext({ ids: createSequentialIds() });
     const invocation = context.startInvocation({ kind: "fetch", sink: toTailSink([]) });
-    invocation.run(() => {
+    runInInvocation(invocation, () => {
       expect(currentUserSpan()).toBe(invocation.root);
       expect(currentUserSpan()!.isRoot).toBe(true);
       expect(currentInvocation()).toBe(invocation);
-      expect(currentExecutionContext()).toBe(context);
+      expect(currentIoContext()).toBe(context);
     });
   });
 
   it("returns the span of the current frame, ended or not", () => {
-    const invocation = new ExecutionContext({ ids: createSequentialIds() }).startInvocation({
+    const invocation = new IoContext({ ids: createSequentialIds() }).startInvocation({
       kind: "test",
       sink: toTailSink([]),
     });
-    invocation.run(() => {
+    runInInvocation(invocation, () => {
       const span = currentUserSpan()!.startChild("s");
       span.end();
-      expect(USER_SPAN.run(span, () => currentUserSpan())).toBe(span);
+      expect(withCurrentSpan(span, () => currentUserSpan())).toBe(span);
     });
   });
 
   it("returns a span of another invocation of the same actor when its frame is current", () => {
     const context = actor();
     const first = context.startInvocation({ kind: "fetch", sink: toTailSink([]) });
-    const span = first.run(() => currentUserSpan()!.startChild("first's"));
+    const span = runInInvocation(first, () => currentUserSpan()!.startChild("first's"));
     const second = context.startInvocation({ kind: "alarm", sink: toTailSink([]) });
-    second.run(() => {
+    runInInvocation(second, () => {
       expect(currentUserSpan()).toBe(second.root);
-      expect(USER_SPAN.run(span, () => currentUserSpan())).toBe(span);
+      expect(withCurrentSpan(span, () => currentUserSpan())).toBe(span);
     });
   });
 
   it("returns the newest live invocation's root when that invocation is untraced", () => {
     const context = actor();
     const traced = context.startInvocation({ kind: "fetch", sink: toTailSink([]) });
-    const span = traced.run(() => currentUserSpan()!.startChild("traced"));
+    const span = runInInvocation(traced, () => currentUserSpan()!.startChild("traced"));
     const untraced = context.startInvocation({ kind: "fetch" });
-    USER_SPAN.run(span, () => expect(currentUserSpan()).toBe(untraced.root));
+    withCurrentSpan(span, () => expect(currentUserSpan()).toBe(untraced.root));
   });
 
   it("returns undefined once the context has no live invocation", () => {
-    const invocation = new ExecutionContext({ ids: createSequentialIds() }).startInvocation({
+    const invocation = new IoContext({ ids: createSequentialIds() }).startInvocation({
       kind: "test",
       sink: toTailSink([]),
     });
-    const later = invocation.run(() => () => currentUserSpan());
-    const bound = invocation.run(() => USER_SPAN.bind(() => currentUserSpan()));
+    const later = runInInvocation(invocation, () => () => currentUserSpan());
+    const bound = runInInvocation(invocation, () => bindToCurrentFrame(() => currentUserSpan()));
     invocation.finish();
     expect(later()).toBeUndefined();
     expect(bound()).toBeUndefined();
@@ -82,20 +84,20 @@ describe(currentUserSpan.name, () => {
     const rpc = context.startInvocation({ kind: "jsrpc", sink: toTailSink([]) });
     const fetch = context.startInvocation({ kind: "fetch", sink: toTailSink([]) });
     // The RPC method resumes after the fetch was delivered: everything goes to the fetch.
-    rpc.run(() => expect(currentUserSpan()).toBe(fetch.root));
+    runInInvocation(rpc, () => expect(currentUserSpan()).toBe(fetch.root));
     fetch.finish();
-    rpc.run(() => expect(currentUserSpan()).toBe(rpc.root));
+    runInInvocation(rpc, () => expect(currentUserSpan()).toBe(rpc.root));
   });
 
   it("uses the invocation's own root when its kind is given a root frame", () => {
-    const context = new ExecutionContext({
+    const context = new IoContext({
       executionModel: "durableObject",
       ids: createSequentialIds(),
       rootFrameKinds: ["jsrpc", "fetch"],
     });
     const rpc = context.startInvocation({ kind: "jsrpc", sink: toTailSink([]) });
     context.startInvocation({ kind: "fetch", sink: toTailSink([]) });
-    rpc.run(() => expect(currentUserSpan()).toBe(rpc.root));
+    runInInvocation(rpc, () => expect(currentUserSpan()).toBe(rpc.root));
   });
 });
 
@@ -105,20 +107,20 @@ describe(reportLog.name, () => {
   });
 
   it("returns false for an untraced invocation", () => {
-    const invocation = new ExecutionContext().startInvocation({ kind: "test" });
-    expect(invocation.run(() => reportLog("log", ["x"]))).toBe(false);
+    const invocation = new IoContext().startInvocation({ kind: "test" });
+    expect(runInInvocation(invocation, () => reportLog("log", ["x"]))).toBe(false);
   });
 
   it("reports on the onset span at the top level and on the current span inside one", () => {
     const events: TailEvent[] = [];
-    const invocation = new ExecutionContext({ ids: createSequentialIds() }).startInvocation({
+    const invocation = new IoContext({ ids: createSequentialIds() }).startInvocation({
       kind: "test",
       sink: toTailSink(events),
     });
-    invocation.run(() => {
+    runInInvocation(invocation, () => {
       expect(reportLog("info", ["top", 1])).toBe(true);
       const span = currentUserSpan()!.startChild("s");
-      USER_SPAN.run(span, () => reportLog("error", [new Error("bad")]));
+      withCurrentSpan(span, () => reportLog("error", [new Error("bad")]));
     });
     const logs = compact(events).filter((e) => e.event.type === "log");
     expect(logs[0]).toStrictEqual({
@@ -136,11 +138,11 @@ describe(reportLog.name, () => {
     const alarmEvents: TailEvent[] = [];
     const context = actor();
     const fetch = context.startInvocation({ kind: "fetch", sink: toTailSink(fetchEvents) });
-    const span = fetch.run(() => currentUserSpan()!.startChild("fetch's span"));
+    const span = runInInvocation(fetch, () => currentUserSpan()!.startChild("fetch's span"));
     const alarm = context.startInvocation({ kind: "alarm", sink: toTailSink(alarmEvents) });
-    fetch.run(() => {
+    runInInvocation(fetch, () => {
       reportLog("log", ["from fetch's chain"]);
-      USER_SPAN.run(span, () => reportLog("log", ["inside fetch's span"]));
+      withCurrentSpan(span, () => reportLog("log", ["inside fetch's span"]));
     });
     expect(compact(fetchEvents).map((e) => e.event.type)).toEqual(["onset", "spanOpen"]);
     expect(compact(alarmEvents).slice(1)).toStrictEqual([

@@ -1,16 +1,17 @@
 import { describe, expect, it } from "vitest";
 import {
-  DIAGNOSTIC_CHANNEL_EVENT_OVERHEAD_BYTES,
-  ExecutionContext,
-  MAX_DIAGNOSTIC_CHANNEL_EVENT_BYTES,
-  UNSERIALIZABLE_DIAGNOSTIC_MESSAGE,
-  USER_SPAN,
   createSequentialIds,
   currentUserSpan,
+  DIAGNOSTIC_CHANNEL_EVENT_OVERHEAD_BYTES,
   diagnosticChannelEvent,
+  IoContext,
+  MAX_DIAGNOSTIC_CHANNEL_EVENT_BYTES,
   reportDiagnosticChannel,
-  toTailSink,
+  runInInvocation,
   type TailEvent,
+  toTailSink,
+  UNSERIALIZABLE_DIAGNOSTIC_MESSAGE,
+  withCurrentSpan,
 } from "../src/index";
 import { S, compact } from "./helpers";
 
@@ -62,20 +63,20 @@ describe(diagnosticChannelEvent.name, () => {
 describe(reportDiagnosticChannel.name, () => {
   it("returns false outside any invocation and in an untraced one", () => {
     expect(reportDiagnosticChannel("c", 1)).toBe(false);
-    const untraced = new ExecutionContext().startInvocation({ kind: "test" });
-    expect(untraced.run(() => reportDiagnosticChannel("c", 1))).toBe(false);
+    const untraced = new IoContext().startInvocation({ kind: "test" });
+    expect(runInInvocation(untraced, () => reportDiagnosticChannel("c", 1))).toBe(false);
   });
 
   it("reports on the onset span at the top level and on the current span inside one", () => {
     const events: TailEvent[] = [];
-    const invocation = new ExecutionContext({ ids: createSequentialIds() }).startInvocation({
+    const invocation = new IoContext({ ids: createSequentialIds() }).startInvocation({
       kind: "test",
       sink: toTailSink(events),
     });
-    invocation.run(() => {
+    runInInvocation(invocation, () => {
       expect(reportDiagnosticChannel("top", { n: 1 })).toBe(true);
       const span = currentUserSpan()!.startChild("s");
-      USER_SPAN.run(span, () => expect(reportDiagnosticChannel("inner", "m")).toBe(true));
+      withCurrentSpan(span, () => expect(reportDiagnosticChannel("inner", "m")).toBe(true));
       expect(reportDiagnosticChannel("dropped", "x".repeat(MAX_DIAGNOSTIC_CHANNEL_EVENT_BYTES))).toBe(false);
     });
     const published = compact(events).filter((e) => e.event.type === "diagnosticChannel");

@@ -98,10 +98,6 @@ function orderEvents(): TailEvent[] {
   ];
 }
 
-// The ANSI escapes formatEventTree emits (SGR codes only).
-// eslint-disable-next-line no-control-regex -- ESC starts every ANSI escape
-const ANSI = /\u001b\[\d+m/g;
-
 afterEach(() => {
   vi.useRealTimers();
 });
@@ -166,11 +162,29 @@ describe(formatEventTree.name, () => {
     `);
   });
 
-  it("colours the same text with ANSI escapes when asked", () => {
+  it("marks up each part by its role when given a style, leaving the text otherwise unchanged", () => {
     const events = orderEvents();
-    const colored = formatEventTree(events, { color: true });
-    expect(colored).toMatch(ANSI);
-    expect(colored.replace(ANSI, "")).toBe(formatEventTree(events, { color: false }));
+    const roles = ["detail", "name", "invocation", "failure", "success", "warning", "info", "key"] as const;
+    const style = Object.fromEntries(roles.map((role) => [role, (text: string) => `<${role}>${text}</${role}>`]));
+    const marked = formatEventTree(events, { style });
+    expect(marked.replace(/<\/?[a-z]+>/g, "")).toBe(formatEventTree(events));
+    for (const role of roles) expect(marked).toContain(`<${role}>`);
+    expect(marked).toContain("<name>load-cart</name>  <detail>8ms</detail>  <key>cart.items</key>=3");
+    expect(marked).toContain("<failure>exception: TypeError: x is undefined</failure>");
+    // Roles not given stay plain.
+    expect(formatEventTree(events, { style: { name: style["name"]! } }).replace(/<\/?name>/g, "")).toBe(
+      formatEventTree(events),
+    );
+  });
+
+  it("leaves durations out when asked, and nothing else", () => {
+    const events = orderEvents();
+    const withDurations = formatEventTree(events).split("\n");
+    const without = formatEventTree(events, { durations: false }).split("\n");
+    expect(without).toHaveLength(withDurations.length);
+    expect(without.join("\n")).not.toMatch(/\d+ms/);
+    expect(withDurations.map((line) => line.replace(/ {2}\d+ms/, ""))).toEqual(without);
+    expect(without).toContain("├─ audit  (open)");
   });
 
   it("marks events attributed to a span of another invocation", () => {

@@ -1,5 +1,6 @@
 import { expect } from "vitest";
 import {
+  currentInvocation,
   createSequentialIds,
   traceInvocation,
   type Invocation,
@@ -67,7 +68,9 @@ export async function trace<R>(
   let error: unknown;
   let threw = false;
   try {
-    result = await traceInvocation({ tail: raw, ids: createSequentialIds(), kind: "test", ...options }, fn);
+    result = await traceInvocation({ tail: raw, ids: createSequentialIds(), kind: "test", ...options }, () =>
+      fn(currentInvocation()!),
+    );
   } catch (caught) {
     threw = true;
     error = caught;

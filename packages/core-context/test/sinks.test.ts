@@ -1,19 +1,20 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
-  ExecutionContext,
-  TAIL_QUEUE_LIMIT_BYTES,
   createSequentialIds,
   createTailStreamSink,
   currentUserSpan,
   estimateEventSize,
-  reportLog,
-  toTailSink,
-  traceInvocation,
   type Invocation,
+  IoContext,
   type Onset,
+  reportLog,
+  runInInvocation,
+  TAIL_QUEUE_LIMIT_BYTES,
   type TailEvent,
   type TailSink,
   type TailStreamSinkOptions,
+  toTailSink,
+  traceInvocation,
 } from "../src/index";
 import { S, settle } from "./helpers";
 
@@ -33,7 +34,7 @@ afterEach(async () => {
 });
 
 function start(sink: TailSink): Invocation {
-  return new ExecutionContext({ ids: createSequentialIds() }).startInvocation({ kind: "custom", sink });
+  return new IoContext({ ids: createSequentialIds() }).startInvocation({ kind: "custom", sink });
 }
 
 function label(event: TailEvent): string {
@@ -62,7 +63,7 @@ function open(begin: (onset: TailEvent<Onset>) => unknown, options: TailStreamSi
 /** Reports spanOpen, attributes, spanClose, log, return and outcome (sequences 1–6). */
 function runSampleInvocation(sink: TailSink): void {
   const invocation = start(sink);
-  invocation.run(() => {
+  runInInvocation(invocation, () => {
     const span = currentUserSpan()!.startChild("work");
     span.setAttribute("k", 1);
     span.end();
@@ -165,7 +166,7 @@ describe(createTailStreamSink.name, () => {
       queueLimitBytes: estimateEventSize(probe.find((e) => e.event.type === "log")!),
     });
     const invocation = start(sink);
-    invocation.run(() => {
+    runInInvocation(invocation, () => {
       reportLog("log", ["kept"]);
       reportLog("log", ["dropped"]);
       reportLog("log", ["dropped"]);
@@ -183,7 +184,7 @@ describe(createTailStreamSink.name, () => {
     };
     const { sink, end } = open(() => handler);
     const invocation = start(sink);
-    invocation.run(() => {
+    runInInvocation(invocation, () => {
       const context = { traceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b7ad6b7169203331", traceFlags: 1 };
       currentUserSpan()!.addLink({ context, attributes: [], droppedAttributesCount: 0 });
     });
@@ -273,12 +274,12 @@ describe(createTailStreamSink.name, () => {
       return event.sequence === 1 ? Promise.reject(error) : undefined;
     });
     const invocation = start(sink);
-    invocation.run(() => {
+    runInInvocation(invocation, () => {
       reportLog("log", ["a"]);
       reportLog("log", ["b"]);
     });
     await end;
-    invocation.run(() => reportLog("log", ["c"]));
+    runInInvocation(invocation, () => reportLog("log", ["c"]));
     invocation.finish();
     await settle();
     // The whole first batch is called before its promises are looked at.
@@ -297,9 +298,9 @@ describe(createTailStreamSink.name, () => {
       return undefined;
     });
     const invocation = start(sink);
-    invocation.run(() => reportLog("log", ["a"]));
+    runInInvocation(invocation, () => reportLog("log", ["a"]));
     await settle();
-    invocation.run(() => {
+    runInInvocation(invocation, () => {
       reportLog("log", ["b"]);
       reportLog("log", ["c"]);
     });
@@ -353,7 +354,7 @@ describe(createTailStreamSink.name, () => {
       { queueLimitBytes: 3 * logSize },
     );
     const invocation = start(sink);
-    invocation.run(() => {
+    runInInvocation(invocation, () => {
       for (let i = 0; i < 10; i++) reportLog("log", ["0123456789"]);
     });
     invocation.reportReturn();
@@ -381,12 +382,12 @@ describe(createTailStreamSink.name, () => {
       queueLimitBytes: estimateEventSize(probe.find((e) => e.event.type === "log")!),
     });
     const invocation = start(sink);
-    invocation.run(() => {
+    runInInvocation(invocation, () => {
       reportLog("log", ["kept"]);
       reportLog("log", ["dropped"]);
     });
     await settle();
-    invocation.run(() => reportLog("log", ["kept again"]));
+    runInInvocation(invocation, () => reportLog("log", ["kept again"]));
     invocation.finish();
     await end;
     expect(received).toEqual(["1 log", "3 log", "4 streamDiagnostic", "5 outcome"]);
@@ -406,7 +407,7 @@ describe(createTailStreamSink.name, () => {
       { queueLimitBytes: 2 * estimateEventSize(probe.find((e) => e.event.type === "log")!) },
     );
     const invocation = start(sink);
-    invocation.run(() => {
+    runInInvocation(invocation, () => {
       reportLog("log", ["x".repeat(100)]);
       reportLog("log", ["x".repeat(150)]);
       reportLog("log", ["x".repeat(100)]);

@@ -1,19 +1,20 @@
 import { describe, expect, it } from "vitest";
 import {
   ATTRIBUTE_BUDGET_BYTES,
-  ExecutionContext,
-  Invocation,
-  SpanRecord,
   createSequentialIds,
   currentUserSpan,
-  toTailSink,
+  Invocation,
+  IoContext,
+  runInInvocation,
+  SpanRecord,
   type TailEvent,
+  toTailSink,
 } from "../src/index";
 import { S, compact, okOutcome, testOnset, trace } from "./helpers";
 
 function traced(): { invocation: Invocation; events: TailEvent[] } {
   const events: TailEvent[] = [];
-  const invocation = new ExecutionContext({ ids: createSequentialIds() }).startInvocation({
+  const invocation = new IoContext({ ids: createSequentialIds() }).startInvocation({
     kind: "test",
     sink: toTailSink(events),
   });
@@ -183,7 +184,7 @@ describe(SpanRecord.name, () => {
 
   it("reports span updates at once while the span is open", () => {
     const { invocation, events } = traced();
-    const span = invocation.run(() => currentUserSpan()!.startChild("s"));
+    const span = runInInvocation(invocation, () => currentUserSpan()!.startChild("s"));
     span.reportEvent({ type: "spanUpdate", info: { type: "name", name: "renamed" } });
     expect(compact(events)[2]).toStrictEqual({
       sequence: 2,
@@ -194,7 +195,7 @@ describe(SpanRecord.name, () => {
 
   it("stores a budgeted attribute that reaches the 64 KiB budget exactly", () => {
     const { invocation, events } = traced();
-    const span = invocation.run(() => currentUserSpan()!.startChild("budget"));
+    const span = runInInvocation(invocation, () => currentUserSpan()!.startChild("budget"));
     expect(ATTRIBUTE_BUDGET_BYTES).toBe(65536);
     span.setBudgetedAttribute("k", "v".repeat(65535));
     span.setBudgetedAttribute("after", "x");
@@ -210,7 +211,7 @@ describe(SpanRecord.name, () => {
 
   it("keeps its owner when it gets attributes and after it ended", () => {
     const { invocation } = traced();
-    const span = invocation.run(() => currentUserSpan()!.startChild("owned"));
+    const span = runInInvocation(invocation, () => currentUserSpan()!.startChild("owned"));
     const owner = {};
     expect(span.owner).toBeUndefined();
     span.owner = owner;
@@ -230,7 +231,7 @@ describe(SpanRecord.name, () => {
     const fits = ATTRIBUTE_BUDGET_BYTES - 6 - keyBytes - valueBytes;
     const names = [fits, fits + 1].map((fillerBytes) => {
       const { invocation, events } = traced();
-      const span = invocation.run(() => currentUserSpan()!.startChild("budget"));
+      const span = runInInvocation(invocation, () => currentUserSpan()!.startChild("budget"));
       span.setBudgetedAttribute("filler", "v".repeat(fillerBytes));
       span.setBudgetedAttribute(key, value);
       span.end();
@@ -243,7 +244,10 @@ describe(SpanRecord.name, () => {
 
   it("counts the invocation's open spans", () => {
     const { invocation } = traced();
-    const [a, b] = invocation.run(() => [currentUserSpan()!.startChild("a"), currentUserSpan()!.startChild("b")]);
+    const [a, b] = runInInvocation(invocation, () => [
+      currentUserSpan()!.startChild("a"),
+      currentUserSpan()!.startChild("b"),
+    ]);
     expect(invocation.openSpanCount).toBe(2);
     a.end();
     a.end();
@@ -267,9 +271,9 @@ describe(Invocation.name, () => {
   });
 });
 
-describe(ExecutionContext.name, () => {
+describe(IoContext.name, () => {
   it("keeps live invocations in delivery order, the newest one last", () => {
-    const context = new ExecutionContext({ executionModel: "durableObject" });
+    const context = new IoContext({ executionModel: "durableObject" });
     const first = context.startInvocation({ kind: "fetch" });
     const second = context.startInvocation({ kind: "fetch" });
     const third = context.startInvocation({ kind: "alarm" });
@@ -284,7 +288,7 @@ describe(ExecutionContext.name, () => {
   });
 
   it("is stateless with random ids by default", () => {
-    const context = new ExecutionContext();
+    const context = new IoContext();
     const invocation = context.startInvocation({ kind: "test", sink: toTailSink([]) });
     expect(context.executionModel).toBe("stateless");
     expect(invocation.traceId).toMatch(/^[0-9a-f]{32}$/);

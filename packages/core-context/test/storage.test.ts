@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { describe, expect, it } from "vitest";
-import { StorageKey, createStorageKey } from "../src/index";
+import { createStorageKey, StorageKey } from "../src/index";
 
 describe(StorageKey.name, () => {
   it("returns undefined outside run()", () => {

@@ -2,25 +2,26 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import {
-  ExecutionContext,
-  TAIL_BACKLOG_LIMIT_BYTES,
-  TAIL_SESSION_BYTES,
-  TailBacklog,
-  TailTimeLimitError,
   createSequentialIds,
   createTailStreamSink,
   currentUserSpan,
   estimateEventHeapBytes,
-  reportLog,
-  traceInvocation,
   type Invocation,
+  IoContext,
+  reportLog,
+  runInInvocation,
+  TAIL_BACKLOG_LIMIT_BYTES,
+  TAIL_SESSION_BYTES,
+  TailBacklog,
   type TailEvent,
   type TailSink,
   type TailStreamSinkOptions,
+  TailTimeLimitError,
+  traceInvocation,
 } from "../src/index";
 
 function start(sink: TailSink): Invocation {
-  return new ExecutionContext({ ids: createSequentialIds() }).startInvocation({ kind: "custom", sink });
+  return new IoContext({ ids: createSequentialIds() }).startInvocation({ kind: "custom", sink });
 }
 
 function label(event: TailEvent): string {
@@ -44,7 +45,7 @@ function session(handler: (event: TailEvent) => unknown, options: TailStreamSink
 
 function logs(sink: TailSink, messages: readonly string[]): void {
   const invocation = start(sink);
-  invocation.run(() => {
+  runInInvocation(invocation, () => {
     for (const message of messages) reportLog("log", [message]);
   });
   invocation.reportReturn();
@@ -133,10 +134,10 @@ describe("tail session scheduling", () => {
     const b = session(record("b"), { backlog });
     const first = start(a.sink);
     const second = start(b.sink);
-    first.run(() => reportLog("log", [1]));
-    second.run(() => reportLog("log", [2]));
-    first.run(() => reportLog("log", [3]));
-    second.run(() => reportLog("log", [4]));
+    runInInvocation(first, () => reportLog("log", [1]));
+    runInInvocation(second, () => reportLog("log", [2]));
+    runInInvocation(first, () => reportLog("log", [3]));
+    runInInvocation(second, () => reportLog("log", [4]));
     first.finish();
     second.finish();
     await Promise.all([a.end, b.end]);
@@ -195,7 +196,7 @@ describe(TailBacklog.name, () => {
     const stuckInvocation = start(stuck.sink);
     const otherInvocation = start(other.sink);
     const message = "x".repeat(1000);
-    stuckInvocation.run(() => {
+    runInInvocation(stuckInvocation, () => {
       for (let i = 0; i < 3; i++) reportLog("log", [message]);
     });
     stuckInvocation.reportReturn();
@@ -207,7 +208,7 @@ describe(TailBacklog.name, () => {
     expect(stuckSeen).toEqual(["1 log", "2 log", "4 return", "5 streamDiagnostic", "6 outcome"]);
     expect(backlog.usedBytes).toBeGreaterThanOrEqual(2 * TAIL_SESSION_BYTES + 2 * logBytes);
 
-    otherInvocation.run(() => {
+    runInInvocation(otherInvocation, () => {
       reportLog("log", [message]);
       reportLog("log", [message]);
     });

@@ -1,13 +1,15 @@
 import { describe, expect, it } from "vitest";
 import {
-  ExecutionContext,
-  USER_SPAN,
   createSequentialIds,
   currentUserSpan,
+  IoContext,
   reportLog,
-  traceInvocation,
   type SpanRecord,
   type TailEvent,
+  traceInvocation,
+  withCurrentSpan,
+  traceInvocationIn,
+  type Invocation,
 } from "../src/index";
 import { S, T, compact, expectWellFormed, okOutcome, testOnset, trace } from "./helpers";
 
@@ -57,16 +59,16 @@ describe(traceInvocation.name, () => {
   });
 
   it("builds the onset with the delivered property order", async () => {
-    const context = new ExecutionContext({
+    const context = new IoContext({
       executionModel: "durableObject",
       ids: createSequentialIds(),
       durableObjectId: "abc123",
     });
     const events: TailEvent[] = [];
-    await traceInvocation(
+    await traceInvocationIn(
+      context,
       {
         tail: events,
-        context,
         kind: "alarm",
         info: { type: "alarm", scheduledTime: new Date(0) },
         entrypoint: "Counter",
@@ -108,7 +110,7 @@ describe(traceInvocation.name, () => {
     const { events, error: thrown } = await trace(
       () => {
         const span = currentUserSpan()!.startChild("user");
-        USER_SPAN.run(span, () => reportLog("log", ["inside"]));
+        withCurrentSpan(span, () => reportLog("log", ["inside"]));
         reportLog("warn", ["top level"]);
         span.setAttribute("a", 1);
         span.end();
@@ -134,7 +136,7 @@ describe(traceInvocation.name, () => {
 
   it("reports a handler's exception on the onset span even when thrown inside a span", async () => {
     const { events } = await trace(
-      () => USER_SPAN.run(currentUserSpan()!.startChild("inner"), () => Promise.reject(new RangeError("late"))),
+      () => withCurrentSpan(currentUserSpan()!.startChild("inner"), () => Promise.reject(new RangeError("late"))),
       { kind: "scheduled" },
     );
     expect(events.map((e) => [e.sequence, e.spanId, e.event.type])).toEqual([
@@ -187,7 +189,7 @@ describe(traceInvocation.name, () => {
       const a = root.startChild("a");
       a.setAttribute("a", 1);
       const b = root.startChild("b");
-      const c = USER_SPAN.run(a, () => currentUserSpan()!.startChild("c"));
+      const c = withCurrentSpan(a, () => currentUserSpan()!.startChild("c"));
       c.setAttribute("c", 3);
       b.end();
     });
@@ -208,7 +210,7 @@ describe(traceInvocation.name, () => {
   it("closes many open spans newest first", async () => {
     const { events } = await trace(() => {
       const root = currentUserSpan()!;
-      const spans: SpanRecord[] = [];
+      const spans: SpanRecord<Invocation>[] = [];
       for (let i = 0; i < 200; i++) spans.push(root.startChild(`s${i}`));
       // End every other span early so that the open list is compacted in between.
       for (let i = 0; i < 200; i += 2) spans[i]!.end();
@@ -221,17 +223,17 @@ describe(traceInvocation.name, () => {
   it("does not wait for an abandoned promise or an unended span", async () => {
     const { events } = await trace(() => {
       const span = currentUserSpan()!.startChild("abandoned");
-      void USER_SPAN.run(span, () => new Promise(() => {}));
+      void withCurrentSpan(span, () => new Promise(() => {}));
       return "done";
     });
     expect(events.map((e) => e.event.type)).toEqual(["onset", "spanOpen", "spanClose", "outcome"]);
   });
 
   it("closes no span of an actor invocation, and drops their later events", async () => {
-    const actor = new ExecutionContext({ executionModel: "durableObject", ids: createSequentialIds() });
+    const actor = new IoContext({ executionModel: "durableObject", ids: createSequentialIds() });
     const events: TailEvent[] = [];
-    let left: SpanRecord | undefined;
-    await traceInvocation({ tail: events, context: actor, kind: "fetch" }, () => {
+    let left: SpanRecord<Invocation> | undefined;
+    await traceInvocationIn(actor, { tail: events, kind: "fetch" }, () => {
       left = currentUserSpan()!.startChild("left-open");
       left.setAttribute("k", "v");
     });
@@ -239,10 +241,10 @@ describe(traceInvocation.name, () => {
 
     // A later invocation on the same actor: the old span's events stay dropped.
     const later: TailEvent[] = [];
-    await traceInvocation({ tail: later, context: actor, kind: "fetch" }, () => {
+    await traceInvocationIn(actor, { tail: later, kind: "fetch" }, () => {
       left!.setAttribute("more", 1);
-      USER_SPAN.run(left!, () => currentUserSpan()!.startChild("child").end());
-      USER_SPAN.run(left!, () => reportLog("log", ["routed to the newest invocation"]));
+      withCurrentSpan(left!, () => currentUserSpan()!.startChild("child").end());
+      withCurrentSpan(left!, () => reportLog("log", ["routed to the newest invocation"]));
       left!.end();
     });
     expect(events).toHaveLength(4);
@@ -285,7 +287,7 @@ describe(traceInvocation.name, () => {
       late = new Promise((resolve) =>
         setTimeout(() => {
           const results = [reportLog("log", ["late"]), currentUserSpan() === undefined];
-          USER_SPAN.run(span, () => {
+          withCurrentSpan(span, () => {
             results.push(reportLog("log", ["late in span"]));
           });
           span.setAttribute("late", true);

@@ -1,5 +1,11 @@
 import { describe, expect, it, vi } from "vitest";
-import { USER_SPAN, createStorageKey, currentRecordingSpan, traceInvocation, type TailEvent } from "../src/index";
+import {
+  createStorageKey,
+  currentRecordingSpan,
+  type TailEvent,
+  traceInvocation,
+  runningInvocation,
+} from "../src/index";
 import { version } from "../package.json";
 import { openRegistry, registryKeyName } from "../src/storage";
 import { settle } from "./helpers";
@@ -19,7 +25,7 @@ describe("tail callback warnings", () => {
     const warnings = spyWarnings();
     let frame: unknown = "not called";
     vi.mocked(process.emitWarning).mockImplementation(() => {
-      frame = USER_SPAN.get();
+      frame = runningInvocation();
     });
     const seen: string[] = [];
     const callback = (event: TailEvent): void => {

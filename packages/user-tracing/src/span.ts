@@ -1,5 +1,11 @@
 import { types } from "node:util";
-import { USER_SPAN, type SpanRecord } from "@workers-tracing/core-context";
+import {
+  currentIoContext,
+  runOutsideInvocations,
+  toWireText,
+  type Invocation,
+  type SpanRecord,
+} from "@workers-tracing/core-context";
 import {
   MAX_LINKS_PER_CALL,
   TOO_MANY_LINKS,
@@ -7,10 +13,14 @@ import {
   toAttributeValue,
   toLinkInput,
   toStringValue,
-  toWire,
 } from "./internal/convert";
 
 const CONSTRUCT = Symbol("Span.construct");
+
+/** Wraps a span record (or `null` for the no-op span) in a user-facing `Span`. */
+export let wrapRecord: (record: SpanRecord<Invocation> | null) => Span;
+/** Returns the record behind a `Span`, or `undefined` when the value is not a `Span`. */
+export let recordOf: (span: unknown) => SpanRecord<Invocation> | null | undefined;
 const isProxy = types.isProxy;
 const hasOwn = Object.prototype.hasOwnProperty;
 
@@ -65,14 +75,14 @@ export interface SpanLink {
 function warnHost(message: string): void {
   // A host-side warning, as workerd's "console warning" log: emitted outside the invocation so
   // that a runtime capturing the console never reports it as the worker's own log.
-  USER_SPAN.exit(() => process.emitWarning(message));
+  runOutsideInvocations(() => process.emitWarning(message));
 }
 
-function assertSameRequest(record: SpanRecord): void {
+function assertSameRequest(record: SpanRecord<Invocation>): void {
   const context = record.invocation.context;
   if (context.executionModel !== "stateless") return;
-  const frame = USER_SPAN.get();
-  if (frame !== undefined && frame.invocation.context !== context) throw new Error(DIFFERENT_REQUEST);
+  const current = currentIoContext();
+  if (current !== undefined && current !== context) throw new Error(DIFFERENT_REQUEST);
 }
 
 /**
@@ -91,27 +101,16 @@ function assertSameRequest(record: SpanRecord): void {
  * @public
  */
 export class Span {
-  readonly #record: SpanRecord | null;
+  readonly #record: SpanRecord<Invocation> | null;
 
-  private constructor(token: symbol, record: SpanRecord | null) {
+  private constructor(token: symbol, record: SpanRecord<Invocation> | null) {
     if (token !== CONSTRUCT) throw new TypeError("Illegal constructor");
     this.#record = record;
   }
 
-  /**
-   * Wraps a span record (or `null` for the no-op span) in a user-facing `Span`.
-   * @internal
-   */
-  static _wrap(record: SpanRecord | null): Span {
-    return new Span(CONSTRUCT, record);
-  }
-
-  /**
-   * Returns the record behind a `Span`, or `undefined` when the value is not a `Span`.
-   * @internal
-   */
-  static _recordOf(span: unknown): SpanRecord | null | undefined {
-    return span !== null && typeof span === "object" && #record in span ? span.#record : undefined;
+  static {
+    wrapRecord = (record) => new Span(CONSTRUCT, record);
+    recordOf = (span) => (span !== null && typeof span === "object" && #record in span ? span.#record : undefined);
   }
 
   /** `true` while the span records: inside a traced invocation and not yet ended. */
@@ -251,7 +250,7 @@ export class Span {
       type: "spanUpdate",
       info: {
         type: "status",
-        status: message === undefined ? { code } : { code, message: toWire(toStringValue(message)) },
+        status: message === undefined ? { code } : { code, message: toWireText(toStringValue(message)) },
       },
     });
     return this;
@@ -260,7 +259,7 @@ export class Span {
   /** Reports a new name at once as a `spanUpdate` event; returns the span. */
   updateName(name: string): this {
     if (arguments.length < 1) throw argumentError("updateName", "Span", 1, "string");
-    const converted = toWire(toStringValue(name));
+    const converted = toWireText(toStringValue(name));
     const record = this.#record;
     if (record === null) return this;
     assertSameRequest(record);
@@ -274,14 +273,14 @@ export class Span {
     if (record === null) return;
     assertSameRequest(record);
     if (typeof exception === "string") {
-      record.reportEvent({ type: "exception", name: "", message: toWire(exception) });
+      record.reportEvent({ type: "exception", name: "", message: toWireText(exception) });
       return;
     }
     const error = exception as { name?: unknown; message?: unknown; stack?: unknown } | null;
     const name = error !== null && typeof error === "object" ? toStringValue(error.name ?? "Error") : "Error";
     const message =
       error !== null && typeof error === "object" ? toStringValue(error.message ?? "") : toStringValue(exception);
-    record.reportEvent({ type: "exception", name: toWire(name), message: toWire(message) });
+    record.reportEvent({ type: "exception", name: toWireText(name), message: toWireText(message) });
   }
 }
 
@@ -289,4 +288,4 @@ export class Span {
  * The span handed out when nothing is traced: frozen, shared, `isTraced === false`.
  * @public
  */
-export const NOOP_SPAN: Span = Object.freeze(Span._wrap(null)) as Span;
+export const NOOP_SPAN: Span = Object.freeze(wrapRecord(null)) as Span;

@@ -1,11 +1,18 @@
 /* eslint-disable prefer-rest-params -- these methods read `arguments` on purpose: a rest parameter would allocate an array on every untraced call, and the argument count decides which error workerd throws. */
 import { types } from "node:util";
-import { USER_SPAN, currentRecordingSpan, currentUserSpan, type SpanRecord } from "@workers-tracing/core-context";
+import {
+  currentRecordingSpan,
+  currentUserSpan,
+  type SpanRecord,
+  withCurrentSpan,
+  type Invocation,
+} from "@workers-tracing/core-context";
 import { argumentError, toSpanName, toStringValue } from "./internal/convert";
-import { NOOP_SPAN, Span } from "./span";
+import { NOOP_SPAN, Span, recordOf, wrapRecord } from "./span";
 
 const CONSTRUCT = Symbol("Tracing.construct");
 let isTracing: (value: unknown) => boolean;
+let createTracingObject: () => Tracing;
 const isPromise = types.isPromise;
 const promiseThen = Promise.prototype.then;
 
@@ -30,26 +37,31 @@ function withLeading(first: unknown, args: IArguments, from: number): unknown[] 
   return list;
 }
 
-function wrap(record: SpanRecord): Span {
-  const span = Span._wrap(record);
+function wrap(record: SpanRecord<Invocation>): Span {
+  const span = wrapRecord(record);
   record.owner = span;
   return span;
 }
 
-function facade(record: SpanRecord): Span {
+function facade(record: SpanRecord<Invocation>): Span {
   return (record.owner as Span | undefined) ?? wrap(record);
 }
 
 type Callback = (...args: unknown[]) => unknown;
 
 /** `enterSpan` with extra arguments; `args` starts with a placeholder for the span. */
-function enterSpanWithArgs(parent: SpanRecord | undefined, name: string, callback: Callback, args: unknown[]): unknown {
+function enterSpanWithArgs(
+  parent: SpanRecord<Invocation> | undefined,
+  name: string,
+  callback: Callback,
+  args: unknown[],
+): unknown {
   if (parent === undefined) return applyWithSpan(callback, args);
   const record = parent.startChild(toSpanName(name));
   args[0] = wrap(record);
   let result: unknown;
   try {
-    result = USER_SPAN.run(record, applyWithSpan, callback, args);
+    result = withCurrentSpan(record, applyWithSpan, callback, args);
   } catch (error) {
     record.end();
     throw error;
@@ -57,12 +69,12 @@ function enterSpanWithArgs(parent: SpanRecord | undefined, name: string, callbac
   return endWith(record, result);
 }
 
-function enterSpanTraced(parent: SpanRecord, name: string, callback: (span: Span) => unknown): unknown {
+function enterSpanTraced(parent: SpanRecord<Invocation>, name: string, callback: (span: Span) => unknown): unknown {
   const record = parent.startChild(toSpanName(name));
   const span = wrap(record);
   let result: unknown;
   try {
-    result = USER_SPAN.run(record, callWithSpan, callback, span);
+    result = withCurrentSpan(record, callWithSpan, callback, span);
   } catch (error) {
     record.end();
     throw error;
@@ -71,13 +83,13 @@ function enterSpanTraced(parent: SpanRecord, name: string, callback: (span: Span
 }
 
 /** Ends `record` now, or when `result` settles if it is a native promise. */
-function endWith(record: SpanRecord, result: unknown): unknown {
+function endWith(record: SpanRecord<Invocation>, result: unknown): unknown {
   if (typeof result === "object" && result !== null && isPromise(result)) return endOnSettle(record, result);
   record.end();
   return result;
 }
 
-function endOnSettle(record: SpanRecord, result: Promise<unknown>): Promise<unknown> {
+function endOnSettle(record: SpanRecord<Invocation>, result: Promise<unknown>): Promise<unknown> {
   return promiseThen.call(
     result,
     (value: unknown) => {
@@ -117,18 +129,11 @@ export class Tracing {
     // static private method, it stays fast once the class's `name` was redefined (see the end of
     // this file).
     isTracing = (value) => typeof value === "object" && value !== null && #brand in value;
+    createTracingObject = () => new Tracing(CONSTRUCT);
   }
 
   private constructor(token: symbol) {
     if (token !== CONSTRUCT) throw new TypeError("Illegal constructor");
-  }
-
-  /**
-   * Creates a `Tracing` object; the constructor is not public.
-   * @internal
-   */
-  static _create(): Tracing {
-    return new Tracing(CONSTRUCT);
   }
 
   /**
@@ -175,8 +180,13 @@ export class Tracing {
     const record = parent.startChild(toSpanName(name));
     const span = wrap(record);
     return argc <= 2
-      ? USER_SPAN.run(record, callWithSpan, callback as (span: Span) => unknown, span)
-      : USER_SPAN.run(record, applyWithSpan, callback as (...a: unknown[]) => unknown, withLeading(span, arguments, 2));
+      ? withCurrentSpan(record, callWithSpan, callback as (span: Span) => unknown, span)
+      : withCurrentSpan(
+          record,
+          applyWithSpan,
+          callback as (...a: unknown[]) => unknown,
+          withLeading(span, arguments, 2),
+        );
   }
 
   /**
@@ -211,13 +221,13 @@ export class Tracing {
   withActiveSpan<T, A extends unknown[]>(span: Span, callback: (...args: A) => T, ...args: A): T;
   withActiveSpan(span: unknown, callback: unknown): unknown {
     if (!isTracing(this)) throw illegalInvocation();
-    const record = Span._recordOf(span);
+    const record = recordOf(span);
     if (record === undefined) throw argumentError("withActiveSpan", "Tracing", 1, "Span");
     if (typeof callback !== "function") throw argumentError("withActiveSpan", "Tracing", 2, "Function");
     const args: unknown[] = [];
     for (let i = 2; i < arguments.length; i++) args.push(arguments[i]);
     if (record === null) return Reflect.apply(callback, globalThis, args) as unknown;
-    return USER_SPAN.run(record, applyWithSpan, callback as (...a: unknown[]) => unknown, args);
+    return withCurrentSpan(record, applyWithSpan, callback as (...a: unknown[]) => unknown, args);
   }
 }
 
@@ -239,7 +249,7 @@ Object.defineProperty(Span, "name", { value: "Span", configurable: true });
  * @public
  */
 export function createTracing(): Tracing {
-  return Tracing._create();
+  return createTracingObject();
 }
 
 /**
@@ -250,4 +260,4 @@ export function createTracing(): Tracing {
  * ```
  * @public
  */
-export const tracing: Tracing = Tracing._create();
+export const tracing: Tracing = createTracingObject();

@@ -1,5 +1,6 @@
 import { expect } from "vitest";
 import {
+  currentInvocation,
   createSequentialIds,
   traceInvocation,
   type Invocation,
@@ -61,8 +62,8 @@ export async function trace<R>(
   let error: unknown;
   let threw = false;
   try {
-    result = await traceInvocation({ tail: raw, ids: createSequentialIds(), kind: "test", ...options }, (invocation) =>
-      fn(invocation, raw),
+    result = await traceInvocation({ tail: raw, ids: createSequentialIds(), kind: "test", ...options }, () =>
+      fn(currentInvocation()!, raw),
     );
   } catch (caught) {
     threw = true;

@@ -1,17 +1,17 @@
 import { describe, expect, it } from "vitest";
 import {
-  ExecutionContext,
   createSequentialIds,
   currentUserSpan,
+  IoContext,
   reportLog,
-  traceInvocation,
   type TailEvent,
+  traceInvocationIn,
 } from "@workers-tracing/core-context";
 import { Tracing, tracing, type Span } from "../src/index";
 import { S, attributes, close, compact, expectWellFormed, log, open, outcome, testOnset, trace } from "./helpers";
 
-function actor(): ExecutionContext {
-  return new ExecutionContext({
+function actor(): IoContext {
+  return new IoContext({
     executionModel: "durableObject",
     ids: createSequentialIds(),
     durableObjectId: "0123abcd",
@@ -71,7 +71,7 @@ describe(Tracing.name, () => {
       let lateRan!: () => void;
       const late = new Promise<void>((resolve) => (lateRan = resolve));
       let spans!: ReturnType<typeof leaveSpansOpen>;
-      await traceInvocation({ tail: first, context, kind: "test" }, () => {
+      await traceInvocationIn(context, { tail: first, kind: "test" }, () => {
         spans = leaveSpansOpen();
         // A continuation of this invocation that runs after it completed.
         void tracing.withActiveSpan(spans.active, () =>
@@ -92,7 +92,7 @@ describe(Tracing.name, () => {
       ]);
 
       const second: TailEvent[] = [];
-      await traceInvocation({ tail: second, context, kind: "test" }, async () => {
+      await traceInvocationIn(context, { tail: second, kind: "test" }, async () => {
         release();
         await late;
         spans.started.setAttribute("x", 1);
@@ -137,10 +137,10 @@ describe(Tracing.name, () => {
       let w2Done!: () => void;
       const w2Finished = new Promise<void>((resolve) => (w2Done = resolve));
 
-      const fetch = traceInvocation(
+      const fetch = traceInvocationIn(
+        context,
         {
           tail: fetchEvents,
-          context,
           kind: "fetch",
           info: { type: "fetch", method: "GET", url: "http://do/alarm", headers: [] },
           returnInfo: () => ({ type: "fetch", statusCode: 200 }),
@@ -160,8 +160,9 @@ describe(Tracing.name, () => {
         },
       );
       await atW1;
-      const alarm = traceInvocation(
-        { tail: alarmEvents, context, kind: "alarm", info: { type: "alarm", scheduledTime: new Date(0) } },
+      const alarm = traceInvocationIn(
+        context,
+        { tail: alarmEvents, kind: "alarm", info: { type: "alarm", scheduledTime: new Date(0) } },
         async () => {
           await storage("durable_object_storage_getAlarm"); // A1
           reportLog("log", ["A1-log"]);

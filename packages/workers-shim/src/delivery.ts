@@ -1,11 +1,12 @@
 import {
-  ExecutionContext,
   type EventInfo,
   type EventOutcome,
   type FetchResponseInfo,
   type HandlerKind,
   type IdGenerator,
   type Invocation,
+  IoContext,
+  runInInvocation,
   type SpanContext,
   type TailSink,
 } from "@workers-tracing/core-context";
@@ -31,7 +32,7 @@ export interface DeliveryOptions<R> {
   /** The named export or Durable Object class; absent for the default export. */
   readonly entrypoint?: string | undefined;
   /** The actor's context; a fresh stateless context when absent. */
-  readonly context?: ExecutionContext | undefined;
+  readonly context?: IoContext | undefined;
   /** The `return` event for a result: `false` for none, `undefined` for one without info. */
   readonly returnInfo: (result: R) => FetchResponseInfo | undefined | false;
   /** The outcome when the handler throws or rejects. */
@@ -192,7 +193,7 @@ export function deliver<R>(
   options: DeliveryOptions<Awaited<R>>,
   body: (scope: InvocationScope) => R,
 ): Delivery<Awaited<R>> {
-  const context = options.context ?? new ExecutionContext({ ids: receiver.ids });
+  const context = options.context ?? new IoContext({ ids: receiver.ids });
   const invocation = context.startInvocation({
     kind: options.kind,
     info: options.info,
@@ -237,7 +238,7 @@ export function deliver<R>(
       : noop;
   let started: R | Promise<never>;
   try {
-    started = invocation.run(body, scope);
+    started = runInInvocation(invocation, body, scope);
   } catch (error) {
     started = Promise.reject(error);
   }

@@ -1,5 +1,5 @@
 import { types } from "node:util";
-import type { SpanRecord } from "@workers-tracing/core-context";
+import { type SpanRecord, type Invocation, describeReceived } from "@workers-tracing/core-context";
 import { startRuntimeSpan } from "./runtime-spans";
 import { endFirstAlarmRead, storageAnswer } from "./timing";
 
@@ -20,16 +20,9 @@ interface ListOptions {
   readonly limit?: number;
 }
 
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (typeof value === "object") return "an object";
-  return `${typeof value} ${String(value)}`;
-}
-
 function checkKey(operation: string, key: unknown): string {
   if (typeof key !== "string") {
-    throw new TypeError(`DurableObjectStorage.${operation}() expects string keys, received ${describe(key)}.`);
+    throw new TypeError(`DurableObjectStorage.${operation}() expects string keys, received ${describeReceived(key)}.`);
   }
   return key;
 }
@@ -47,7 +40,7 @@ function alarmTimeOf(value: unknown): number {
     return Date.prototype.getTime.call(value);
   if (typeof value === "number" && Number.isFinite(value)) return value;
   throw new TypeError(
-    `DurableObjectStorage.setAlarm() expects a Date or a number of milliseconds, received ${describe(value)}.`,
+    `DurableObjectStorage.setAlarm() expects a Date or a number of milliseconds, received ${describeReceived(value)}.`,
   );
 }
 
@@ -68,7 +61,7 @@ export class DurableObjectStorage {
     this.#alarms = alarms;
   }
 
-  #op<T>(operation: string, compute: (span: SpanRecord | undefined) => T): Promise<T> {
+  #op<T>(operation: string, compute: (span: SpanRecord<Invocation> | undefined) => T): Promise<T> {
     const span = startRuntimeSpan(`durable_object_storage_${operation}`);
     let value: T;
     try {
@@ -109,7 +102,7 @@ export class DurableObjectStorage {
       }
       if (keyOrEntries === null || typeof keyOrEntries !== "object" || Array.isArray(keyOrEntries)) {
         throw new TypeError(
-          `DurableObjectStorage.put() expects a string key or an object of entries, received ${describe(keyOrEntries)}.`,
+          `DurableObjectStorage.put() expects a string key or an object of entries, received ${describeReceived(keyOrEntries)}.`,
         );
       }
       const entries = Object.entries(keyOrEntries).map(([key, entry]) => [key, structuredClone(entry)] as const);
@@ -140,7 +133,9 @@ export class DurableObjectStorage {
   list(options: unknown = {}): Promise<Map<string, unknown>> {
     return this.#op("list", () => {
       if (options === null || typeof options !== "object") {
-        throw new TypeError(`DurableObjectStorage.list() expects an options object, received ${describe(options)}.`);
+        throw new TypeError(
+          `DurableObjectStorage.list() expects an options object, received ${describeReceived(options)}.`,
+        );
       }
       const { start, startAfter, end, prefix, reverse, limit } = options as ListOptions;
       let keys = [...this.#data.keys()].sort(compareKeys);
@@ -163,7 +158,7 @@ export class DurableObjectStorage {
    * span closes a turn of the event loop later, as workerd's first read of the alarm does.
    */
   getAlarm(): Promise<number | null> {
-    const read = (span: SpanRecord | undefined): number | null => {
+    const read = (span: SpanRecord<Invocation> | undefined): number | null => {
       const time = this.#alarms.alarmTime();
       if (time !== null)
         span?.setAttribute("cloudflare.durable_object.alarm.scheduled_time", new Date(time).toISOString());
@@ -202,7 +197,7 @@ export class DurableObjectStorage {
   transaction<T>(closure: (txn: DurableObjectStorage) => T | Promise<T>): Promise<T> {
     if (typeof closure !== "function") {
       return Promise.reject(
-        new TypeError(`DurableObjectStorage.transaction() expects a function, received ${describe(closure)}.`),
+        new TypeError(`DurableObjectStorage.transaction() expects a function, received ${describeReceived(closure)}.`),
       );
     }
     const span = startRuntimeSpan("durable_object_storage_transaction");

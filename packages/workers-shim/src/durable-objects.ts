@@ -1,10 +1,12 @@
 import { createHash, randomBytes } from "node:crypto";
 import {
-  ExecutionContext,
-  USER_SPAN,
   currentInvocation,
   type Invocation,
+  IoContext,
+  runInInvocation,
+  runOutsideInvocations,
   type SpanContext,
+  describeReceived,
 } from "@workers-tracing/core-context";
 import { callRpc, runRpcMethod, withRpcMembers, type RpcRequest } from "./bindings/rpc";
 import { deliver, scopeOf, type DeliveryReceiver } from "./delivery";
@@ -28,14 +30,6 @@ export interface ActorHost extends DeliveryReceiver {
 }
 
 const HEX_ID = /^[0-9a-f]{64}$/;
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (typeof value === "object") return "an object";
-  if (typeof value === "string")
-    return `the string ${JSON.stringify(value.length > 70 ? `${value.slice(0, 70)}…` : value)}`;
-  return `${typeof value} ${String(value)}`;
-}
 
 /** Identifies one Durable Object of a namespace: 64 lowercase hex digits. */
 export class DurableObjectId {
@@ -102,7 +96,7 @@ export class DurableObjectActor implements AlarmScheduler {
   readonly owner: DurableObjectClass;
   readonly id: DurableObjectId;
   readonly hex: string;
-  readonly context: ExecutionContext;
+  readonly context: IoContext;
   readonly state: DurableObjectState;
   #instance: object | undefined = undefined;
   #blocked: Promise<unknown> | undefined = undefined;
@@ -114,7 +108,7 @@ export class DurableObjectActor implements AlarmScheduler {
     this.owner = owner;
     this.id = id;
     this.hex = hex;
-    this.context = new ExecutionContext({ executionModel: "durableObject", durableObjectId: hex, ids: owner.host.ids });
+    this.context = new IoContext({ executionModel: "durableObject", durableObjectId: hex, ids: owner.host.ids });
     this.state = new DurableObjectState(this, new DurableObjectStorage(this), id);
   }
 
@@ -159,7 +153,7 @@ export class DurableObjectActor implements AlarmScheduler {
    */
   inNewestFrame<R>(own: Invocation, fn: () => R): R {
     const newest = this.context.newestLive ?? own;
-    const result = newest.run(fn);
+    const result = runInInvocation(newest, fn);
     // The newer invocation's outcome waits for the handler running in its frame (and for the
     // runtime spans that close a turn after it), as workerd's does.
     if (newest !== own) scopeOf(newest)?.hold(borrowedFrameRelease(result));
@@ -261,7 +255,7 @@ export class DurableObjectActor implements AlarmScheduler {
     if (this.#closed) return;
     const delay = Math.max(0, time - Date.now());
     // Outside any frame, so the alarm's delivery does not start in the setter's context.
-    const timer = USER_SPAN.exit(() => setTimeout(() => void this.#fireAlarm(time), delay));
+    const timer = runOutsideInvocations(() => setTimeout(() => void this.#fireAlarm(time), delay));
     this.#alarm = { time, timer };
   }
 
@@ -371,7 +365,9 @@ export class DurableObjectNamespace {
   /** Parses an id from its 64 hex digits. */
   idFromString(id: string): DurableObjectId {
     if (typeof id !== "string" || !HEX_ID.test(id)) {
-      throw new TypeError(`Invalid Durable Object ID: expected 64 lowercase hex digits, received ${describe(id)}.`);
+      throw new TypeError(
+        `Invalid Durable Object ID: expected 64 lowercase hex digits, received ${describeReceived(id)}.`,
+      );
     }
     return new DurableObjectId(this.#objects, id, undefined);
   }

@@ -1,6 +1,6 @@
 import { createHook, type AsyncHook } from "node:async_hooks";
 import { types } from "node:util";
-import { USER_SPAN, type Invocation } from "@workers-tracing/core-context";
+import { type Invocation, runningInvocation, runOutsideInvocations } from "@workers-tracing/core-context";
 
 /** workerd's message for a request it cancelled because nothing could ever complete it. */
 export const HANG_MESSAGE =
@@ -114,9 +114,9 @@ let users = 0;
 
 function onInit(_asyncId: number, type: string, _trigger: number, resource: object): void {
   if (type === "PROMISE" || entries.size === 0 || IGNORED.has(type)) return;
-  const frame = USER_SPAN.get();
-  if (frame === undefined) return;
-  const entry = entries.get(frame.invocation);
+  const invocation = runningInvocation();
+  if (invocation === undefined) return;
+  const entry = entries.get(invocation);
   if (entry === undefined) return;
   entry.resources.push({ resource, alive: livenessOf(type, resource) });
 }
@@ -163,8 +163,8 @@ const noop = (): void => {};
  */
 export function holdPending<T>(work: Promise<T>): Promise<T> {
   if (entries.size === 0) return work;
-  const frame = USER_SPAN.get();
-  const entry = frame === undefined ? undefined : entries.get(frame.invocation);
+  const invocation = runningInvocation();
+  const entry = invocation === undefined ? undefined : entries.get(invocation);
   if (entry === undefined) return work;
   entry.subrequests++;
   const release = (): void => {
@@ -207,7 +207,7 @@ function schedule(soon: boolean): void {
   if (soon) delay = MIN_DELAY;
   if (timer !== undefined || hook === undefined || entries.size === 0) return;
   // Outside any invocation (not attributed), unref'd: the checks never keep the process alive.
-  timer = USER_SPAN.exit(() => setTimeout(check, delay));
+  timer = runOutsideInvocations(() => setTimeout(check, delay));
   timer.unref();
 }
 
@@ -221,7 +221,7 @@ function check(): void {
   }
   // Confirm across a full turn of the event loop (timers, I/O polling, immediates). Not unref'd:
   // on Node 20 an unref'd immediate here stalled the immediates scheduled after it.
-  USER_SPAN.exit(() => setImmediate(() => USER_SPAN.exit(() => setImmediate(confirm, candidates))));
+  runOutsideInvocations(() => setImmediate(() => runOutsideInvocations(() => setImmediate(confirm, candidates))));
 }
 
 function confirm(candidates: Entry[]): void {

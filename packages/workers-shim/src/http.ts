@@ -1,4 +1,4 @@
-import type { FetchEventInfo, FetchHeader, SpanRecord } from "@workers-tracing/core-context";
+import type { FetchEventInfo, FetchHeader, SpanRecord, Invocation } from "@workers-tracing/core-context";
 
 /** The `cf` object of a request (workerd's `request.cf`), when it has one. */
 export function requestCf(request: Request): object | undefined {
@@ -77,7 +77,11 @@ const REQUEST_HEADER_ATTRIBUTES: readonly (readonly [string, string])[] = [
 ];
 
 /** Sets the request attributes of a runtime `fetch` span, in workerd's order (spec §4.8). */
-export function setRequestAttributes(span: SpanRecord, request: Request, bodyLength: number | undefined): void {
+export function setRequestAttributes(
+  span: SpanRecord<Invocation>,
+  request: Request,
+  bodyLength: number | undefined,
+): void {
   span.setAttribute("network.protocol.name", "http");
   span.setAttribute("network.protocol.version", "HTTP/1.1");
   span.setAttribute("http.request.method", request.method);
@@ -91,7 +95,11 @@ export function setRequestAttributes(span: SpanRecord, request: Request, bodyLen
 }
 
 /** Sets the response attributes of a runtime `fetch` span, in workerd's order (spec §4.8). */
-export function setResponseAttributes(span: SpanRecord, response: Response, bodyLength: number | undefined): void {
+export function setResponseAttributes(
+  span: SpanRecord<Invocation>,
+  response: Response,
+  bodyLength: number | undefined,
+): void {
   span.setAttribute("http.response.status_code", BigInt(response.status));
   if (bodyLength !== undefined) span.setAttribute("http.response.body.size", BigInt(bodyLength));
   const ray = response.headers.get("cf-ray");

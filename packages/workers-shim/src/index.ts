@@ -1,6 +1,13 @@
 // Public surface of @workers-tracing/workers-shim: the runtime, the config loader and the
 // compatibility-flag registry. Every name is listed explicitly (house style: no `export *`).
 export { Runtime, createRuntime } from "./runtime";
+export { TERMINAL_TREE_STYLE } from "./terminal-style";
+export { createTestRuntime } from "./testing/test-runtime";
+export type { TestRuntime, TestRuntimeOptions, TracedResponse } from "./testing/test-runtime";
+export { traceTree } from "./testing/trace-tree";
+export type { TraceSpan, TraceTree } from "./testing/trace-tree";
+export { traceMatchers, traceSnapshotSerializer } from "./testing/matchers";
+export type { SpanTreeShape, TraceMatcherResult, TraceMatchers } from "./testing/matchers";
 export type { RunTestsOptions, RuntimeOptions, TestCase, TestResult, TestRunSummary } from "./runtime";
 export { WorkersShimError, loadConfig, validateConfig } from "./config/index";
 export type {

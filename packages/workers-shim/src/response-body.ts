@@ -1,4 +1,4 @@
-import { USER_SPAN, currentUserSpan, type FetchResponseInfo } from "@workers-tracing/core-context";
+import { currentUserSpan, type FetchResponseInfo, runOutsideInvocations } from "@workers-tracing/core-context";
 import { scopeOf, type InvocationScope } from "./delivery";
 import { holdPending } from "./hang";
 import { knownBodyLength } from "./http";
@@ -35,7 +35,7 @@ function relay(body: ReadableStream<Uint8Array>, onEnd: (complete: boolean) => v
       },
       cancel(reason) {
         end(false);
-        return USER_SPAN.exit(() => reader.cancel(reason));
+        return runOutsideInvocations(() => reader.cancel(reason));
       },
     },
     { highWaterMark: 0 },

@@ -1,10 +1,10 @@
 import {
+  type IdGenerator,
   RANDOM_IDS,
+  runOutsideInvocations,
   TAIL_BACKLOG_LIMIT_BYTES,
   TailBacklog,
-  USER_SPAN,
   type TailBacklogOptions,
-  type IdGenerator,
   type TailStreamHandler,
 } from "@workers-tracing/core-context";
 import { WorkersShimError, type ShimConfig } from "./config/index";
@@ -123,6 +123,8 @@ export interface TestRunSummary {
 }
 
 let runtimeCount = 0;
+/** Creates a runtime and loads its services (see {@link createRuntime}). */
+let startRuntime: (config: ShimConfig, options: RuntimeOptions) => Promise<Runtime>;
 
 /**
  * A loaded config: every service's modules evaluated, its bindings, Durable Objects and
@@ -167,14 +169,12 @@ export class Runtime {
     }
   }
 
-  /**
-   * Creates a runtime and loads its services; use {@link createRuntime}.
-   * @internal
-   */
-  static async _create(config: ShimConfig, options: RuntimeOptions): Promise<Runtime> {
-    const runtime = new Runtime(config, options);
-    await runtime.#start();
-    return runtime;
+  static {
+    startRuntime = async (config, options) => {
+      const runtime = new Runtime(config, options);
+      await runtime.#start();
+      return runtime;
+    };
   }
 
   async #start(): Promise<void> {
@@ -183,7 +183,7 @@ export class Runtime {
     for (const service of this.#services.values()) {
       try {
         // Module top-level code runs outside any invocation.
-        await USER_SPAN.exit(() =>
+        await runOutsideInvocations(() =>
           service.load({
             predictable: this.#predictable,
             ...(this.config.moduleRoot === undefined ? {} : { moduleRoot: this.config.moduleRoot }),
@@ -264,7 +264,7 @@ export class Runtime {
     const results: TestResult[] = [];
     for (const test of this.listTests()) {
       options.onTestStart?.(test);
-      const outcome = await USER_SPAN.exit(() => this.#runTest(test, timeoutMs));
+      const outcome = await runOutsideInvocations(() => this.#runTest(test, timeoutMs));
       const result: TestResult = outcome.passed
         ? { ...test, passed: true }
         : { ...test, passed: false, error: outcome.error };
@@ -338,7 +338,7 @@ export class Runtime {
       );
     }
     const request = toRequest(input, init);
-    return USER_SPAN.exit(() => service.deliverFetch(request, entrypoint, undefined));
+    return runOutsideInvocations(() => service.deliverFetch(request, entrypoint, undefined));
   }
 
   /**
@@ -426,5 +426,5 @@ export function createRuntime(config: ShimConfig, options: RuntimeOptions = {}):
       ),
     );
   }
-  return Runtime._create(config, options);
+  return startRuntime(config, options);
 }

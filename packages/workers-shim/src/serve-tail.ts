@@ -1,4 +1,5 @@
 import { formatEventTree, type Onset, type TailEvent, type TailStreamHandler } from "@workers-tracing/core-context";
+import { TERMINAL_TREE_STYLE } from "./terminal-style";
 
 /** The output formats of `serve --tail`. */
 export const TAIL_FORMATS = ["pretty", "jsonl"] as const;
@@ -117,7 +118,7 @@ class PrettyTail implements TailStreamHandler {
     if (trace.open.size > 0) return;
     // A callee that starts after this (from work nobody waited for) begins a new group.
     if (this.#traces.get(trace.traceId) === trace) this.#traces.delete(trace.traceId);
-    let text = formatEventTree(trace.events, { color: this.#color });
+    let text = formatEventTree(trace.events, this.#color ? { style: TERMINAL_TREE_STYLE } : {});
     const notes: string[] = [];
     if (trace.dropped > 0) notes.push(`${trace.dropped} more events of this trace not shown`);
     if (trace.queueDropped > 0) notes.push(`the tail queue dropped ${trace.queueDropped} events of this trace`);

@@ -1,12 +1,13 @@
 import { types } from "node:util";
 import {
-  ExecutionContext,
   type IdGenerator,
+  IoContext,
   type Onset,
+  runInInvocation,
   type SpanContext,
-  type TailEvent,
   TailBacklog,
   type TailBacklogOptions,
+  type TailEvent,
   type TailSink,
   toTailSink,
 } from "@workers-tracing/core-context";
@@ -421,7 +422,7 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
         ? (exported as { tailStream?: unknown }).tailStream
         : undefined;
     if (typeof handler !== "function") return undefined;
-    const context = new ExecutionContext({ ids: this.ids });
+    const context = new IoContext({ ids: this.ids });
     const invocation = context.startInvocation({
       kind: "tailStream",
       info: { type: "trace", traces: [] },
@@ -430,7 +431,7 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
     const scope = new InvocationScope(invocation);
     const call = (onset: TailEvent<Onset>): unknown => {
       try {
-        return invocation.run(() => {
+        return runInInvocation(invocation, () => {
           const ctx = this.createContext(scope);
           if (isClass(exported)) {
             const instance = new exported(ctx, this.env) as { tailStream: Handler };

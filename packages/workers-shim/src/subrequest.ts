@@ -1,4 +1,4 @@
-import type { SpanContext, SpanRecord } from "@workers-tracing/core-context";
+import type { SpanContext, SpanRecord, Invocation } from "@workers-tracing/core-context";
 import { holdPending } from "./hang";
 import { knownBodyLength, setRequestAttributes, setResponseAttributes, toRequest } from "./http";
 import { bindingResponse, onBodyConsumed, responseBodyLength } from "./response-body";
@@ -13,9 +13,9 @@ import { afterBodyReaderContinues, endFailedSubrequest, endFetchSpanAfterRespons
 /** The runtime spans of one subrequest (`undefined` when the caller is not traced). */
 export interface SubrequestSpans {
   /** The span the callee's invocation descends from (`fetch`, `scheduled`, `queue`). */
-  readonly span: SpanRecord | undefined;
+  readonly span: SpanRecord<Invocation> | undefined;
   /** A span around it: a Durable Object's `durable_object_subrequest`. */
-  readonly outer?: SpanRecord | undefined;
+  readonly outer?: SpanRecord<Invocation> | undefined;
 }
 
 /**
@@ -140,7 +140,7 @@ export function openBindingSpan(name: string): SubrequestSpans {
 }
 
 /** Opens a Durable Object's `durable_object_subrequest` span (with its `objectId`) under the current span. */
-export function openActorSubrequest(objectId: string): SpanRecord | undefined {
+export function openActorSubrequest(objectId: string): SpanRecord<Invocation> | undefined {
   const span = startRuntimeSpan("durable_object_subrequest");
   span?.setAttribute("objectId", objectId);
   return span;

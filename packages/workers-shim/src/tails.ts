@@ -1,13 +1,14 @@
 import {
-  TailTimeLimitError,
-  USER_SPAN,
   createTailStreamSink,
-  type TailBacklog,
   type Invocation,
   type Onset,
+  runInInvocation,
+  runOutsideInvocations,
+  type TailBacklog,
   type TailEvent,
   type TailSink,
   type TailStreamHandler,
+  TailTimeLimitError,
 } from "@workers-tracing/core-context";
 import { describeError } from "./errors";
 
@@ -108,7 +109,8 @@ export function createTailSessionSink(
           `streaming tail worker "${tail.name}" is too far behind (its ${megabytes} MiB backlog is full): it gets no session for new invocations until it catches up.`,
         );
       },
-      run: <R>(fn: () => R): R => (opening === undefined ? USER_SPAN.exit(fn) : opening.invocation.run(fn)),
+      run: <R>(fn: () => R): R =>
+        opening === undefined ? runOutsideInvocations(fn) : runInInvocation(opening.invocation, fn),
     },
   );
   return {

@@ -1,4 +1,4 @@
-import { USER_SPAN, type SpanRecord } from "@workers-tracing/core-context";
+import { runOutsideInvocations, type SpanRecord, type Invocation } from "@workers-tracing/core-context";
 
 // The workerd timing rules the shim reproduces, one name per rule. In workerd, crossing from one
 // worker (or object) to another is I/O: it completes in a later turn of the event loop, after the
@@ -12,17 +12,17 @@ import { USER_SPAN, type SpanRecord } from "@workers-tracing/core-context";
 /** Resolves a turn of the event loop later (after timers' and I/O callbacks' turn, as an immediate). */
 function turn(): Promise<void> {
   return new Promise((resolve) => {
-    USER_SPAN.exit(() => setImmediate(resolve));
+    runOutsideInvocations(() => setImmediate(resolve));
   });
 }
 
 /** Runs `fn` a turn of the event loop later, inside the immediate itself. */
 function afterTurn(fn: () => void): void {
-  USER_SPAN.exit(() => setImmediate(fn));
+  runOutsideInvocations(() => setImmediate(fn));
 }
 
 /** Ends `spans` a turn of the event loop later, in the order given. */
-function endAfterTurn(spans: readonly (SpanRecord | undefined)[]): void {
+function endAfterTurn(spans: readonly (SpanRecord<Invocation> | undefined)[]): void {
   afterTurn(() => {
     for (const span of spans) span?.end();
   });
@@ -104,7 +104,7 @@ export function hungErrorReturn(fn: () => void): void {
  * @remarks Pinned by `fetch-response-body`, `serve-subrequests`, `unhandled-rejections` (earlier)
  * and `exception-values` (earlier and later).
  */
-export function endFetchSpanAfterResponse(span: SpanRecord | undefined): void {
+export function endFetchSpanAfterResponse(span: SpanRecord<Invocation> | undefined): void {
   endAfterTurn([span]);
 }
 
@@ -115,7 +115,7 @@ export function endFetchSpanAfterResponse(span: SpanRecord | undefined): void {
  * @remarks Pinned by `fetch-handler-throws` (earlier and later), `hung-subrequest`,
  * `exception-values`, `tail-handler-object` (earlier) and `serve-hung-request` (later).
  */
-export function endFailedSubrequest(...spans: (SpanRecord | undefined)[]): void {
+export function endFailedSubrequest(...spans: (SpanRecord<Invocation> | undefined)[]): void {
   endAfterTurn(spans);
 }
 
@@ -125,7 +125,7 @@ export function endFailedSubrequest(...spans: (SpanRecord | undefined)[]): void 
  * @remarks Pinned by `rpc-span-close-order`, `rpc-entrypoints-extra`, `rpc-stream-result` (earlier
  * and later), `do-rpc-stub`, `service-chain-a-b-c` and more (earlier).
  */
-export function releaseRpcSession(...spans: (SpanRecord | undefined)[]): void {
+export function releaseRpcSession(...spans: (SpanRecord<Invocation> | undefined)[]): void {
   endAfterTurn(spans);
 }
 
@@ -136,7 +136,7 @@ export function releaseRpcSession(...spans: (SpanRecord | undefined)[]): void {
  * @remarks Pinned by `rpc-span-close-order`, `rpc-entrypoints-extra` (earlier and later),
  * `do-rpc-stub`, `service-chain-a-b-c`, `shared:rpc-entrypoint` and more (later).
  */
-export function endCalleeRpcCall(span: SpanRecord | undefined): void {
+export function endCalleeRpcCall(span: SpanRecord<Invocation> | undefined): void {
   endAfterTurn([span]);
 }
 
@@ -197,6 +197,6 @@ export function storageAnswer(): Promise<void> {
  * loop later: workerd asks the alarm manager (I/O), though the call resolves at once.
  * @remarks Pinned by `do-alarm-lifecycle` (earlier and later).
  */
-export function endFirstAlarmRead(span: SpanRecord | undefined): void {
+export function endFirstAlarmRead(span: SpanRecord<Invocation> | undefined): void {
   endAfterTurn([span]);
 }

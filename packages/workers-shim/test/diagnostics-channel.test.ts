@@ -1,7 +1,13 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import * as nodeChannels from "node:diagnostics_channel";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ExecutionContext, createSequentialIds, toTailSink, type TailEvent } from "@workers-tracing/core-context";
+import {
+  createSequentialIds,
+  IoContext,
+  runInInvocation,
+  type TailEvent,
+  toTailSink,
+} from "@workers-tracing/core-context";
 import type { Runtime } from "../src/index";
 import { createDiagnosticsChannelModule } from "../src/node-builtins/diagnostics-channel";
 import { BUILTIN_OVERRIDES } from "../src/node-builtins/index";
@@ -37,11 +43,11 @@ function channelOf(mod: Module, name: string): Channel {
 /** Runs `fn` inside a traced test invocation and returns the diagnosticChannel events it reported. */
 function published(fn: () => void): { channel: string; message: unknown }[] {
   const events: TailEvent[] = [];
-  const invocation = new ExecutionContext({ ids: createSequentialIds() }).startInvocation({
+  const invocation = new IoContext({ ids: createSequentialIds() }).startInvocation({
     kind: "test",
     sink: toTailSink(events),
   });
-  invocation.run(fn);
+  runInInvocation(invocation, fn);
   return events
     .map((e) => e.event)
     .filter((e) => e.type === "diagnosticChannel")

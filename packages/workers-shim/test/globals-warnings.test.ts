@@ -2,7 +2,13 @@ import fs from "node:fs";
 import path from "node:path";
 import vm from "node:vm";
 import { describe, expect, it } from "vitest";
-import { ExecutionContext, createSequentialIds, toTailSink, type TailEvent } from "@workers-tracing/core-context";
+import {
+  createSequentialIds,
+  IoContext,
+  runInInvocation,
+  type TailEvent,
+  toTailSink,
+} from "@workers-tracing/core-context";
 import { installWorkerGlobals } from "../src/globals/index";
 
 const SCRIPTS = path.join(import.meta.dirname, "../scripts");
@@ -92,12 +98,12 @@ async function runWarningsWorker(): Promise<{ logs: LogRecord[]; printed: unknow
   });
   new vm.Script(source, { filename: "worker" }).runInContext(context);
   const events: TailEvent[] = [];
-  const invocation = new ExecutionContext({ ids: createSequentialIds() }).startInvocation({
+  const invocation = new IoContext({ ids: createSequentialIds() }).startInvocation({
     kind: "test",
     sink: toTailSink(events),
   });
   const worker = global["__worker"] as { test(): Promise<void> };
-  await invocation.run(() => worker.test());
+  await runInInvocation(invocation, () => worker.test());
   const logs = events
     .map((e) => e.event)
     .filter((e) => e.type === "log")

@@ -1,14 +1,15 @@
 import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
-  ExecutionContext,
-  USER_SPAN,
-  reportLog,
-  traceInvocation,
   type HandlerKind,
   type Invocation,
+  IoContext,
+  reportLog,
   type TailEvent,
   type TailSink,
+  traceInvocationIn,
+  currentUserSpan,
+  runningInvocation,
 } from "@workers-tracing/core-context";
 import { tracing } from "@workers-tracing/user-tracing";
 import { withSpan } from "@workers-tracing/tracing-helpers";
@@ -74,7 +75,7 @@ afterEach(() => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// core-context level: the embedder API (ExecutionContext, traceInvocation), exact liveness
+// core-context level: the embedder API (IoContext, traceInvocation), exact liveness
 
 interface InvocationSpec {
   readonly body: Body;
@@ -152,7 +153,7 @@ async function runCoreCase(specs: readonly InvocationSpec[], actor: boolean): Pr
   const liveness = new HarnessLiveness();
   const runner = new Runner(`c${caseCounter++}`, liveness);
   const actorContext = actor
-    ? new ExecutionContext({ executionModel: "durableObject", durableObjectId: "d".repeat(64) })
+    ? new IoContext({ executionModel: "durableObject", durableObjectId: "d".repeat(64) })
     : undefined;
   const actorList: ModelInvocation[] = [];
   const streams: StreamExpectation[] = [];
@@ -174,9 +175,10 @@ async function runCoreCase(specs: readonly InvocationSpec[], actor: boolean): Pr
       returns: spec.kind !== "test",
       failure: { outcome: spec.kind === "test" ? "ok" : "exception", exception: true },
     });
-    const context = actorContext ?? new ExecutionContext();
+    const context = actorContext ?? new IoContext();
     const tail = spec.traced ? collectingSink(events, sinkProblems, invocation.label) : undefined;
-    return traceInvocation({ tail, kind: spec.kind, context }, async (impl) => {
+    return traceInvocationIn(context, { tail, kind: spec.kind }, async () => {
+      const impl = runningInvocation()!;
       invocation.impl = impl;
       invocation.onsetId = impl.onsetSpanId;
       liveness.deliver(invocation, actor ? actorList : []);
@@ -316,13 +318,12 @@ function parseProgramUrl(url: string): { shimCase: ShimCase; index: number; case
 
 async function runProgram(url: string, platform: Platform, rpcFrame: boolean): Promise<string> {
   const { shimCase, index } = parseProgramUrl(url);
-  const frameRecord = USER_SPAN.get()!;
-  const model = shimCase.liveness.modelOf(frameRecord.invocation);
+  const model = shimCase.liveness.modelOf(runningInvocation()!);
   model.label = `${shimCase.runner.prefix}.i${index}`;
   shimCase.programs[index] = model;
   // An RPC method runs with the callee's jsRpcCall span current (as workerd 2026-11-17 does).
   const frame = rpcFrame
-    ? shimCase.runner.runtimeFrame(model, frameRecord.spanId)
+    ? shimCase.runner.runtimeFrame(model, currentUserSpan()!.spanId)
     : ({ kind: "root", inv: model } as const);
   try {
     await shimCase.runner.body(platform, shimCase.specs[index]!.body, frame);

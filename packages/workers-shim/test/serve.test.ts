@@ -561,8 +561,9 @@ describe(createPrintingTail.name, () => {
     const ids = createSequentialIds();
     let release!: () => void;
     let callee!: Promise<unknown>;
-    await traceInvocation({ tail, ids, kind: "fetch" }, (invocation) => {
+    await traceInvocation({ tail, ids, kind: "fetch" }, () => {
       const span = currentUserSpan()!.startChild("call");
+      const invocation = span.invocation;
       // The callee outlives its caller (work nobody waits for).
       callee = traceInvocation({ tail, ids, parent: { traceId: invocation.traceId, spanId: span.spanId } }, () => {
         currentUserSpan()!.startChild("slow").end();

@@ -1,7 +1,7 @@
 /** Argument conversion of spec §2.6 and the name cut of §2.7. */
+import { cutWireText } from "@workers-tracing/core-context";
 
 const MAX_NAME_BYTES = 64;
-const DECODER = new TextDecoder();
 
 /** The `TypeError` workerd throws for a missing or wrongly typed argument. */
 export function argumentError(method: string, receiver: string, position: number, type: string): TypeError {
@@ -34,59 +34,9 @@ export function toAttributeValue(value: unknown): string | number | boolean | un
   }
 }
 
-const isWellFormed = (String.prototype as unknown as { isWellFormed(this: string): boolean }).isWellFormed;
-
-/** Encodes like workerd: UTF-8, with a lone surrogate as its own 3-byte sequence. */
-function encodeWtf8(text: string): Uint8Array {
-  const bytes = new Uint8Array(text.length * 3);
-  let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    let c = text.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-      const next = text.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
-        i++;
-      }
-    }
-    if (c < 0x80) {
-      bytes[n++] = c;
-    } else if (c < 0x800) {
-      bytes[n++] = 0xc0 | (c >> 6);
-      bytes[n++] = 0x80 | (c & 0x3f);
-    } else if (c < 0x10000) {
-      bytes[n++] = 0xe0 | (c >> 12);
-      bytes[n++] = 0x80 | ((c >> 6) & 0x3f);
-      bytes[n++] = 0x80 | (c & 0x3f);
-    } else {
-      bytes[n++] = 0xf0 | (c >> 18);
-      bytes[n++] = 0x80 | ((c >> 12) & 0x3f);
-      bytes[n++] = 0x80 | ((c >> 6) & 0x3f);
-      bytes[n++] = 0x80 | (c & 0x3f);
-    }
-  }
-  return bytes.subarray(0, n);
-}
-
-/**
- * The string a tail worker receives for `text`: a lone surrogate comes back as three U+FFFD, as
- * workerd's 3-byte encoding of it is decoded there.
- */
-export function toWire(text: string): string {
-  return isWellFormed.call(text) ? text : DECODER.decode(encodeWtf8(text));
-}
-
 /** A span name as delivered: converted, then cut at 64 UTF-8 bytes (a split character becomes U+FFFD). */
 export function toSpanName(value: unknown): string {
-  const text = toStringValue(value);
-  // 21 UTF-16 units encode to at most 63 bytes.
-  if (text.length <= 21) return toWire(text);
-  if (isWellFormed.call(text)) {
-    if (Buffer.byteLength(text, "utf8") <= MAX_NAME_BYTES) return text;
-    return DECODER.decode(Buffer.from(text, "utf8").subarray(0, MAX_NAME_BYTES));
-  }
-  const bytes = encodeWtf8(text);
-  return DECODER.decode(bytes.length <= MAX_NAME_BYTES ? bytes : bytes.subarray(0, MAX_NAME_BYTES));
+  return cutWireText(toStringValue(value), MAX_NAME_BYTES);
 }
 
 const TRACE_ID = /^[0-9a-fA-F]{32}$/;

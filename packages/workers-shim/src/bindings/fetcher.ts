@@ -1,5 +1,5 @@
 import { types } from "node:util";
-import type { SpanContext } from "@workers-tracing/core-context";
+import { describeReceived, type SpanContext } from "@workers-tracing/core-context";
 import type { QueueMessageInput, QueueResult, ScheduledResult } from "../event-objects";
 import { startRuntimeSpan } from "../runtime-spans";
 import { END_A_TURN_AFTER_RESPONSE, END_WHEN_SETTLED, openBindingSpan, sendFetch, sendSubrequest } from "../subrequest";
@@ -33,23 +33,18 @@ interface ScheduledOptions {
 // Realm-independent: a worker's Date comes from its own global scope.
 const getTime = Date.prototype.getTime;
 
+/** What a Fetcher argument was, for its error: a Date here is always an invalid one. */
+function describeReceivedValue(value: unknown): string {
+  return types.isDate(value) ? "an invalid Date" : describeReceived(value);
+}
+
 function scheduledTimeOf(value: unknown): number {
   if (value === undefined) return Date.now();
   if (types.isDate(value) && !Number.isNaN(getTime.call(value))) return getTime.call(value);
   if (typeof value === "number" && Number.isFinite(value)) return value;
   throw new TypeError(
-    `Fetcher.scheduled() expects options.scheduledTime to be a Date or a number of milliseconds, received ${describeValue(value)}.`,
+    `Fetcher.scheduled() expects options.scheduledTime to be a Date or a number of milliseconds, received ${describeReceivedValue(value)}.`,
   );
-}
-
-function describeValue(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (types.isDate(value)) return "an invalid Date";
-  if (typeof value === "string")
-    return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
-  if (typeof value === "object") return "an object";
-  return `${typeof value} ${String(value)}`;
 }
 
 /**
@@ -83,13 +78,13 @@ class Fetcher {
     try {
       if (options !== undefined && (options === null || typeof options !== "object")) {
         throw new TypeError(
-          `Fetcher.scheduled() expects an options object {cron, scheduledTime}, received ${describeValue(options)}.`,
+          `Fetcher.scheduled() expects an options object {cron, scheduledTime}, received ${describeReceivedValue(options)}.`,
         );
       }
       const { cron: rawCron, scheduledTime: rawTime } = (options ?? {}) as ScheduledOptions;
       if (rawCron !== undefined && typeof rawCron !== "string") {
         throw new TypeError(
-          `Fetcher.scheduled() expects options.cron to be a string, received ${describeValue(rawCron)}.`,
+          `Fetcher.scheduled() expects options.cron to be a string, received ${describeReceivedValue(rawCron)}.`,
         );
       }
       cron = rawCron ?? "";
@@ -108,13 +103,13 @@ class Fetcher {
   queue(queueName: unknown, messages: unknown): Promise<QueueResult> {
     if (typeof queueName !== "string") {
       return Promise.reject(
-        new TypeError(`Fetcher.queue() expects a queue name string, received ${describeValue(queueName)}.`),
+        new TypeError(`Fetcher.queue() expects a queue name string, received ${describeReceivedValue(queueName)}.`),
       );
     }
     if (!Array.isArray(messages) || messages.some((m) => m === null || typeof m !== "object")) {
       return Promise.reject(
         new TypeError(
-          `Fetcher.queue() expects an array of message objects {id, timestamp, body, attempts}, received ${describeValue(messages)}.`,
+          `Fetcher.queue() expects an array of message objects {id, timestamp, body, attempts}, received ${describeReceivedValue(messages)}.`,
         ),
       );
     }

@@ -1,4 +1,4 @@
-import { USER_SPAN, currentUserSpan } from "@workers-tracing/core-context";
+import { currentUserSpan, runInInvocation, runOutsideInvocations } from "@workers-tracing/core-context";
 import { scopeOf, type InvocationScope } from "../delivery";
 import { HANG_MESSAGE, hangError, holdPending } from "../hang";
 import { crossWorkerRead, rpcStreamEnd } from "../timing";
@@ -65,7 +65,7 @@ export function streamToCaller(scope: InvocationScope, source: ReadableStream): 
 
   let pending: Promise<ReadResult> | undefined;
   const prefetch = (): void => {
-    const read = invocation.run(() => reader.read());
+    const read = runInInvocation(invocation, () => reader.read());
     pending = read;
     read.then(
       (chunk) => {
@@ -97,7 +97,7 @@ export function streamToCaller(scope: InvocationScope, source: ReadableStream): 
       },
       cancel(reason) {
         end(() => {});
-        return USER_SPAN.exit(() => invocation.run(() => reader.cancel(reason)));
+        return runOutsideInvocations(() => runInInvocation(invocation, () => reader.cancel(reason)));
       },
     },
     { highWaterMark: 0 },
@@ -105,9 +105,9 @@ export function streamToCaller(scope: InvocationScope, source: ReadableStream): 
   const drop = (): void => {
     if (ended) return;
     end(() => {});
-    void invocation
-      .run(() => reader.cancel(new Error("The invocation that received this stream ended.")))
-      .catch(() => {});
+    void runInInvocation(invocation, () =>
+      reader.cancel(new Error("The invocation that received this stream ended.")),
+    ).catch(() => {});
   };
   results.set(stream, { start: () => void (pending ?? prefetch()), finished, drop });
   return stream;

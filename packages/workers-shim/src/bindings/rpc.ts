@@ -1,4 +1,4 @@
-import { USER_SPAN, type Invocation, type SpanContext, type SpanRecord } from "@workers-tracing/core-context";
+import { type Invocation, type SpanContext, type SpanRecord, withCurrentSpan } from "@workers-tracing/core-context";
 import { scopeOf } from "../delivery";
 import { holdPending, isHangError } from "../hang";
 import { spanContextOf } from "../runtime-spans";
@@ -49,7 +49,10 @@ export function rpcProperty(
  * actor stub, the `durable_object_subrequest` span around it (`outer`)
  */
 export function callRpc(
-  openSession: () => { readonly session: SpanRecord | undefined; readonly outer?: SpanRecord | undefined },
+  openSession: () => {
+    readonly session: SpanRecord<Invocation> | undefined;
+    readonly outer?: SpanRecord<Invocation> | undefined;
+  },
   method: string,
   operation: RpcOperation,
   args: readonly unknown[],
@@ -131,7 +134,7 @@ export async function runRpcMethod(
   };
   let value: unknown;
   try {
-    value = await (span === undefined ? run() : USER_SPAN.run(span, run));
+    value = await (span === undefined ? run() : withCurrentSpan(span, run));
   } catch (error) {
     // A rejected call has no `return`; the outcome follows the span's end.
     if (span !== undefined) {

@@ -1,0 +1,158 @@
+import { createSequentialIds, drainTailSessions, type TailEvent } from "@workers-tracing/core-context";
+import { loadConfig, type LoadConfigOptions, type ShimConfig } from "../config/index";
+import { createRuntime, type Runtime, type RuntimeOptions } from "../runtime";
+import { traceTree, type TraceTree } from "./trace-tree";
+
+/**
+ * Options of {@link createTestRuntime}.
+ * @public
+ */
+export interface TestRuntimeOptions {
+  /** How a config file is read (`experimental`, `profile`, …), as for `loadConfig`. */
+  readonly load?: LoadConfigOptions;
+  /** Receives the runtime's warnings; by default they are collected in {@link TestRuntime.warnings}. */
+  readonly onWarning?: (message: string) => void;
+  /** How long to wait for a request's trace to be complete, in milliseconds; 5000 by default. */
+  readonly traceTimeoutMs?: number;
+}
+
+/**
+ * What {@link TestRuntime.fetch} resolves to.
+ * @public
+ */
+export interface TracedResponse {
+  /** The response, its body already read (so `text()`, `json()` work once more). */
+  readonly response: Response;
+  /** The spans of the request, across every service it reached. */
+  readonly trace: TraceTree;
+}
+
+/**
+ * A worker config running in the test's process, with stable ids, whose requests come back
+ * with their traces.
+ * @public
+ */
+export interface TestRuntime {
+  /**
+   * Sends a request to a service (the config's first by default) and resolves once its response
+   * body was read and every invocation of its trace reported its outcome.
+   */
+  fetch(
+    input: string | URL | Request,
+    init?: RequestInit,
+    options?: { readonly service?: string },
+  ): Promise<TracedResponse>;
+  /** The warnings the runtime gave so far (unless `onWarning` was given). */
+  readonly warnings: readonly string[];
+  /** The loaded runtime, for what the kit does not cover. */
+  readonly runtime: Runtime;
+  /** Closes the runtime. */
+  close(): Promise<void>;
+}
+
+interface Session {
+  readonly traceId: string;
+  readonly events: TailEvent[];
+  done: boolean;
+}
+
+/**
+ * Loads a worker config (a path to a config file, or one `loadConfig`/`validateConfig` returned) into an in-process
+ * runtime for tests: ids are sequential, so a request's trace is the same on every run.
+ * @throws WorkersShimError for a config that does not load.
+ * @example
+ * ```ts
+ * const rt = await createTestRuntime("./config.json");
+ * const { response, trace } = await rt.fetch("http://shop.example/cart");
+ * expect(response.status).toBe(200);
+ * expect(trace.find("load-cart")?.attributes).toEqual({ "cart.items": 3 });
+ * await rt.close();
+ * ```
+ * @public
+ */
+export async function createTestRuntime(
+  config: string | ShimConfig,
+  options: TestRuntimeOptions = {},
+): Promise<TestRuntime> {
+  const shimConfig = typeof config === "string" ? loadConfig(config, options.load) : config;
+  const warnings: string[] = [];
+  const sessions: Session[] = [];
+  let changed: (() => void) | undefined;
+  const notify = (): void => {
+    const wake = changed;
+    changed = undefined;
+    wake?.();
+  };
+  const runtimeOptions: RuntimeOptions = {
+    ids: createSequentialIds(),
+    onWarning: options.onWarning ?? ((message) => warnings.push(message)),
+    tail: {
+      tailStream(onset) {
+        const session: Session = { traceId: onset.spanContext.traceId, events: [onset], done: false };
+        sessions.push(session);
+        notify();
+        return (event: TailEvent) => {
+          session.events.push(event);
+          if (event.event.type === "outcome") {
+            session.done = true;
+            notify();
+          }
+        };
+      },
+    },
+  };
+  const runtime = await createRuntime(shimConfig, runtimeOptions);
+  const timeoutMs = options.traceTimeoutMs ?? 5000;
+  const defaultService = shimConfig.services[0]!.name;
+
+  /** Resolves once every session of `traceId` is done and the tails are idle. */
+  async function settled(traceId: string): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await drainTailSessions(Math.max(0, deadline - Date.now()));
+      const mine = sessions.filter((session) => session.traceId === traceId);
+      if (mine.length > 0 && mine.every((session) => session.done)) return;
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new Error(
+          `workers-shim: the trace of this request did not complete within ${timeoutMs} ms (an invocation never reported its outcome); raise traceTimeoutMs if it needs longer.`,
+        );
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        changed = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+
+  return {
+    warnings,
+    runtime,
+    async fetch(input, init, fetchOptions) {
+      const first = sessions.length;
+      const response = await runtime.dispatchFetch(fetchOptions?.service ?? defaultService, input, init);
+      const body = await response.arrayBuffer();
+      // This request's invocation is the first fetch session started after it was sent.
+      await drainTailSessions(timeoutMs);
+      const own = sessions.slice(first).find((session) => session.events[0]!.event.type === "onset");
+      if (own === undefined) {
+        throw new Error("workers-shim: no invocation was traced for this request.");
+      }
+      await settled(own.traceId);
+      const events = sessions.filter((session) => session.traceId === own.traceId).flatMap((session) => session.events);
+      const copy = new Response(
+        response.status === 101 || response.status === 204 || response.status === 304 ? null : body,
+        {
+          status: response.status,
+          statusText: response.statusText,
+          headers: response.headers,
+        },
+      );
+      return { response: copy, trace: traceTree(events) };
+    },
+    close: () => runtime.close(),
+  };
+}
