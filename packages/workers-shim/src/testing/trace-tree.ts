@@ -28,15 +28,29 @@ export interface TraceSpan {
   readonly entrypoint?: string;
   /** For an invocation: its outcome (`"ok"`, `"exception"`, …); `undefined` if it never came. */
   readonly outcome?: EventOutcome;
-  /** `log`, `exception`, `return`, `diagnosticChannel` and `spanLinks` events attributed to it, in order. */
-  readonly events: readonly TailEventPayload[];
+  /**
+   * `log`, `exception`, `return`, `diagnosticChannel` and `spanLinks` events attributed to it, in
+   * order, each with the `time` it was reported (milliseconds since the epoch).
+   */
+  readonly events: readonly TraceSpanEvent[];
   /** Child spans and the invocations they called, in the order they started. */
   readonly children: readonly TraceSpan[];
   /** `true` if the span never closed (for an invocation: no `outcome`). */
   readonly open: boolean;
+  /** When it started, in milliseconds since the epoch. */
+  readonly startTime: number;
   /** Milliseconds from its start to its end (to the last event of its invocation when open). */
   readonly durationMs: number;
 }
+
+/**
+ * An event attributed to a {@link TraceSpan}: the tail event's payload and when it was reported.
+ * @public
+ */
+export type TraceSpanEvent = TailEventPayload & {
+  /** When the event was reported, in milliseconds since the epoch. */
+  readonly time: number;
+};
 
 /**
  * The spans of one or more invocations as trees: each invocation under the span that called it,
@@ -71,7 +85,7 @@ interface MutableSpan {
   status?: { readonly code: string; readonly message?: string };
   entrypoint?: string;
   outcome?: EventOutcome;
-  events: TailEventPayload[];
+  events: TraceSpanEvent[];
   children: MutableSpan[];
   open: boolean;
   durationMs: number;
@@ -215,9 +229,12 @@ function buildInvocation(group: readonly TailEvent[]): {
         root.end = time;
         break;
       default:
-        target.events.push(event);
+        target.events.push({ ...event, time });
     }
   }
+  // An RPC invocation reports its method as an attribute once it knows it (as the pretty tail shows).
+  const method = root.attributes["jsrpc.method"];
+  if (root.name === "jsrpc" && typeof method === "string") root.name = `jsrpc ${method}`;
   const lastTime = last.timestamp.getTime();
   for (const span of spans.values()) span.durationMs = (span.end ?? lastTime) - span.start;
   return { span: root, parent, spans };
@@ -234,6 +251,7 @@ function strip(span: MutableSpan): TraceSpan {
     events: span.events,
     children: span.children.map(strip),
     open: span.open,
+    startTime: span.start,
     durationMs: span.durationMs,
   };
   if (span.status !== undefined) result.status = span.status;
