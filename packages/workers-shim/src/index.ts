@@ -7,6 +7,8 @@ export type { TestRuntime, TestRuntimeOptions, TracedResponse } from "./testing/
 export { traceTree } from "./testing/trace-tree";
 export { renderTraceReport } from "./report/html-report";
 export type { TraceReportOptions } from "./report/html-report";
+export { startTraceUi } from "./report/live-ui";
+export type { TraceUi, TraceUiOptions } from "./report/live-ui";
 export type { TraceSpan, TraceSpanEvent, TraceTree } from "./testing/trace-tree";
 export { traceMatchers, traceSnapshotSerializer } from "./testing/matchers";
 export type { SpanTreeShape, TraceMatcherResult, TraceMatchers } from "./testing/matchers";

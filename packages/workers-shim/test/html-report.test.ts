@@ -6,7 +6,14 @@ import { join } from "node:path";
 import { pathToFileURL, fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestRuntime, renderTraceReport, type TraceTree } from "../src/index";
+import {
+  createRuntime,
+  createTestRuntime,
+  loadConfig,
+  renderTraceReport,
+  startTraceUi,
+  type TraceTree,
+} from "../src/index";
 
 const CHROMIUM = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
 const SHOP = fileURLToPath(new URL("../../../examples/shop/config.json", import.meta.url));
@@ -169,10 +176,85 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env["CI"] !== "true")("the trac
   });
 });
 
+describe.skipIf(!existsSync(CHROMIUM) && process.env["CI"] !== "true")("the live trace page in Chromium", () => {
+  it(
+    "shows each request's trace as it completes, newest first, within its trace limit",
+    { timeout: 60000 },
+    async () => {
+      const ui = await startTraceUi({ maxTraces: 2, title: "live shop" });
+      const runtime = await createRuntime(loadConfig(SHOP), { tail: ui.tail, onWarning: () => {} });
+      const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+      try {
+        const page = await browser.newPage();
+        await page.goto(ui.url);
+        expect(await page.locator("#trace .empty").textContent()).toBe("No traces.");
+        const names = () => page.locator("#traces button > div:first-child").allTextContents();
+
+        await (await runtime.dispatchFetch("storefront", "http://shop.example/products")).text();
+        await page.waitForSelector('#trace .row:has-text("inventory.list")');
+        expect(await names()).toEqual(["fetch GET http://shop.example/products"]);
+        // The first trace is selected as it arrives, its callee nested.
+        expect(await page.locator('#trace .row[aria-level="5"] .name').first().textContent()).toBe(
+          "jsrpc listProducts",
+        );
+
+        const add = await runtime.dispatchFetch("storefront", "http://shop.example/cart/ada/items", {
+          method: "POST",
+          body: JSON.stringify({ sku: "tea-sencha", qty: 1 }),
+        });
+        await add.text();
+        await expect.poll(() => page.locator("#traces li").count(), { timeout: 20000 }).toBe(2);
+        expect(await names()).toEqual([
+          "fetch POST http://shop.example/cart/ada/items",
+          "fetch GET http://shop.example/products",
+        ]);
+
+        await (await runtime.dispatchFetch("storefront", "http://shop.example/products")).text();
+        await expect
+          .poll(() => page.locator("#count").textContent(), { timeout: 20000 })
+          .toBe("2 of 2 traces (1 older ones dropped)");
+        // A page opened now gets the kept traces with the page itself.
+        const fresh = await browser.newPage();
+        await fresh.goto(ui.url);
+        expect(await fresh.locator("#traces li").count()).toBe(2);
+        expect(ui.events().length).toBeGreaterThan(0);
+      } finally {
+        await browser.close();
+        await runtime.close();
+        await ui.close();
+      }
+    },
+  );
+});
+
+describe(startTraceUi.name, () => {
+  it("refuses a bad port or trace limit, and answers 404 and 405 off its two routes", async () => {
+    await expect(startTraceUi({ port: 70000 })).rejects.toThrow(
+      "workers-shim: startTraceUi() expects a port from 0 to 65535, received number 70000.",
+    );
+    await expect(startTraceUi({ maxTraces: 0 })).rejects.toThrow(
+      "workers-shim: startTraceUi() expects maxTraces to be a positive whole number, received number 0.",
+    );
+    const ui = await startTraceUi();
+    try {
+      expect(ui.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+      expect((await fetch(new URL("nope", ui.url))).status).toBe(404);
+      expect((await fetch(ui.url, { method: "POST" })).status).toBe(405);
+      const page = await fetch(ui.url);
+      expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
+      expect(await page.text()).toContain('"live":true');
+    } finally {
+      await ui.close();
+    }
+  });
+});
+
 describe(renderTraceReport.name, () => {
   it("keeps the data from closing its script element", () => {
     const html = renderTraceReport([]);
-    expect(html).toContain('<script type="application/json" id="data">[]</script>');
+    expect(html).toContain('<script type="application/json" id="data">{"live":false,"dropped":0,"traces":[]}</script>');
+    const hostile = renderTraceReport([], { title: "</script><script>alert(1)</script>" });
+    expect(hostile).not.toContain("<script>alert(1)");
     expect(() => renderTraceReport("x" as never)).toThrow(
       'workers-shim: renderTraceReport() expects an array of tail events, received string "x".',
     );

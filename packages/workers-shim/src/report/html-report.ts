@@ -12,7 +12,7 @@ export interface TraceReportOptions {
 }
 
 /** One trace as the page gets it: its root invocations and a summary line. */
-interface ReportTrace {
+export interface ReportTrace {
   readonly traceId: string;
   readonly name: string;
   readonly outcome: string;
@@ -47,7 +47,7 @@ function countSpans(spans: readonly TraceSpan[]): { count: number; error: boolea
 }
 
 /** The traces of `events`, newest first: one per trace id, its invocations nested by caller. */
-function toReportTraces(events: readonly TailEvent[]): ReportTrace[] {
+export function toReportTraces(events: readonly TailEvent[]): ReportTrace[] {
   const byTrace = new Map<string, TailEvent[]>();
   for (const event of events) {
     const traceId = event.spanContext.traceId;
@@ -77,7 +77,7 @@ function toReportTraces(events: readonly TailEvent[]): ReportTrace[] {
 }
 
 /** JSON that can sit inside a `<script>` element: no `<`, no line separators. */
-function scriptJson(value: unknown): string {
+export function scriptJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? `${v}n` : v))
     .replace(/</g, "\\u003c")
     .replace(/\u2028/g, "\\u2028")
@@ -107,7 +107,16 @@ export function renderTraceReport(events: readonly TailEvent[], options: TraceRe
       `workers-shim: renderTraceReport() expects an array of tail events, received ${describeReceived(events)}.`,
     );
   }
-  const title = options.title ?? "workers-shim traces";
+  return renderPage(toReportTraces(events), { title: options.title ?? "workers-shim traces", live: false, dropped: 0 });
+}
+
+/** The page around `traces`; a live page also listens for trace updates on `./events`. */
+export function renderPage(
+  traces: readonly ReportTrace[],
+  options: { readonly title: string; readonly live: boolean; readonly dropped: number },
+): string {
+  const title = options.title;
+  const data = { live: options.live, dropped: options.dropped, traces };
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -126,7 +135,7 @@ export function renderTraceReport(events: readonly TailEvent[], options: TraceRe
 <section id="trace" aria-live="polite"><p class="empty">Select a trace.</p></section>
 <aside id="detail" aria-label="Span details"></aside>
 </main>
-<script type="application/json" id="data">${scriptJson(toReportTraces(events))}</script>
+<script type="application/json" id="data">${scriptJson(data)}</script>
 <script>${REPORT_SCRIPT}</script>
 </body>
 </html>

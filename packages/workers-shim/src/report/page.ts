@@ -48,7 +48,9 @@ ol { list-style: none; margin: 0; padding: 0; }
 export const REPORT_SCRIPT = `
 (() => {
   "use strict";
-  const traces = JSON.parse(document.getElementById("data").textContent);
+  const data = JSON.parse(document.getElementById("data").textContent);
+  const traces = data.traces;
+  let dropped = data.dropped;
   const list = document.getElementById("traces");
   const filter = document.getElementById("filter");
   const outcome = document.getElementById("outcome");
@@ -107,7 +109,8 @@ export const REPORT_SCRIPT = `
         ),
       ),
     );
-    count.textContent = shown.length + " of " + traces.length + " traces";
+    count.textContent =
+      shown.length + " of " + traces.length + " traces" + (dropped > 0 ? " (" + dropped + " older ones dropped)" : "");
   }
 
   function rowsOf(spans, depth, colour, out) {
@@ -253,6 +256,25 @@ export const REPORT_SCRIPT = `
     if (event.type === "exception") return offset + "exception " + event.name + ": " + event.message;
     if (event.type === "return") return offset + "return" + (event.info ? " " + event.info.statusCode : "");
     return offset + event.type;
+  }
+
+  // A live page: each message is a trace, new or grown since it was last sent.
+  if (data.live && typeof EventSource === "function") {
+    const source = new EventSource("events");
+    source.addEventListener("trace", (message) => {
+      const update = JSON.parse(message.data);
+      dropped = update.dropped;
+      const index = traces.findIndex((trace) => trace.traceId === update.trace.traceId);
+      if (index >= 0) traces.splice(index, 1);
+      traces.unshift(update.trace);
+      traces.sort((a, b) => b.startTime - a.startTime);
+      if (update.limit > 0 && traces.length > update.limit) traces.length = update.limit;
+      const wasCurrent = current !== null && current.traceId === update.trace.traceId;
+      if (wasCurrent) current = update.trace;
+      renderList();
+      if (current === null) select(update.trace);
+      else if (wasCurrent) renderTrace();
+    });
   }
 
   filter.addEventListener("input", renderList);
