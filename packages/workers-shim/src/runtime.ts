@@ -8,8 +8,8 @@ import {
   type TailStreamHandler,
 } from "@workers-tracing/core-context";
 import { WorkersShimError, type ShimConfig } from "./config/index";
-import { closeLiveDeliveries } from "./delivery";
-import { describeError } from "./errors";
+import { closeLiveDeliveries, countLiveDeliveries } from "./delivery";
+import { describeErrorAt } from "./errors";
 import { enableHangDetection, onStall } from "./hang";
 import { toRequest } from "./http";
 import { VM_MODULES_FLAG, hasVmModules } from "./loader/vm-modules";
@@ -190,7 +190,7 @@ export class Runtime {
         void this.close(0);
         throw new WorkersShimError(
           "ERR_CONFIG",
-          `workers-shim: service "${service.name}": cannot load module ${service.worker.modules[0]!.path}: ${describeError(error)}`,
+          `workers-shim: service "${service.name}": cannot load module ${service.worker.modules[0]!.path}: ${describeErrorAt(error)}`,
           { cause: error },
         );
       }
@@ -336,6 +336,15 @@ export class Runtime {
     }
     const request = toRequest(input, init);
     return USER_SPAN.exit(() => service.deliverFetch(request, entrypoint, undefined));
+  }
+
+  /**
+   * How many invocations of this runtime's services are still running (`serve --watch` closes a
+   * replaced runtime once none is).
+   * @internal
+   */
+  _liveInvocations(): number {
+    return countLiveDeliveries(this.#services.values());
   }
 
   /**

@@ -19,13 +19,17 @@ async function runMain(args: readonly string[]) {
 
 describe(main.name, () => {
   it.for([
-    { args: [], message: "usage: workers-shim <command> [options]" },
+    { args: [], message: "usage: workers-shim [--cwd DIR] <command> [options]" },
     {
       args: ["serve-nothing"],
       message:
         'workers-shim: unknown command "serve-nothing"; expected one of: test, serve, flags. Run "workers-shim --help".',
     },
-    { args: ["test"], message: 'workers-shim: "test" needs a config file. Run "workers-shim test --help".' },
+    {
+      args: ["test"],
+      message:
+        'workers-shim: "test" needs a config: name one (config.json or a wrangler config), or run it in a folder with wrangler.json, wrangler.jsonc, wrangler.toml. Run "workers-shim test --help".',
+    },
     {
       args: ["test", "--verbose", "x.json"],
       message: 'workers-shim: unknown option "--verbose" for "test". Run "workers-shim test --help".',
@@ -33,7 +37,7 @@ describe(main.name, () => {
     {
       args: ["test", "a.json", "b.json"],
       message:
-        'workers-shim: "test" takes one config file, received "a.json" and "b.json". Run "workers-shim test --help".',
+        'workers-shim: "test" takes one config.json, received 2 configs; only wrangler configs can be combined. Run "workers-shim test --help".',
     },
     {
       args: ["flags", "a.json", "b.json"],

@@ -452,7 +452,11 @@ function describeEvent(event: { event: Record<string, unknown> }): string {
 describe(serveCommand.name, () => {
   it.for(
     [
-      { args: ["serve"], message: 'workers-shim: "serve" needs a config file. Run "workers-shim serve --help".' },
+      {
+        args: ["serve"],
+        message:
+          'workers-shim: "serve" needs a config: name one (config.json or a wrangler config), or run it in a folder with wrangler.json, wrangler.jsonc, wrangler.toml. Run "workers-shim serve --help".',
+      },
       {
         args: ["serve", CONFIG, "--verbose"],
         message: 'workers-shim: unknown option "--verbose" for "serve". Run "workers-shim serve --help".',
@@ -488,7 +492,7 @@ describe(serveCommand.name, () => {
       {
         args: ["serve", "a.json", "b.json"],
         message:
-          'workers-shim: "serve" takes one config file, received "a.json" and "b.json". Run "workers-shim serve --help".',
+          'workers-shim: "serve" takes one config.json, received 2 configs; only wrangler configs can be combined. Run "workers-shim serve --help".',
       },
       {
         args: ["serve", "/nonexistent/shop/config.json"],
@@ -512,7 +516,10 @@ describe(serveCommand.name, () => {
     ].map((row) => ({ ...row, label: row.args.join(" ").replace(CONFIG, "config.json") })),
   )("parses `$label`", ({ args, port, tail }) => {
     expect(parseServeArgs(args)).toEqual({
-      configPath: CONFIG,
+      configs: [CONFIG],
+      env: undefined,
+      watch: false,
+      profile: undefined,
       experimental: args.includes("--experimental"),
       confineModules: args.includes("--confine-modules"),
       port,
@@ -546,7 +553,7 @@ describe(serveCommand.name, () => {
     expect(stderr).toEqual([]);
     expect(stdout).toEqual([SERVE_USAGE]);
     expect(SERVE_USAGE).toMatch(
-      /^usage: workers-shim serve \[--experimental\] \[--profile seed\] \[--confine-modules\] <config\.json> \[--port N\] \[--tail pretty\|jsonl\]\n/,
+      /^usage: workers-shim serve \[--experimental\] \[--profile seed\] \[--confine-modules\] \[--port N\] \[--tail pretty\|jsonl\]\n +\[--watch\] \[<config> \| -c <wrangler config>\.\.\. \[--env <name>\]\]\n/,
     );
   });
 });

@@ -1,11 +1,12 @@
 import { Console } from "node:console";
-import { loadConfig } from "../config/index";
-import { createRuntime, type Runtime } from "../runtime";
+import { createRuntime, type Runtime, type RuntimeOptions } from "../runtime";
 import { ListenError, startHttpServer, type HttpServer } from "../serve-server";
 import { TAIL_FORMATS, createPrintingTail, type TailFormat } from "../serve-tail";
 import type { CompatProfile } from "../compat/tracing-gate";
 import { parseProfile } from "./flags-command";
 import { CommandError, type CommandIo } from "./command";
+import { loadCommandConfig, parseConfigOption } from "./project-config";
+import { watchProject } from "./serve-watch";
 
 /** The port `serve` listens on when none is given. */
 export const DEFAULT_PORT = 8787;
@@ -17,9 +18,15 @@ export const SERVE_HOST = "127.0.0.1";
 const SHUTDOWN_GRACE_MS = 2000;
 
 /** `workers-shim serve --help`. */
-export const SERVE_USAGE = `usage: workers-shim serve [--experimental] [--profile seed] [--confine-modules] <config.json> [--port N] [--tail pretty|jsonl]
+export const SERVE_USAGE = `usage: workers-shim serve [--experimental] [--profile seed] [--confine-modules] [--port N] [--tail pretty|jsonl]
+                          [--watch] [<config> | -c <wrangler config>... [--env <name>]]
 
-Loads every service of <config.json> and serves HTTP on ${SERVE_HOST}: each request goes to the
+<config> is a config.json, a wrangler.json, wrangler.jsonc or wrangler.toml, or a folder holding
+one; without one, the wrangler config of the current directory is used. Several wrangler configs
+(-c a/wrangler.jsonc -c b/wrangler.toml) run together, the first as the primary worker; their
+TypeScript or JavaScript entry points are bundled with esbuild first.
+
+Loads every service of the config and serves HTTP on ${SERVE_HOST}: each request goes to the
 fetch() handler of the first service's default export, its body and the response's streamed.
 A handler that throws gives a bare 500 response (the error goes to stderr). Once listening,
 it prints "workers-shim: listening on http://${SERVE_HOST}:<port>" on stderr. SIGINT (Ctrl-C)
@@ -38,10 +45,17 @@ options:
   --confine-modules
                    refuse module files (in the config or imported) whose real path is outside
                    the config file's folder
+  -c, --config FILE
+                   a config file (repeatable for wrangler configs)
+  -e, --env NAME   apply the env.NAME section of the wrangler configs
+  --watch          (wrangler configs) rebuild and reload when a source file changes; requests
+                   in flight finish on the code they started with
   -h, --help       show this help`;
 
 interface ServeArgs {
-  readonly configPath: string;
+  readonly configs: readonly string[];
+  readonly env: string | undefined;
+  readonly watch: boolean;
   readonly experimental: boolean;
   readonly profile: CompatProfile | undefined;
   readonly confineModules: boolean;
@@ -70,7 +84,8 @@ function parseTail(value: string): TailFormat {
 /** Parses the arguments of `serve`; `undefined` means `--help`. */
 export function parseServeArgs(args: readonly string[]): ServeArgs | undefined {
   let experimental = false;
-  let configPath: string | undefined;
+  const configArgs: { configs: string[]; env: string | undefined } = { configs: [], env: undefined };
+  let watch = false;
   let port = DEFAULT_PORT;
   let tail: TailFormat | undefined;
   let profile: CompatProfile | undefined;
@@ -78,6 +93,15 @@ export function parseServeArgs(args: readonly string[]): ServeArgs | undefined {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === "--help" || arg === "-h") return undefined;
+    const used = parseConfigOption("serve", args, i, configArgs);
+    if (used > 0) {
+      i += used - 1;
+      continue;
+    }
+    if (arg === "--watch") {
+      watch = true;
+      continue;
+    }
     if (arg === "--confine-modules") {
       confineModules = true;
       continue;
@@ -107,15 +131,9 @@ export function parseServeArgs(args: readonly string[]): ServeArgs | undefined {
       continue;
     }
     if (arg.startsWith("-")) throw new CommandError(`unknown option ${JSON.stringify(arg)} for "serve". ${HINT}`);
-    if (configPath !== undefined) {
-      throw new CommandError(
-        `"serve" takes one config file, received ${JSON.stringify(configPath)} and ${JSON.stringify(arg)}. ${HINT}`,
-      );
-    }
-    configPath = arg;
+    configArgs.configs.push(arg);
   }
-  if (configPath === undefined) throw new CommandError(`"serve" needs a config file. ${HINT}`);
-  return { configPath, experimental, profile, confineModules, port, tail };
+  return { ...configArgs, watch, experimental, profile, confineModules, port, tail };
 }
 
 /** Whether the pretty output is coloured: FORCE_COLOR, then NO_COLOR, then a terminal on stdout. */
@@ -170,15 +188,19 @@ export async function serveCommand(args: readonly string[], io: CommandIo): Prom
     io.stdout(SERVE_USAGE);
     return 0;
   }
-  const config = loadConfig(parsed.configPath, {
+  const loaded = await loadCommandConfig("serve", parsed, {
     experimental: parsed.experimental,
     confineModules: parsed.confineModules,
     ...(parsed.profile !== undefined ? { profile: parsed.profile } : {}),
   });
-  for (const warning of config.warnings) io.stderr(`workers-shim: warning: ${warning}`);
-  const entry = config.services[0]!.name;
+  if (parsed.watch && loaded.project === undefined) {
+    throw new CommandError(`--watch needs wrangler configs; a config.json names modules that are not built. ${HINT}`);
+  }
+  for (const warning of loaded.warnings) io.stderr(`workers-shim: warning: ${warning}`);
+  const entry = loaded.config.services[0]!.name;
 
   const undo: (() => void)[] = [];
+  let watcher: { close(): Promise<void> } | undefined;
   let runtime: Runtime | undefined;
   let server: HttpServer | undefined;
   const signals = waitForStopSignal(() => server?.destroyConnections());
@@ -190,13 +212,20 @@ export async function serveCommand(args: readonly string[], io: CommandIo): Prom
         ? undefined
         : createPrintingTail(parsed.tail, { print: (text) => io.stdout(text), color: useColor() });
     const warn = (message: string): void => io.stderr(`workers-shim: ${message}`);
-    runtime = await createRuntime(config, { onWarning: warn, ...(tail === undefined ? {} : { tail }) });
-    const running = runtime;
+    const runtimeOptions: RuntimeOptions = { onWarning: warn, ...(tail === undefined ? {} : { tail }) };
+    runtime = await createRuntime(loaded.config, runtimeOptions);
+    if (loaded.project !== undefined && loaded.build !== undefined && parsed.watch) {
+      watcher = watchProject(loaded.project, loaded.build, runtime, runtimeOptions, {
+        onReload: (next) => (runtime = next),
+        print: (line) => io.stderr(line),
+      });
+    }
     try {
       server = await startHttpServer({
         host: SERVE_HOST,
         port: parsed.port,
-        fetch: (request) => running.dispatchFetch(entry, request),
+        // The runtime of the latest build (--watch replaces it).
+        fetch: (request) => runtime!.dispatchFetch(entry, request),
         onError: warn,
       });
     } catch (error) {
@@ -208,9 +237,12 @@ export async function serveCommand(args: readonly string[], io: CommandIo): Prom
     await server.close(SHUTDOWN_GRACE_MS);
     return 0;
   } finally {
+    // Stops reloading, and closes the runtimes replaced by reloads.
+    await watcher?.close();
     // Invocations the close ended deliver their final events to the tails (the --tail printer
     // among them); the close waits for the tails to take them.
     await runtime?.close();
+    await loaded.project?.dispose();
     for (const fn of undo.reverse()) fn();
   }
 }

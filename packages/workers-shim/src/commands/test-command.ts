@@ -1,15 +1,20 @@
-import { loadConfig } from "../config/index";
-import { describeError } from "../errors";
+import { describeErrorAt } from "../errors";
 import { createRuntime } from "../runtime";
 import type { CompatProfile } from "../compat/tracing-gate";
 import { parseProfile } from "./flags-command";
 import { CommandError, type CommandIo } from "./command";
+import { loadCommandConfig, parseConfigOption } from "./project-config";
 
 /** `workers-shim test --help`. */
 export const TEST_USAGE = `usage: workers-shim test [--experimental] [--profile seed] [--predictable] [--timeout-ms <ms>]
-                         [--confine-modules] <config.json>
+                         [--confine-modules] [<config> | -c <wrangler config>... [--env <name>]]
 
-Loads every service of <config.json> and runs their test() handlers one at a time, as
+<config> is a config.json, a wrangler.json, wrangler.jsonc or wrangler.toml, or a folder holding
+one; without one, the wrangler config of the current directory is used. Several wrangler configs
+(-c a/wrangler.jsonc -c b/wrangler.toml) run together, the first as the primary worker; their
+TypeScript or JavaScript entry points are bundled with esbuild first.
+
+Loads every service of the config and runs their test() handlers one at a time, as
 \`workerd test\` does: services in config order; in each, the default export first, then named
 exports with a test() method in alphabetical order. A failing test does not stop the run.
 Streaming tail workers receive every traced invocation's events; the run ends when the tests are
@@ -25,6 +30,8 @@ options:
   --timeout-ms <ms>  fail a test still running after <ms> milliseconds (default: no limit)
   --confine-modules  refuse module files (in the config or imported) whose real path is
                      outside the config file's folder
+  -c, --config FILE  a config file (repeatable for wrangler configs)
+  -e, --env NAME     apply the env.NAME section of the wrangler configs
   -h, --help         show this help`;
 
 /** Runs `workers-shim test`; resolves the exit status. */
@@ -32,7 +39,7 @@ export async function testCommand(args: readonly string[], io: CommandIo): Promi
   let experimental = false;
   let predictable = false;
   let timeoutMs: number | undefined;
-  let configPath: string | undefined;
+  const configArgs: { configs: string[]; env: string | undefined } = { configs: [], env: undefined };
   let profile: CompatProfile | undefined;
   let confineModules = false;
   for (let i = 0; i < args.length; i++) {
@@ -41,7 +48,9 @@ export async function testCommand(args: readonly string[], io: CommandIo): Promi
       io.stdout(TEST_USAGE);
       return 0;
     }
-    if (arg === "--experimental") experimental = true;
+    const used = parseConfigOption("test", args, i, configArgs);
+    if (used > 0) i += used - 1;
+    else if (arg === "--experimental") experimental = true;
     else if (arg === "--confine-modules") confineModules = true;
     else if (arg === "--profile") profile = parseProfile("test", args[++i]);
     else if (arg === "--predictable") predictable = true;
@@ -50,30 +59,31 @@ export async function testCommand(args: readonly string[], io: CommandIo): Promi
       timeoutMs = parseTimeout(value);
     } else if (arg.startsWith("-"))
       throw new CommandError(`unknown option "${arg}" for "test". Run "workers-shim test --help".`);
-    else if (configPath !== undefined) {
-      throw new CommandError(
-        `"test" takes one config file, received "${configPath}" and "${arg}". Run "workers-shim test --help".`,
-      );
-    } else configPath = arg;
+    else configArgs.configs.push(arg);
   }
-  if (configPath === undefined) throw new CommandError(`"test" needs a config file. Run "workers-shim test --help".`);
 
-  const config = loadConfig(configPath, {
+  const loaded = await loadCommandConfig("test", configArgs, {
     experimental,
     confineModules,
     ...(profile !== undefined ? { profile } : {}),
   });
-  for (const warning of config.warnings) io.stderr(`workers-shim: warning: ${warning}`);
-  const runtime = await createRuntime(config, {
-    onWarning: (message) => io.stderr(`workers-shim: ${message}`),
-    predictable,
-  });
+  for (const warning of loaded.warnings) io.stderr(`workers-shim: warning: ${warning}`);
+  let runtime;
+  try {
+    runtime = await createRuntime(loaded.config, {
+      onWarning: (message) => io.stderr(`workers-shim: ${message}`),
+      predictable,
+    });
+  } catch (error) {
+    await loaded.project?.dispose();
+    throw error;
+  }
   try {
     const summary = await runtime.runTests({
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
       onTestEnd: (result) => {
         io.stderr(
-          result.passed ? `[ PASS ] ${result.name}` : `[ FAIL ] ${result.name}: ${describeError(result.error)}`,
+          result.passed ? `[ PASS ] ${result.name}` : `[ FAIL ] ${result.name}: ${describeErrorAt(result.error)}`,
         );
       },
     });
@@ -84,6 +94,7 @@ export async function testCommand(args: readonly string[], io: CommandIo): Promi
     return summary.failed === 0 ? 0 : 1;
   } finally {
     await runtime.close();
+    await loaded.project?.dispose();
   }
 }
 

@@ -521,12 +521,12 @@ function truncate(text: string, max: number): string {
 }
 
 /** Quotes a user-supplied name as a JSON string literal (escapes keep the message one line). */
-function quote(text: string): string {
+export function quote(text: string): string {
   return JSON.stringify(truncate(text, MAX_QUOTED));
 }
 
 /** Describes a received value as `<type> <value>`, quoting strings and truncating long values. */
-function describeValue(value: unknown): string {
+export function describeValue(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return `array ${truncate(safeJson(value), MAX_QUOTED)}`;
   switch (typeof value) {
