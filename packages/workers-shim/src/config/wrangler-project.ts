@@ -69,9 +69,10 @@ export class WranglerProject {
    * @throws WorkersShimError (`ERR_CONFIG`) naming the file and key of a config problem.
    */
   static open(paths: readonly string[], options: WranglerProjectOptions = {}): WranglerProject {
+    // The primary config must have the environment; the others use it when they have it.
     const env = options.env === undefined ? {} : { env: options.env };
     return new WranglerProject(
-      paths.map((file) => readWranglerConfig(file, env)),
+      paths.map((file, i) => readWranglerConfig(file, { ...env, envOptional: i > 0 })),
       options,
     );
   }

@@ -89,6 +89,8 @@ export interface WranglerWorker {
 export interface WranglerOptions {
   /** The `env.<name>` section to apply (`--env`). */
   readonly env?: string;
+  /** Use the top level when the file has no such environment (the configs run alongside the primary one). */
+  readonly envOptional?: boolean;
 }
 
 type JsonObject = Record<string, unknown>;
@@ -194,17 +196,21 @@ export function translateWrangler(raw: unknown, configPath: string, options: Wra
   let sectionPrefix = "";
   const envValue = own(top, "env");
   const envs = envValue === undefined ? {} : expectObject(r, "env", envValue, "an object of environments");
-  if (options.env !== undefined) {
+  const envName =
+    options.env !== undefined && (options.envOptional !== true || own(envs, options.env) !== undefined)
+      ? options.env
+      : undefined;
+  if (envName !== undefined) {
     const names = Object.keys(envs);
-    const chosen = own(envs, options.env);
+    const chosen = own(envs, envName);
     if (chosen === undefined) {
       r.fail(
         "env",
-        `no environment ${quote(options.env)} (from --env). ${names.length === 0 ? "The file defines none." : `Environments: ${names.join(", ")}.`}`,
+        `no environment ${quote(envName)} (from --env). ${names.length === 0 ? "The file defines none." : `Environments: ${names.join(", ")}.`}`,
       );
     }
-    sectionPrefix = `env.${options.env}.`;
-    section = expectObject(r, `env.${options.env}`, chosen, "an object");
+    sectionPrefix = `env.${envName}.`;
+    section = expectObject(r, `env.${envName}`, chosen, "an object");
   }
   for (const [envName, envSection] of Object.entries(envs)) {
     expectObject(r, `env.${envName}`, envSection, "an object");
@@ -229,7 +235,7 @@ export function translateWrangler(raw: unknown, configPath: string, options: Wra
     const missing = NOT_INHERITED_KEYS.filter((key) => own(top, key) !== undefined && own(section, key) === undefined);
     if (missing.length > 0) {
       warnings.push(
-        `${displayPath(configPath)}: ${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} set at the top level but not in "env.${options.env}", and environments do not inherit ${missing.length === 1 ? "it" : "them"} (as in wrangler)`,
+        `${displayPath(configPath)}: ${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} set at the top level but not in "env.${envName}", and environments do not inherit ${missing.length === 1 ? "it" : "them"} (as in wrangler)`,
       );
     }
   }
@@ -237,8 +243,8 @@ export function translateWrangler(raw: unknown, configPath: string, options: Wra
   const [nameValue, namePath] = get("name", true);
   const baseName = nameValue === undefined ? path.basename(dir) : expectString(r, namePath, nameValue);
   const name =
-    options.env !== undefined && own(section, "name") === undefined && nameValue !== undefined
-      ? `${baseName}-${options.env}`
+    envName !== undefined && own(section, "name") === undefined && nameValue !== undefined
+      ? `${baseName}-${envName}`
       : baseName;
 
   const [mainValue, mainPath] = get("main", true);
