@@ -10,6 +10,8 @@ export type {
   JsonBindingConfig,
   LoadConfigOptions,
   ModuleConfig,
+  QueueBindingConfig,
+  QueueConsumerConfig,
   ServiceBindingConfig,
   ServiceConfig,
   ShimConfig,

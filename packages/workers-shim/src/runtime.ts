@@ -17,6 +17,7 @@ import { installProcessErrorHandlers } from "./process-errors";
 import { warmUpResponseBodies } from "./response-body";
 import { ServiceInstance, hasTestHandler, type ServiceHost } from "./service";
 import { createRuntimeTailSink } from "./tails";
+import { QueueBroker } from "./queues";
 
 /**
  * Options of {@link createRuntime}.
@@ -135,6 +136,7 @@ export class Runtime {
   /** The config this runtime runs. */
   readonly config: ShimConfig;
   readonly #services = new Map<string, ServiceInstance>();
+  readonly #queues: QueueBroker;
   readonly #warn: (message: string) => void;
   readonly #cleanup: (() => void)[] = [];
   readonly #predictable: boolean;
@@ -152,11 +154,13 @@ export class Runtime {
     const tailBacklogOptions = tailBacklogOptionsOf(options);
     const runtimeTailBacklog = tail === undefined ? undefined : new TailBacklog(tailBacklogOptions);
     this.#runtimeTailBacklog = runtimeTailBacklog;
+    this.#queues = new QueueBroker(config.services, (name) => this.#service(name), warn);
     const host: ServiceHost = {
       ids,
       service: (name) => this.#service(name),
       warn,
       tailBacklogOptions,
+      queues: this.#queues,
       ...(tail === undefined ? {} : { openExtraTail: () => createRuntimeTailSink(tail, runtimeTailBacklog!, warn) }),
     };
     for (const service of config.services) {
@@ -339,6 +343,17 @@ export class Runtime {
   }
 
   /**
+   * Delivers a `scheduled()` event to a service's default export, as `serve --test-scheduled`'s
+   * `/__scheduled?cron=` route does (wrangler dev's); resolves its outcome.
+   * @internal
+   */
+  _dispatchScheduled(serviceName: string, cron: string): Promise<{ readonly outcome: string }> {
+    this.#assertOpen();
+    const service = this.#service(serviceName);
+    return USER_SPAN.exit(() => service.deliverScheduled(undefined, cron, Date.now(), undefined));
+  }
+
+  /**
    * How many invocations of this runtime's services are still running (`serve --watch` closes a
    * replaced runtime once none is).
    * @internal
@@ -358,6 +373,7 @@ export class Runtime {
   async close(tailGraceMs = 2000): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#queues.close();
     // Invocations still running (a request past serve's grace period) end as canceled, so
     // that every tail gets their final events.
     closeLiveDeliveries(this.#services.values(), new Error(RUNTIME_CLOSED_MESSAGE));

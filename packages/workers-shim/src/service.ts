@@ -14,6 +14,7 @@ import { isTracingEnabled } from "./compat/index";
 import { WorkersShimError, type ServiceConfig, type WorkerConfig } from "./config/index";
 import { createServiceBinding, type BindingTarget } from "./bindings/fetcher";
 import { runRpcMethod, type RpcRequest } from "./bindings/rpc";
+import type { QueueBroker } from "./queues";
 import { InvocationScope, deliver } from "./delivery";
 import { DurableObjectClass, DurableObjectNamespace, type ActorHost } from "./durable-objects";
 import {
@@ -42,6 +43,8 @@ export interface ServiceHost {
   readonly openExtraTail?: () => TailSink;
   /** What each tail's backlog is made with (`RuntimeOptions.tailBacklogLimitBytes`, `tailCallTimeLimitMs`). */
   readonly tailBacklogOptions: TailBacklogOptions;
+  /** The runtime's queues (producer bindings and consumers). */
+  readonly queues: QueueBroker;
 }
 
 /** The outcome of one `test()` handler. */
@@ -149,6 +152,9 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
           break;
         case "text":
           bind(binding.name, binding.value);
+          break;
+        case "queue":
+          bind(binding.name, this.#host.queues.producer(binding.queue));
           break;
       }
     }

@@ -519,6 +519,7 @@ describe(serveCommand.name, () => {
       configs: [CONFIG],
       env: undefined,
       watch: false,
+      testScheduled: false,
       profile: undefined,
       experimental: args.includes("--experimental"),
       confineModules: args.includes("--confine-modules"),

@@ -55,6 +55,21 @@ describe(translateWrangler.name, () => {
           { tag: "v2", renamed_classes: [{ from: "Old", to: "Renamed" }], deleted_classes: ["Room"] },
         ],
         streaming_tail_consumers: [{ service: "tail" }],
+        queues: {
+          producers: [{ binding: "JOBS", queue: "jobs" }],
+          consumers: [
+            {
+              queue: "jobs",
+              max_batch_size: 5,
+              max_batch_timeout: 1.5,
+              max_retries: 2,
+              retry_delay: 10,
+              dead_letter_queue: "failed",
+            },
+            { queue: "failed" },
+          ],
+        },
+        triggers: { crons: ["*/5 * * * *", "0 0 * * 1"] },
         tsconfig: "tsconfig.worker.json",
         jsx_factory: "h",
         jsx_fragment: "Fragment",
@@ -83,6 +98,19 @@ describe(translateWrangler.name, () => {
       ],
       // Created by the migrations (Old renamed, Room deleted), then those bound.
       durableObjectClasses: ["Counter", "Renamed", "Room"],
+      queueProducers: [{ binding: "JOBS", queue: "jobs" }],
+      queueConsumers: [
+        {
+          queue: "jobs",
+          maxBatchSize: 5,
+          maxBatchTimeoutMs: 1500,
+          maxRetries: 2,
+          retryDelaySeconds: 10,
+          deadLetterQueue: "failed",
+        },
+        { queue: "failed" },
+      ],
+      crons: ["*/5 * * * *", "0 0 * * 1"],
       streamingTails: ["tail"],
       build: { tsconfig: path.join(APP, "tsconfig.worker.json"), jsxFactory: "h", jsxFragment: "Fragment" },
       warnings: [],
@@ -95,6 +123,11 @@ describe(translateWrangler.name, () => {
         ...BASE,
         kv_namespaces: [{ binding: "KV", id: "1" }],
         r2_buckets: [],
+        queues: {
+          producers: [{ binding: "Q", queue: "q", delivery_delay: 5 }],
+          consumers: [{ queue: "q", max_concurrency: 2 }],
+        },
+        triggers: { crons: [], schedules: 1 },
         tail_consumers: [{ service: "tail" }],
         services: [{ binding: "B", service: "b", props: { x: 1 } }],
         durable_objects: { bindings: [{ name: "D", class_name: "D", script_name: "other" }] },
@@ -103,7 +136,7 @@ describe(translateWrangler.name, () => {
       CONFIG,
     );
     expect(worker.warnings).toEqual([
-      `${SHOWN}: not supported by workers-shim, ignored: kv_namespaces, r2_buckets, tail_consumers, services[0].props, durable_objects.bindings[0].script_name, streaming_tail_consumers[0].environment`,
+      `${SHOWN}: not supported by workers-shim, ignored: kv_namespaces, r2_buckets, tail_consumers, services[0].props, durable_objects.bindings[0].script_name, queues.producers[0].delivery_delay, queues.consumers[0].max_concurrency, triggers.schedules, streaming_tail_consumers[0].environment`,
     ]);
     // A binding to another worker's class is left out, not bound to a class of this one.
     expect(worker.durableObjects).toEqual([]);
@@ -203,6 +236,23 @@ describe(translateWrangler.name, () => {
       message: 'streaming_tail_consumers[0]: expected an object {service}, received string "tail"',
     },
     { raw: { ...BASE, env: { staging: 1 } }, message: "env.staging: expected an object, received number 1" },
+    { raw: { ...BASE, queues: [] }, message: "queues: expected an object {producers?, consumers?}, received array []" },
+    {
+      raw: { ...BASE, queues: { producers: [{ binding: "Q" }] } },
+      message: "queues.producers[0].queue: required field is missing",
+    },
+    {
+      raw: { ...BASE, queues: { consumers: [{ queue: "q", max_batch_size: 101 }] } },
+      message: "queues.consumers[0].max_batch_size: expected a whole number from 1 to 100, received number 101",
+    },
+    {
+      raw: { ...BASE, queues: { consumers: [{ queue: "q", max_batch_timeout: "5" }] } },
+      message: 'queues.consumers[0].max_batch_timeout: expected a number from 0 to 60, received string "5"',
+    },
+    {
+      raw: { ...BASE, triggers: { crons: "* * * * *" } },
+      message: 'triggers.crons: expected an array of strings, received string "* * * * *"',
+    },
   ])("refuses bad input naming the key and what it expects: $message", ({ raw, message }) => {
     expect(() => translateWrangler(raw, CONFIG)).toThrow(`workers-shim: ${SHOWN}: ${message}`);
   });
@@ -232,10 +282,12 @@ describe(toShimConfig.name, () => {
               { name: "LIMITS", json: { max: 3 } },
               { name: "GREETER", service: { name: "greeter", entrypoint: "Greeter" } },
               { name: "COUNTER", durableObjectNamespace: "Counter" },
+              { name: "JOBS", queue: "jobs" },
             ],
             durableObjectNamespaces: [{ className: "Counter", uniqueKey: "app-Counter" }],
             durableObjectStorage: { inMemory: true },
             streamingTails: ["tail"],
+            queueConsumers: [{ queue: "jobs", maxBatchSize: 2, maxBatchTimeoutMs: 50, maxRetries: 1 }],
           },
         },
         {

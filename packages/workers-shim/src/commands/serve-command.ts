@@ -50,12 +50,15 @@ options:
   -e, --env NAME   apply the env.NAME section of the wrangler configs
   --watch          (wrangler configs) rebuild and reload when a source file changes; requests
                    in flight finish on the code they started with
+  --test-scheduled answer GET /__scheduled?cron=<cron> by running the first service's
+                   scheduled() handler (as wrangler dev --test-scheduled does)
   -h, --help       show this help`;
 
 interface ServeArgs {
   readonly configs: readonly string[];
   readonly env: string | undefined;
   readonly watch: boolean;
+  readonly testScheduled: boolean;
   readonly experimental: boolean;
   readonly profile: CompatProfile | undefined;
   readonly confineModules: boolean;
@@ -86,6 +89,7 @@ export function parseServeArgs(args: readonly string[]): ServeArgs | undefined {
   let experimental = false;
   const configArgs: { configs: string[]; env: string | undefined } = { configs: [], env: undefined };
   let watch = false;
+  let testScheduled = false;
   let port = DEFAULT_PORT;
   let tail: TailFormat | undefined;
   let profile: CompatProfile | undefined;
@@ -100,6 +104,10 @@ export function parseServeArgs(args: readonly string[]): ServeArgs | undefined {
     }
     if (arg === "--watch") {
       watch = true;
+      continue;
+    }
+    if (arg === "--test-scheduled") {
+      testScheduled = true;
       continue;
     }
     if (arg === "--confine-modules") {
@@ -133,7 +141,19 @@ export function parseServeArgs(args: readonly string[]): ServeArgs | undefined {
     if (arg.startsWith("-")) throw new CommandError(`unknown option ${JSON.stringify(arg)} for "serve". ${HINT}`);
     configArgs.configs.push(arg);
   }
-  return { ...configArgs, watch, experimental, profile, confineModules, port, tail };
+  return { ...configArgs, watch, testScheduled, experimental, profile, confineModules, port, tail };
+}
+
+/** The route of `--test-scheduled`, as in wrangler dev. */
+const SCHEDULED_PATH = "/__scheduled";
+
+/** Runs the worker's scheduled() handler with `?cron=`; answers as wrangler dev does. */
+async function runScheduled(runtime: Runtime, entry: string, request: Request): Promise<Response> {
+  const cron = new URL(request.url).searchParams.get("cron") ?? "";
+  const { outcome } = await runtime._dispatchScheduled(entry, cron);
+  return outcome === "ok"
+    ? new Response("Ran scheduled event")
+    : new Response(`The scheduled event ended with outcome ${outcome}`, { status: 500 });
 }
 
 /** Whether the pretty output is coloured: FORCE_COLOR, then NO_COLOR, then a terminal on stdout. */
@@ -225,7 +245,10 @@ export async function serveCommand(args: readonly string[], io: CommandIo): Prom
         host: SERVE_HOST,
         port: parsed.port,
         // The runtime of the latest build (--watch replaces it).
-        fetch: (request) => runtime!.dispatchFetch(entry, request),
+        fetch: (request) =>
+          parsed.testScheduled && new URL(request.url).pathname === SCHEDULED_PATH
+            ? runScheduled(runtime!, entry, request)
+            : runtime!.dispatchFetch(entry, request),
         onError: warn,
       });
     } catch (error) {
@@ -233,6 +256,14 @@ export async function serveCommand(args: readonly string[], io: CommandIo): Prom
       throw error;
     }
     io.stderr(`workers-shim: listening on http://${SERVE_HOST}:${server.port}`);
+    if (parsed.testScheduled) {
+      const crons = loaded.project?.workers[0]?.crons ?? [];
+      for (const cron of crons.length === 0 ? ["* * * * *"] : crons) {
+        io.stderr(
+          `workers-shim: scheduled: http://${SERVE_HOST}:${server.port}${SCHEDULED_PATH}?cron=${encodeURIComponent(cron)}`,
+        );
+      }
+    }
     await signals.stopped;
     await server.close(SHUTDOWN_GRACE_MS);
     return 0;

@@ -4,7 +4,7 @@ import { parse as parseJsonc, printParseErrorCode, type ParseError } from "jsonc
 import { TomlError, parse as parseToml } from "smol-toml";
 import { WorkersShimError } from "./errors";
 import { describeFsError } from "./fs-error";
-import { describeValue, quote } from "./validate";
+import { QUEUE_SETTINGS, describeValue, quote } from "./validate";
 
 /*
  * Translation of wrangler configuration files (wrangler.json, wrangler.jsonc, wrangler.toml)
@@ -31,6 +31,7 @@ export const INHERITED_KEYS = [
   "compatibility_date",
   "compatibility_flags",
   "migrations",
+  "triggers",
   "tsconfig",
   "jsx_factory",
   "jsx_fragment",
@@ -43,6 +44,7 @@ export const NOT_INHERITED_KEYS = [
   "services",
   "durable_objects",
   "streaming_tail_consumers",
+  "queues",
 ] as const;
 
 /** Every key the shim reads; any other key is named in the "not supported" warning. */
@@ -77,6 +79,12 @@ export interface WranglerWorker {
   readonly durableObjects: readonly { readonly name: string; readonly className: string }[];
   /** Durable Object classes of this worker: those of `migrations` (created, renamed to, not deleted), then those bound. */
   readonly durableObjectClasses: readonly string[];
+  /** `queues.producers`: bindings that send to a queue. */
+  readonly queueProducers: readonly { readonly binding: string; readonly queue: string }[];
+  /** `queues.consumers`, as the shim's `queueConsumers` (settings left out take the defaults). */
+  readonly queueConsumers: readonly Readonly<Record<string, string | number>>[];
+  /** `triggers.crons`: the schedules `serve --test-scheduled` lists (wrangler dev does not run them by itself either). */
+  readonly crons: readonly string[];
   /** `streaming_tail_consumers[].service`. */
   readonly streamingTails: readonly string[];
   /** esbuild settings: `tsconfig`, `jsx_factory`, `jsx_fragment`. */
@@ -356,6 +364,80 @@ export function translateWrangler(raw: unknown, configPath: string, options: Wra
   }
   for (const { className } of durableObjects) if (!classes.includes(className)) classes.push(className);
 
+  const [queuesValue, queuesPath] = get("queues", false);
+  const queueProducers: { binding: string; queue: string }[] = [];
+  const queueConsumers: Record<string, string | number>[] = [];
+  if (queuesValue !== undefined) {
+    const queues = expectObject(r, queuesPath, queuesValue, "an object {producers?, consumers?}");
+    for (const key of Object.keys(queues))
+      if (key !== "producers" && key !== "consumers") unsupported.add(`${queuesPath}.${key}`);
+    for (const [producer, at] of objectArray(
+      r,
+      `${queuesPath}.producers`,
+      own(queues, "producers"),
+      "{binding, queue}",
+    )) {
+      for (const key of Object.keys(producer))
+        if (key !== "binding" && key !== "queue") unsupported.add(`${at}.${key}`);
+      queueProducers.push({
+        binding: expectString(r, `${at}.binding`, required(r, at, producer, "binding")),
+        queue: expectString(r, `${at}.queue`, required(r, at, producer, "queue")),
+      });
+    }
+    for (const [consumer, at] of objectArray(
+      r,
+      `${queuesPath}.consumers`,
+      own(queues, "consumers"),
+      "{queue, max_batch_size?, …}",
+    )) {
+      const translated: Record<string, string | number> = {
+        queue: expectString(r, `${at}.queue`, required(r, at, consumer, "queue")),
+      };
+      const number = (key: string, into: keyof typeof QUEUE_SETTINGS, scale: number): void => {
+        const value = own(consumer, key);
+        if (value === undefined) return;
+        const { min, max } = QUEUE_SETTINGS[into];
+        if (
+          typeof value !== "number" ||
+          !Number.isInteger(value * scale) ||
+          value * scale < min ||
+          value * scale > max
+        ) {
+          r.fail(
+            `${at}.${key}`,
+            `expected a ${scale === 1 ? "whole " : ""}number from ${min / scale} to ${max / scale}, received ${describeValue(value)}`,
+          );
+        }
+        translated[into] = value * scale;
+      };
+      number("max_batch_size", "maxBatchSize", 1);
+      number("max_batch_timeout", "maxBatchTimeoutMs", 1000);
+      number("max_retries", "maxRetries", 1);
+      number("retry_delay", "retryDelaySeconds", 1);
+      const deadLetter = own(consumer, "dead_letter_queue");
+      if (deadLetter !== undefined)
+        translated["deadLetterQueue"] = expectString(r, `${at}.dead_letter_queue`, deadLetter);
+      for (const key of Object.keys(consumer)) {
+        if (
+          !["queue", "max_batch_size", "max_batch_timeout", "max_retries", "retry_delay", "dead_letter_queue"].includes(
+            key,
+          )
+        ) {
+          unsupported.add(`${at}.${key}`);
+        }
+      }
+      queueConsumers.push(translated);
+    }
+  }
+
+  const [triggersValue, triggersPath] = get("triggers", true);
+  let crons: string[] = [];
+  if (triggersValue !== undefined) {
+    const triggers = expectObject(r, triggersPath, triggersValue, "an object {crons}");
+    for (const key of Object.keys(triggers)) if (key !== "crons") unsupported.add(`${triggersPath}.${key}`);
+    crons = stringArray(r, `${triggersPath}.crons`, own(triggers, "crons"));
+  }
+
   const [tailsValue, tailsPath] = get("streaming_tail_consumers", false);
   const streamingTails = objectArray(r, tailsPath, tailsValue, "{service}").map(([object, at]) => {
     for (const key of Object.keys(object)) if (key !== "service") unsupported.add(`${at}.${key}`);
@@ -386,6 +468,9 @@ export function translateWrangler(raw: unknown, configPath: string, options: Wra
     services,
     durableObjects,
     durableObjectClasses: classes,
+    queueProducers,
+    queueConsumers,
+    crons,
     streamingTails,
     build,
     warnings,
@@ -435,6 +520,7 @@ export function toShimConfig(workers: readonly WranglerWorker[], bundles: Readon
     for (const binding of worker.durableObjects) {
       bindings.push({ name: binding.name, durableObjectNamespace: binding.className });
     }
+    for (const producer of worker.queueProducers) bindings.push({ name: producer.binding, queue: producer.queue });
     worker.streamingTails.forEach((tail, i) =>
       known(r, `streaming_tail_consumers[${i}].service`, tail, "a streaming tail consumer"),
     );
@@ -457,6 +543,7 @@ export function toShimConfig(workers: readonly WranglerWorker[], bundles: Readon
               durableObjectStorage: { inMemory: true },
             }),
         streamingTails: worker.streamingTails,
+        ...(worker.queueConsumers.length === 0 ? {} : { queueConsumers: worker.queueConsumers }),
       },
     };
   });
