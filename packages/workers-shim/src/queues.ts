@@ -213,7 +213,7 @@ export class QueueBroker {
       );
     } else {
       this.#warn(
-        `queue "${state.name}": ${givenUp.length} ${givenUp.length === 1 ? "message was" : "messages were"} dropped after ${settings.maxRetries + 1} deliveries (no dead-letter queue is configured).`,
+        `queue "${state.name}": ${givenUp.length} ${givenUp.length === 1 ? "message was" : "messages were"} dropped after ${settings.maxRetries + 1} ${settings.maxRetries === 0 ? "delivery" : "deliveries"} (no dead-letter queue is configured).`,
       );
     }
   }
