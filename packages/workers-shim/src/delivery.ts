@@ -45,6 +45,8 @@ export interface DeliveryOptions<R> {
   readonly failureOutcome: EventOutcome;
   /** Whether a failing handler is reported as an `exception` event (not for JS RPC). */
   readonly reportFailure: boolean;
+  /** The invocation's tail sink, when not the receiver's usual one (`undefined`: untraced). */
+  readonly sink?: TailSink | undefined;
 }
 
 /** A delivered invocation: its result (when the handler finished) and its end (after `outcome`). */
@@ -211,7 +213,7 @@ export function deliver<R>(
   const invocation = context.startInvocation({
     kind: options.kind,
     info: options.info,
-    sink: receiver.openTailSink(),
+    sink: "sink" in options ? options.sink : receiver.openTailSink(),
     parent: options.parent,
     entrypoint: options.entrypoint,
   });

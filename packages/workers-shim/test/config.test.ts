@@ -110,6 +110,7 @@ describe(loadConfig.name, () => {
       durableObjectNamespaces: [{ className: "Room", uniqueKey: "room" }],
       durableObjectStorage: { inMemory: true },
       streamingTails: ["tail"],
+      tails: [],
       queueConsumers: [],
     });
     expect(config.services[1]?.worker).toMatchObject({
@@ -418,7 +419,7 @@ describe(validateConfig.name, () => {
   describe("worker fields", () => {
     it("rejects an unknown worker key and suggests the right one", () => {
       expect(shimError(() => validate(configWith({ compatibility_date: "2026-11-01" })))).toMatchInlineSnapshot(
-        `"workers-shim: service "main": worker: unknown key "compatibility_date". Allowed keys: modules, compatibilityDate, compatibilityFlags, bindings, durableObjectNamespaces, durableObjectStorage, streamingTails, queueConsumers. Did you mean "compatibilityDate"?"`,
+        `"workers-shim: service "main": worker: unknown key "compatibility_date". Allowed keys: modules, compatibilityDate, compatibilityFlags, bindings, durableObjectNamespaces, durableObjectStorage, streamingTails, tails, queueConsumers. Did you mean "compatibilityDate"?"`,
       );
     });
 
@@ -446,7 +447,7 @@ describe(validateConfig.name, () => {
 
     it("escapes line breaks in quoted names", () => {
       expect(shimError(() => validate(configWith({ "compatibility\nDate": "x" })))).toMatchInlineSnapshot(
-        `"workers-shim: service "main": worker: unknown key "compatibility\\nDate". Allowed keys: modules, compatibilityDate, compatibilityFlags, bindings, durableObjectNamespaces, durableObjectStorage, streamingTails, queueConsumers. Did you mean "compatibilityDate"?"`,
+        `"workers-shim: service "main": worker: unknown key "compatibility\\nDate". Allowed keys: modules, compatibilityDate, compatibilityFlags, bindings, durableObjectNamespaces, durableObjectStorage, streamingTails, tails, queueConsumers. Did you mean "compatibilityDate"?"`,
       );
     });
 
@@ -650,6 +651,18 @@ describe(validateConfig.name, () => {
       };
       expect(shimError(() => validate(configWith(declared)))).toMatchInlineSnapshot(
         `"workers-shim: service "main": worker.bindings[0].durableObjectNamespace: class "Rooms" is not declared in worker.durableObjectNamespaces (declared: Room, Lobby)"`,
+      );
+    });
+  });
+
+  describe("legacy tails", () => {
+    it("reads the services that get a trace item per invocation, and rejects unknown or repeated ones", () => {
+      expect(validate(configWith({ tails: ["tail"] })).services[0]?.worker.tails).toEqual(["tail"]);
+      expect(shimError(() => validate(configWith({ tails: ["nope"] })))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.tails[0]: unknown service "nope". Known services: main, tail."`,
+      );
+      expect(shimError(() => validate(configWith({ tails: ["tail", "tail"] })))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.tails[1]: duplicate tail "tail" (first listed at worker.tails[0])"`,
       );
     });
   });

@@ -43,7 +43,16 @@ afterAll(() => {
   rmSync(project, { recursive: true, force: true });
 });
 
-const CONFIGS = ["-c", "app/wrangler.jsonc", "-c", "greeter/wrangler.toml", "-c", "tail/wrangler.toml"];
+const CONFIGS = [
+  "-c",
+  "app/wrangler.jsonc",
+  "-c",
+  "greeter/wrangler.toml",
+  "-c",
+  "tail/wrangler.toml",
+  "-c",
+  "logger/wrangler.toml",
+];
 
 function lines(text: string): string[] {
   return text.split("\n").filter((line) => line !== "");
@@ -190,6 +199,21 @@ describe("workers-shim serve (wrangler configs)", () => {
       expect(server.stderr()).toContain(`/boom: the worker threw Error: boom (at app/src/index.ts:${at})`);
       expect(server.stdout()).toContain(`app/src/index.ts:${at}`);
       await waitFor(server.stdout, /"url":"[^"]*\/boom".*"outcome":"exception"/);
+      // The legacy tail (tail_consumers) gets one trace item per request once it is over.
+      await waitFor(server.stdout, /legacy: .*\/boom/);
+      const legacy = lines(server.stdout())
+        .filter((line) => line.startsWith("legacy: "))
+        .map((line) => JSON.parse(line.slice("legacy: ".length)) as Record<string, unknown>)
+        .sort((a, b) => String(a["url"]).localeCompare(String(b["url"])));
+      expect(legacy).toEqual([
+        { script: "app", url: `http://127.0.0.1:${server.port}/`, status: 200, outcome: "ok", exceptions: [] },
+        {
+          script: "app",
+          url: `http://127.0.0.1:${server.port}/boom`,
+          outcome: "exception",
+          exceptions: ["Error: boom"],
+        },
+      ]);
     } finally {
       await stop(server.child);
     }

@@ -55,6 +55,7 @@ describe(translateWrangler.name, () => {
           { tag: "v2", renamed_classes: [{ from: "Old", to: "Renamed" }], deleted_classes: ["Room"] },
         ],
         streaming_tail_consumers: [{ service: "tail" }],
+        tail_consumers: [{ service: "logger" }],
         queues: {
           producers: [{ binding: "JOBS", queue: "jobs" }],
           consumers: [
@@ -112,6 +113,7 @@ describe(translateWrangler.name, () => {
       ],
       crons: ["*/5 * * * *", "0 0 * * 1"],
       streamingTails: ["tail"],
+      tails: ["logger"],
       build: { tsconfig: path.join(APP, "tsconfig.worker.json"), jsxFactory: "h", jsxFragment: "Fragment" },
       warnings: [],
     });
@@ -128,7 +130,7 @@ describe(translateWrangler.name, () => {
           consumers: [{ queue: "q", max_concurrency: 2 }],
         },
         triggers: { crons: [], schedules: 1 },
-        tail_consumers: [{ service: "tail" }],
+        tail_consumers: [{ service: "tail", environment: "production" }],
         services: [{ binding: "B", service: "b", props: { x: 1 } }],
         durable_objects: { bindings: [{ name: "D", class_name: "D", script_name: "other" }] },
         streaming_tail_consumers: [{ service: "tail", environment: "x" }],
@@ -136,7 +138,7 @@ describe(translateWrangler.name, () => {
       CONFIG,
     );
     expect(worker.warnings).toEqual([
-      `${SHOWN}: not supported by workers-shim, ignored: kv_namespaces, r2_buckets, tail_consumers, services[0].props, durable_objects.bindings[0].script_name, queues.producers[0].delivery_delay, queues.consumers[0].max_concurrency, triggers.schedules, streaming_tail_consumers[0].environment`,
+      `${SHOWN}: not supported by workers-shim, ignored: kv_namespaces, r2_buckets, services[0].props, durable_objects.bindings[0].script_name, queues.producers[0].delivery_delay, queues.consumers[0].max_concurrency, triggers.schedules, streaming_tail_consumers[0].environment, tail_consumers[0].environment`,
     ]);
     // A binding to another worker's class is left out, not bound to a class of this one.
     expect(worker.durableObjects).toEqual([]);
@@ -261,15 +263,17 @@ describe(translateWrangler.name, () => {
 describe(toShimConfig.name, () => {
   const greeter = readWranglerConfig(path.join(FIXTURE, "greeter", "wrangler.toml"));
   const tail = readWranglerConfig(path.join(FIXTURE, "tail", "wrangler.toml"));
+  const logger = readWranglerConfig(path.join(FIXTURE, "logger", "wrangler.toml"));
   const app = readWranglerConfig(CONFIG);
   const bundles = new Map([
     ["app", "/b/app.mjs"],
     ["greeter", "/b/greeter.mjs"],
     ["tail", "/b/tail.mjs"],
+    ["logger", "/b/logger.mjs"],
   ]);
 
   it("gives each worker its bundle, bindings, Durable Object classes and streaming tails", () => {
-    expect(toShimConfig([app, greeter, tail], bundles)).toEqual({
+    expect(toShimConfig([app, greeter, tail, logger], bundles)).toEqual({
       services: [
         {
           name: "app",
@@ -287,6 +291,7 @@ describe(toShimConfig.name, () => {
             durableObjectNamespaces: [{ className: "Counter", uniqueKey: "app-Counter" }],
             durableObjectStorage: { inMemory: true },
             streamingTails: ["tail"],
+            tails: ["logger"],
             queueConsumers: [{ queue: "jobs", maxBatchSize: 2, maxBatchTimeoutMs: 50, maxRetries: 1 }],
           },
         },
@@ -310,16 +315,26 @@ describe(toShimConfig.name, () => {
             streamingTails: [],
           },
         },
+        {
+          name: "logger",
+          worker: {
+            modules: [{ name: "logger", esModule: "/b/logger.mjs" }],
+            compatibilityDate: "2026-06-01",
+            compatibilityFlags: [],
+            bindings: [],
+            streamingTails: [],
+          },
+        },
       ],
     });
   });
 
   it("refuses a service or tail that names no worker of the run, and two workers with one name", () => {
-    expect(() => toShimConfig([app, tail], bundles)).toThrow(
-      `workers-shim: ${SHOWN}: services[0].service: no worker named "greeter" in this run (workers: app, tail); pass its config with another -c to run it as a service binding`,
+    expect(() => toShimConfig([app, tail, logger], bundles)).toThrow(
+      `workers-shim: ${SHOWN}: services[0].service: no worker named "greeter" in this run (workers: app, tail, logger); pass its config with another -c to run it as a service binding`,
     );
-    expect(() => toShimConfig([app, greeter], bundles)).toThrow(
-      `workers-shim: ${SHOWN}: streaming_tail_consumers[0].service: no worker named "tail" in this run (workers: app, greeter); pass its config with another -c to run it as a streaming tail consumer`,
+    expect(() => toShimConfig([app, greeter, logger], bundles)).toThrow(
+      `workers-shim: ${SHOWN}: streaming_tail_consumers[0].service: no worker named "tail" in this run (workers: app, greeter, logger); pass its config with another -c to run it as a streaming tail consumer`,
     );
     expect(() => toShimConfig([greeter, greeter], bundles)).toThrow(
       `workers-shim: ${SHOWN_GREETER}: name: two workers are named "greeter" (the other is ${SHOWN_GREETER})`,

@@ -62,6 +62,11 @@ export interface WorkerConfig {
   readonly durableObjectStorage?: { readonly inMemory: true };
   /** Names of the services that receive this worker's streaming tail events (empty when absent). */
   readonly streamingTails: readonly string[];
+  /**
+   * Names of the legacy tail workers: their `tail(items)` handler gets one `TraceItem` per
+   * invocation of this worker once it is over (empty when absent).
+   */
+  readonly tails: readonly string[];
   /** The queues whose messages this worker's `queue()` handler consumes (empty when absent). */
   readonly queueConsumers: readonly QueueConsumerConfig[];
 }
@@ -202,6 +207,7 @@ export const WORKER_KEYS = [
   "durableObjectNamespaces",
   "durableObjectStorage",
   "streamingTails",
+  "tails",
   "queueConsumers",
 ] as const;
 export const QUEUE_CONSUMER_KEYS = [

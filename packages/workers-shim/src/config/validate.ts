@@ -293,6 +293,17 @@ function validateWorker(r: Reporter, serviceName: string, value: unknown, contex
     return tail;
   });
 
+  const legacyIndex = new Map<string, number>();
+  const tails = optionalArray(r, worker, "tails", "service names").map((entry, i) => {
+    const path = `worker.tails[${i}]`;
+    const tail = expectString(r, path, entry, true);
+    checkKnownService(r, path, tail, context.serviceNames);
+    const first = legacyIndex.get(tail);
+    if (first !== undefined) r.fail(path, `duplicate tail ${quote(tail)} (first listed at worker.tails[${first}])`);
+    legacyIndex.set(tail, i);
+    return tail;
+  });
+
   const queueConsumers = optionalArray(r, worker, "queueConsumers", "queue consumers").map((entry, i) =>
     validateQueueConsumer(r, `worker.queueConsumers[${i}]`, entry),
   );
@@ -324,6 +335,7 @@ function validateWorker(r: Reporter, serviceName: string, value: unknown, contex
     durableObjectNamespaces,
     ...(storageValue !== undefined ? { durableObjectStorage: { inMemory: true } as const } : {}),
     streamingTails,
+    tails,
     queueConsumers,
   };
 }

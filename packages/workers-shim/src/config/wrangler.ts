@@ -44,6 +44,7 @@ export const NOT_INHERITED_KEYS = [
   "services",
   "durable_objects",
   "streaming_tail_consumers",
+  "tail_consumers",
   "queues",
 ] as const;
 
@@ -87,6 +88,8 @@ export interface WranglerWorker {
   readonly crons: readonly string[];
   /** `streaming_tail_consumers[].service`. */
   readonly streamingTails: readonly string[];
+  /** `tail_consumers[].service`: legacy tail workers (`tail(events)`). */
+  readonly tails: readonly string[];
   /** esbuild settings: `tsconfig`, `jsx_factory`, `jsx_fragment`. */
   readonly build: { readonly tsconfig?: string; readonly jsxFactory?: string; readonly jsxFragment?: string };
   /** Warnings about this file: the keys it does not support, non-inherited keys an environment does not repeat. */
@@ -444,6 +447,12 @@ export function translateWrangler(raw: unknown, configPath: string, options: Wra
     return expectString(r, `${at}.service`, required(r, at, object, "service"));
   });
 
+  const [legacyValue, legacyPath] = get("tail_consumers", false);
+  const tails = objectArray(r, legacyPath, legacyValue, "{service}").map(([object, at]) => {
+    for (const key of Object.keys(object)) if (key !== "service") unsupported.add(`${at}.${key}`);
+    return expectString(r, `${at}.service`, required(r, at, object, "service"));
+  });
+
   const build: { tsconfig?: string; jsxFactory?: string; jsxFragment?: string } = {};
   const [tsconfigValue, tsconfigPath] = get("tsconfig", true);
   if (tsconfigValue !== undefined) build.tsconfig = path.resolve(dir, expectString(r, tsconfigPath, tsconfigValue));
@@ -472,6 +481,7 @@ export function translateWrangler(raw: unknown, configPath: string, options: Wra
     queueConsumers,
     crons,
     streamingTails,
+    tails,
     build,
     warnings,
   };
@@ -524,6 +534,7 @@ export function toShimConfig(workers: readonly WranglerWorker[], bundles: Readon
     worker.streamingTails.forEach((tail, i) =>
       known(r, `streaming_tail_consumers[${i}].service`, tail, "a streaming tail consumer"),
     );
+    worker.tails.forEach((tail, i) => known(r, `tail_consumers[${i}].service`, tail, "a tail consumer"));
     const file = bundles.get(worker.name);
     if (file === undefined) throw new Error(`no bundle for worker "${worker.name}"`);
     return {
@@ -543,6 +554,7 @@ export function toShimConfig(workers: readonly WranglerWorker[], bundles: Readon
               durableObjectStorage: { inMemory: true },
             }),
         streamingTails: worker.streamingTails,
+        ...(worker.tails.length === 0 ? {} : { tails: worker.tails }),
         ...(worker.queueConsumers.length === 0 ? {} : { queueConsumers: worker.queueConsumers }),
       },
     };
