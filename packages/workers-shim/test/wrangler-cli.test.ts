@@ -263,6 +263,35 @@ describe("workers-shim serve --test-scheduled", () => {
   });
 });
 
+describe("workers-shim flags (wrangler configs)", () => {
+  it("prints each worker's resolved flags, with the environment applied", async () => {
+    const stdout: string[] = [];
+    const stderr: string[] = [];
+    const status = await main(
+      [
+        "flags",
+        "--json",
+        path.join(FIXTURE, "app", "wrangler.jsonc"),
+        "-c",
+        path.join(FIXTURE, "greeter", "wrangler.toml"),
+        "--env",
+        "failing",
+      ],
+      { stdout: (line) => stdout.push(line), stderr: (line) => stderr.push(line) },
+    );
+    expect(status).toBe(0);
+    const report = JSON.parse(stdout.join("\n")) as {
+      services: { name: string; compatibilityFlags: string[]; fields: { field: string; value: unknown }[] }[];
+    };
+    expect(report.services.map((service) => [service.name, service.compatibilityFlags])).toEqual([
+      ["app-failing", ["nodejs_compat"]],
+      ["greeter", []],
+    ]);
+    expect(report.services[0]!.fields.find((field) => field.field === "nodeJsCompat")?.value).toBe(true);
+    expect(stderr.some((line) => line.includes("kv_namespaces"))).toBe(true);
+  });
+});
+
 describe("workers-shim --version", () => {
   it("prints the package version", async () => {
     const stdout: string[] = [];

@@ -26,7 +26,7 @@ commands:
   serve [--experimental] [--profile seed] [--confine-modules] [--port N] [--tail pretty|jsonl]
         [--watch] [<config> | -c <wrangler config>... [--env NAME]]
                                         serve HTTP on 127.0.0.1 to the first service's fetch()
-  flags [--json] [--profile seed] [config.json]
+  flags [--json] [--profile seed] [config.json | -c <wrangler config>... [--env NAME]]
                                         list the compatibility flags, or a config's resolved flags
 
 <config> is a config.json, a wrangler.json/wrangler.jsonc/wrangler.toml, or a folder holding one;
