@@ -12,6 +12,13 @@ import {
 } from "@workers-tracing/core-context";
 import { isHangError, watchForHang } from "./hang";
 import { hungErrorReturn, resultReturn } from "./timing";
+import { mapErrorStack } from "./loader/source-maps";
+
+/** Reports `error` as an `exception` event, its stack mapped back to the user's sources first. */
+function reportMapped(invocation: { reportException(error: unknown): void }, error: unknown): void {
+  mapErrorStack(error);
+  invocation.reportException(error);
+}
 
 /** What a delivery needs from the service that receives it. */
 export interface DeliveryReceiver {
@@ -39,6 +46,8 @@ export interface DeliveryOptions<R> {
   readonly failureOutcome: EventOutcome;
   /** Whether a failing handler is reported as an `exception` event (not for JS RPC). */
   readonly reportFailure: boolean;
+  /** The invocation's tail sink, when not the receiver's usual one (`undefined`: untraced). */
+  readonly sink?: TailSink | undefined;
 }
 
 /** A delivered invocation: its result (when the handler finished) and its end (after `outcome`). */
@@ -102,7 +111,7 @@ export class InvocationScope {
         },
         (error: unknown) => {
           this.#unsettled -= counted;
-          if (!this.#abandoned) invocation.reportException(error);
+          if (!this.#abandoned) reportMapped(invocation, error);
         },
       ),
     );
@@ -115,7 +124,7 @@ export class InvocationScope {
 
   /** Reports `error` as an `exception` event and makes the invocation's outcome `outcome`. */
   fail(error: unknown, outcome: EventOutcome): void {
-    this.invocation.reportException(error);
+    reportMapped(this.invocation, error);
     this.#outcome = outcome;
   }
 
@@ -183,6 +192,14 @@ export function closeLiveDeliveries(receivers: Iterable<DeliveryReceiver>, error
   for (const live of [...liveDeliveries]) if (closing.has(live.receiver)) live.close(error);
 }
 
+/** How many invocations of `receivers` are still running (their outcome not reported yet). */
+export function countLiveDeliveries(receivers: Iterable<DeliveryReceiver>): number {
+  const counted = new Set(receivers);
+  let count = 0;
+  for (const live of liveDeliveries) if (counted.has(live.receiver)) count++;
+  return count;
+}
+
 /**
  * Delivers one event as an invocation: reports its onset, runs `body` inside it, reports
  * `return` or `exception`, waits for `waitUntil` work and reports `outcome`.
@@ -197,7 +214,7 @@ export function deliver<R>(
   const invocation = context.startInvocation({
     kind: options.kind,
     info: options.info,
-    sink: receiver.openTailSink(),
+    sink: "sink" in options ? options.sink : receiver.openTailSink(),
     parent: options.parent,
     entrypoint: options.entrypoint,
   });
@@ -215,7 +232,7 @@ export function deliver<R>(
     // scheduled() or queue()), open spans closed; outcome "exception" when the handler itself
     // never finished (a test(): "ok"), whatever the kind reports for a throw; "ok" when only
     // `waitUntil` work was left.
-    if (options.kind === "fetch" || options.kind === "jsrpc") invocation.reportException(error);
+    if (options.kind === "fetch" || options.kind === "jsrpc") reportMapped(invocation, error);
     if (handlerPending) {
       handlerCancelled = true;
       rejectStarted(error);
@@ -266,12 +283,12 @@ export function deliver<R>(
         // A subrequest's callee was cancelled as hung and the handler passed its error on.
         return new Promise<never>((_, reject) => {
           hungErrorReturn(() => {
-            invocation.reportException(error);
+            reportMapped(invocation, error);
             reject(error);
           });
         });
       }
-      invocation.reportException(error);
+      reportMapped(invocation, error);
       throw error;
     },
   );

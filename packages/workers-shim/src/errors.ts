@@ -1,5 +1,6 @@
 import { types } from "node:util";
 import { describeException, type Exception } from "@workers-tracing/core-context";
+import { userLocation } from "./loader/source-maps";
 
 /*
  * These describe values that worker code threw, rejected with or logged. Such a value may be a
@@ -61,6 +62,15 @@ export function describeError(error: unknown): string {
     text = stringify(error);
   }
   return escapeControl(text.replace(/\r\n|\r|\n/g, "\\n"));
+}
+
+/**
+ * {@link describeError}, followed by ` (at src/index.ts:12:5)` when the error was thrown by
+ * bundled code: the first place in the user's sources its stack points at.
+ */
+export function describeErrorAt(error: unknown): string {
+  const location = userLocation(error);
+  return location === undefined ? describeError(error) : `${describeError(error)} (at ${escapeControl(location)})`;
 }
 
 /** The stack of an error when it has one, else {@link describeError}; never throws. */

@@ -21,6 +21,8 @@ export type {
   JsonBindingConfig,
   LoadConfigOptions,
   ModuleConfig,
+  QueueBindingConfig,
+  QueueConsumerConfig,
   ServiceBindingConfig,
   ServiceConfig,
   ShimConfig,

@@ -8,8 +8,8 @@ import {
   type TailStreamHandler,
 } from "@workers-tracing/core-context";
 import { WorkersShimError, type ShimConfig } from "./config/index";
-import { closeLiveDeliveries } from "./delivery";
-import { describeError } from "./errors";
+import { closeLiveDeliveries, countLiveDeliveries } from "./delivery";
+import { describeErrorAt } from "./errors";
 import { enableHangDetection, onStall } from "./hang";
 import { toRequest } from "./http";
 import { VM_MODULES_FLAG, hasVmModules } from "./loader/vm-modules";
@@ -17,6 +17,7 @@ import { installProcessErrorHandlers } from "./process-errors";
 import { warmUpResponseBodies } from "./response-body";
 import { ServiceInstance, hasTestHandler, type ServiceHost } from "./service";
 import { createRuntimeTailSink } from "./tails";
+import { QueueBroker } from "./queues";
 
 /**
  * Options of {@link createRuntime}.
@@ -138,6 +139,7 @@ export class Runtime {
   /** The config this runtime runs. */
   readonly config: ShimConfig;
   readonly #services = new Map<string, ServiceInstance>();
+  readonly #queues: QueueBroker;
   readonly #warn: (message: string) => void;
   readonly #cleanup: (() => void)[] = [];
   readonly #predictable: boolean;
@@ -155,11 +157,13 @@ export class Runtime {
     const tailBacklogOptions = tailBacklogOptionsOf(options);
     const runtimeTailBacklog = tail === undefined ? undefined : new TailBacklog(tailBacklogOptions);
     this.#runtimeTailBacklog = runtimeTailBacklog;
+    this.#queues = new QueueBroker(config.services, (name) => this.#service(name), warn);
     const host: ServiceHost = {
       ids,
       service: (name) => this.#service(name),
       warn,
       tailBacklogOptions,
+      queues: this.#queues,
       ...(tail === undefined
         ? {}
         : { openExtraTail: (service) => createRuntimeTailSink(tail, runtimeTailBacklog!, warn, service) }),
@@ -193,7 +197,7 @@ export class Runtime {
         void this.close(0);
         throw new WorkersShimError(
           "ERR_CONFIG",
-          `workers-shim: service "${service.name}": cannot load module ${service.worker.modules[0]!.path}: ${describeError(error)}`,
+          `workers-shim: service "${service.name}": cannot load module ${service.worker.modules[0]!.path}: ${describeErrorAt(error)}`,
           { cause: error },
         );
       }
@@ -342,6 +346,27 @@ export class Runtime {
   }
 
   /**
+   * Delivers a `scheduled()` event (a new trace) to a service's default export, as
+   * `serve --test-scheduled`'s `/__scheduled?cron=` route does (wrangler dev's); resolves its
+   * outcome.
+   * @throws WorkersShimError `ERR_RUNTIME_CLOSED` after {@link Runtime.close},
+   * `ERR_UNKNOWN_SERVICE` for a service not in the config.
+   */
+  dispatchScheduled(serviceName: string, cron: string): Promise<{ readonly outcome: string }> {
+    this.#assertOpen();
+    const service = this.#service(serviceName);
+    return runOutsideInvocations(() => service.deliverScheduled(undefined, cron, Date.now(), undefined));
+  }
+
+  /**
+   * How many invocations of this runtime's services are still running (`serve --watch` closes a
+   * replaced runtime once none is).
+   */
+  get liveInvocationCount(): number {
+    return countLiveDeliveries(this.#services.values());
+  }
+
+  /**
    * Stops the runtime: invocations still running end at once (outcome "canceled"; fetch and RPC
    * ones report an `exception` saying the runtime closed), the streaming tails get up to
    * `tailGraceMs` (2 s by default) to take the events already reported, then Durable Object
@@ -352,6 +377,7 @@ export class Runtime {
   async close(tailGraceMs = 2000): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#queues.close();
     // Invocations still running (a request past serve's grace period) end as canceled, so
     // that every tail gets their final events.
     closeLiveDeliveries(this.#services.values(), new Error(RUNTIME_CLOSED_MESSAGE));

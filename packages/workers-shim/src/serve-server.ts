@@ -1,7 +1,7 @@
 import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { Readable } from "node:stream";
-import { describeError } from "./errors";
+import { describeError, describeErrorAt } from "./errors";
 import { toRequest } from "./http";
 import { holdReads } from "./hang";
 import { responseAbandoned } from "./response-body";
@@ -150,7 +150,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: HttpSe
     response = await options.fetch(request);
   } catch (error) {
     // As workerd: the client gets a bare 500, the error goes to the log.
-    options.onError(`${request.method} ${request.url}: the worker threw ${describeError(error)}`);
+    options.onError(`${request.method} ${request.url}: the worker threw ${describeErrorAt(error)}`);
     writeError(res, 500);
     return;
   }

@@ -15,6 +15,8 @@ import { isTracingEnabled } from "./compat/index";
 import { WorkersShimError, type ServiceConfig, type WorkerConfig } from "./config/index";
 import { createServiceBinding, type BindingTarget } from "./bindings/fetcher";
 import { runRpcMethod, type RpcRequest } from "./bindings/rpc";
+import type { QueueBroker } from "./queues";
+import { createLegacyTailSink, type TraceItem } from "./legacy-tails";
 import { InvocationScope, deliver } from "./delivery";
 import { DurableObjectClass, DurableObjectNamespace, type ActorHost } from "./durable-objects";
 import {
@@ -43,6 +45,8 @@ export interface ServiceHost {
   readonly openExtraTail?: (service: string) => TailSink;
   /** What each tail's backlog is made with (`RuntimeOptions.tailBacklogLimitBytes`, `tailCallTimeLimitMs`). */
   readonly tailBacklogOptions: TailBacklogOptions;
+  /** The runtime's queues (producer bindings and consumers). */
+  readonly queues: QueueBroker;
 }
 
 /** The outcome of one `test()` handler. */
@@ -151,6 +155,9 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
         case "text":
           bind(binding.name, binding.value);
           break;
+        case "queue":
+          bind(binding.name, this.#host.queues.producer(binding.queue));
+          break;
       }
     }
     return env;
@@ -244,19 +251,39 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
    * @param chain - services whose events led to this invocation (tail sessions only); they are
    * left out, so that tails that tail each other cannot loop
    */
-  openTailSink(chain: readonly string[] = []): TailSink | undefined {
+  openTailSink(chain: readonly string[] = [], legacy = true): TailSink | undefined {
     // A tail whose call was stopped for running too long gets no further sessions.
     const tails = this.worker.streamingTails.filter(
       (name) => !chain.includes(name) && !this.#host.service(name).tailStopped,
     );
+    // Tail sessions and legacy tail() invocations are not traced again by legacy tails.
+    const legacyTails = legacy && chain.length === 0 ? this.worker.tails : [];
     // The runtime-wide tail sees the invocations of workers, not those of tail sessions.
     const extra = chain.length === 0 ? this.#host.openExtraTail?.(this.name) : undefined;
-    if (tails.length === 0) return extra;
+    if (tails.length === 0 && legacyTails.length === 0) return extra;
     const warn = (message: string): void => this.#host.warn(message);
     const next = [...chain, this.name];
     const sinks = tails.map((name) => createTailSessionSink(this.#host.service(name), warn, next));
+    for (const name of legacyTails) sinks.push(createLegacyTailSink(this.#host.service(name), this.name, warn));
     if (extra !== undefined) sinks.push(extra);
     return toTailSink(sinks);
+  }
+
+  /** Calls the default export's `tail(items)` (a legacy tail worker) in a `trace` invocation. */
+  async deliverTrace(items: readonly TraceItem[]): Promise<void> {
+    const delivery = deliver(
+      this,
+      {
+        kind: "trace",
+        info: { type: "trace", traces: items.map((item) => item.scriptName) },
+        returnInfo: () => undefined,
+        failureOutcome: "exception",
+        reportFailure: true,
+        sink: this.openTailSink([], false),
+      },
+      (scope) => this.#callHandler(this.#entrypoint(undefined), "tail", [items], scope),
+    );
+    await delivery.done;
   }
 
   /** The `ctx` of one invocation. */

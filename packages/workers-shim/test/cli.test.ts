@@ -1,5 +1,7 @@
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { main } from "../src/commands/main";
@@ -19,13 +21,17 @@ async function runMain(args: readonly string[]) {
 
 describe(main.name, () => {
   it.for([
-    { args: [], message: "usage: workers-shim <command> [options]" },
+    { args: [], message: "usage: workers-shim [--cwd DIR] <command> [options]" },
     {
       args: ["serve-nothing"],
       message:
         'workers-shim: unknown command "serve-nothing"; expected one of: test, serve, flags. Run "workers-shim --help".',
     },
-    { args: ["test"], message: 'workers-shim: "test" needs a config file. Run "workers-shim test --help".' },
+    {
+      args: ["test"],
+      message:
+        'workers-shim: "test" needs a config: name one (config.json or a wrangler config), or run it in a folder with wrangler.json, wrangler.jsonc, wrangler.toml. Run "workers-shim test --help".',
+    },
     {
       args: ["test", "--verbose", "x.json"],
       message: 'workers-shim: unknown option "--verbose" for "test". Run "workers-shim test --help".',
@@ -33,7 +39,7 @@ describe(main.name, () => {
     {
       args: ["test", "a.json", "b.json"],
       message:
-        'workers-shim: "test" takes one config file, received "a.json" and "b.json". Run "workers-shim test --help".',
+        'workers-shim: "test" takes one config.json, received 2 configs; only wrangler configs can be combined. Run "workers-shim test --help".',
     },
     {
       args: ["flags", "a.json", "b.json"],
@@ -193,6 +199,28 @@ describe("workers-shim test", () => {
       "[ PASS ] objects:later",
       "workers-shim: 2 tests: 1 passed, 1 failed",
     ]);
+  });
+
+  it("writes the run's traces as an HTML report with --html", () => {
+    const dir = mkdtempSync(join(tmpdir(), "test-html-"));
+    try {
+      const report = join(dir, "report.html");
+      const run = spawnSync(process.execPath, [CLI, "test", "--html", report, OBJECTS], {
+        encoding: "utf8",
+        timeout: 60000,
+      });
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain(`workers-shim: wrote the trace report to ${report}`);
+      const html = readFileSync(report, "utf8");
+      expect(html.startsWith("<!doctype html>")).toBe(true);
+      expect(html).toMatch(/"name":"custom","outcome":"ok"/);
+      expect(html).toContain('"entrypoint":"later"');
+      const bad = spawnSync(process.execPath, [CLI, "test", OBJECTS, "--html"], { encoding: "utf8" });
+      expect(bad.status).toBe(1);
+      expect(bad.stderr).toContain("--html expects a file to write the report to, received nothing.");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("applies --timeout-ms and accepts --predictable", () => {

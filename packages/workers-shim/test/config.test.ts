@@ -110,6 +110,8 @@ describe(loadConfig.name, () => {
       durableObjectNamespaces: [{ className: "Room", uniqueKey: "room" }],
       durableObjectStorage: { inMemory: true },
       streamingTails: ["tail"],
+      tails: [],
+      queueConsumers: [],
     });
     expect(config.services[1]?.worker).toMatchObject({
       modules: [{ name: "worker", path: join(SCENARIOS, "_shared", "tail.js") }],
@@ -417,7 +419,7 @@ describe(validateConfig.name, () => {
   describe("worker fields", () => {
     it("rejects an unknown worker key and suggests the right one", () => {
       expect(shimError(() => validate(configWith({ compatibility_date: "2026-11-01" })))).toMatchInlineSnapshot(
-        `"workers-shim: service "main": worker: unknown key "compatibility_date". Allowed keys: modules, compatibilityDate, compatibilityFlags, bindings, durableObjectNamespaces, durableObjectStorage, streamingTails. Did you mean "compatibilityDate"?"`,
+        `"workers-shim: service "main": worker: unknown key "compatibility_date". Allowed keys: modules, compatibilityDate, compatibilityFlags, bindings, durableObjectNamespaces, durableObjectStorage, streamingTails, tails, queueConsumers. Did you mean "compatibilityDate"?"`,
       );
     });
 
@@ -445,7 +447,7 @@ describe(validateConfig.name, () => {
 
     it("escapes line breaks in quoted names", () => {
       expect(shimError(() => validate(configWith({ "compatibility\nDate": "x" })))).toMatchInlineSnapshot(
-        `"workers-shim: service "main": worker: unknown key "compatibility\\nDate". Allowed keys: modules, compatibilityDate, compatibilityFlags, bindings, durableObjectNamespaces, durableObjectStorage, streamingTails. Did you mean "compatibilityDate"?"`,
+        `"workers-shim: service "main": worker: unknown key "compatibility\\nDate". Allowed keys: modules, compatibilityDate, compatibilityFlags, bindings, durableObjectNamespaces, durableObjectStorage, streamingTails, tails, queueConsumers. Did you mean "compatibilityDate"?"`,
       );
     });
 
@@ -597,21 +599,21 @@ describe(validateConfig.name, () => {
 
     it("rejects a binding without a value", () => {
       expect(shimError(() => validate(configWith({ bindings: [{ name: "self" }] })))).toMatchInlineSnapshot(
-        `"workers-shim: service "main": worker.bindings[0]: binding "self" has no value; expected one of "service", "durableObjectNamespace", "json", "text""`,
+        `"workers-shim: service "main": worker.bindings[0]: binding "self" has no value; expected one of "service", "durableObjectNamespace", "json", "text", "queue""`,
       );
     });
 
     it("rejects a binding with two values", () => {
       const bindings = [{ name: "self", service: "main", text: "main" }];
       expect(shimError(() => validate(configWith({ bindings })))).toMatchInlineSnapshot(
-        `"workers-shim: service "main": worker.bindings[0]: binding "self" has both "service" and "text"; expected exactly one of "service", "durableObjectNamespace", "json", "text""`,
+        `"workers-shim: service "main": worker.bindings[0]: binding "self" has both "service" and "text"; expected exactly one of "service", "durableObjectNamespace", "json", "text", "queue""`,
       );
     });
 
     it("rejects an unknown binding kind", () => {
       const bindings = [{ name: "kv", kvNamespace: "ns" }];
       expect(shimError(() => validate(configWith({ bindings })))).toMatchInlineSnapshot(
-        `"workers-shim: service "main": worker.bindings[0]: unknown key "kvNamespace". Allowed keys: name, service, durableObjectNamespace, json, text."`,
+        `"workers-shim: service "main": worker.bindings[0]: unknown key "kvNamespace". Allowed keys: name, service, durableObjectNamespace, json, text, queue."`,
       );
     });
 
@@ -649,6 +651,80 @@ describe(validateConfig.name, () => {
       };
       expect(shimError(() => validate(configWith(declared)))).toMatchInlineSnapshot(
         `"workers-shim: service "main": worker.bindings[0].durableObjectNamespace: class "Rooms" is not declared in worker.durableObjectNamespaces (declared: Room, Lobby)"`,
+      );
+    });
+  });
+
+  describe("legacy tails", () => {
+    it("reads the services that get a trace item per invocation, and rejects unknown or repeated ones", () => {
+      expect(validate(configWith({ tails: ["tail"] })).services[0]?.worker.tails).toEqual(["tail"]);
+      expect(shimError(() => validate(configWith({ tails: ["nope"] })))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.tails[0]: unknown service "nope". Known services: main, tail."`,
+      );
+      expect(shimError(() => validate(configWith({ tails: ["tail", "tail"] })))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.tails[1]: duplicate tail "tail" (first listed at worker.tails[0])"`,
+      );
+    });
+  });
+
+  describe("queues", () => {
+    it("reads queue producer bindings and consumers, with wrangler's defaults", () => {
+      const config = validate(
+        configWith({
+          bindings: [{ name: "JOBS", queue: "jobs" }],
+          queueConsumers: [
+            { queue: "jobs" },
+            {
+              queue: "late",
+              maxBatchSize: 5,
+              maxBatchTimeoutMs: 0,
+              maxRetries: 0,
+              deadLetterQueue: "jobs",
+              retryDelaySeconds: 30,
+            },
+          ],
+        }),
+      );
+      expect(config.services[0]?.worker.bindings).toEqual([{ type: "queue", name: "JOBS", queue: "jobs" }]);
+      expect(config.services[0]?.worker.queueConsumers).toEqual([
+        { queue: "jobs", maxBatchSize: 10, maxBatchTimeoutMs: 5000, maxRetries: 3, retryDelaySeconds: 0 },
+        {
+          queue: "late",
+          maxBatchSize: 5,
+          maxBatchTimeoutMs: 0,
+          maxRetries: 0,
+          deadLetterQueue: "jobs",
+          retryDelaySeconds: 30,
+        },
+      ]);
+      expect(config.warnings).toEqual([]);
+    });
+
+    it("warns about a queue nobody consumes", () => {
+      const config = validate(configWith({ bindings: [{ name: "JOBS", queue: "jobs" }] }));
+      expect(config.warnings).toEqual([
+        'no worker consumes queue "jobs": messages sent to it are kept, never delivered',
+      ]);
+    });
+
+    it("rejects bad settings and a second consumer of one queue", () => {
+      expect(
+        shimError(() => validate(configWith({ queueConsumers: [{ queue: "jobs", maxBatchSize: 0 }] }))),
+      ).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.queueConsumers[0].maxBatchSize: expected a whole number from 1 to 100, received number 0"`,
+      );
+      expect(
+        shimError(() => validate(configWith({ queueConsumers: [{ queue: "jobs", batch: 1 }] }))),
+      ).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.queueConsumers[0]: unknown key "batch". Allowed keys: queue, maxBatchSize, maxBatchTimeoutMs, maxRetries, deadLetterQueue, retryDelaySeconds."`,
+      );
+      expect(
+        shimError(() => validate(configWith({ queueConsumers: [{ queue: "jobs" }, { queue: "jobs" }] }))),
+      ).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.queueConsumers[1].queue: queue "jobs" already has a consumer (service "main"); a queue has one"`,
+      );
+      expect(shimError(() => validate(configWith({ bindings: [{ name: "JOBS", queue: 1 }] })))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.bindings[0].queue: expected a non-empty string, received number 1"`,
       );
     });
   });

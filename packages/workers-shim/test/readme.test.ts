@@ -89,4 +89,51 @@ describe("README", () => {
       expect(await exited).toBe(0);
     }
   });
+
+  it(
+    "runs the wrangler example: TypeScript bundled, the tail fed, a throw pointed at its .ts line",
+    { timeout: 60000 },
+    async () => {
+      const project = mkdtempSync(join(PACKAGE, "temp", "readme-wrangler-"));
+      mkdirSync(join(project, "src"));
+      mkdirSync(join(project, "tail"));
+      for (const name of ["src/index.ts", "wrangler.jsonc", "tail/wrangler.toml", "tail/index.ts"]) {
+        writeFileSync(join(project, name), block(name));
+      }
+      expect(README).toContain("npx workers-shim serve -c wrangler.jsonc -c tail/wrangler.toml --watch");
+      const child = spawn(
+        process.execPath,
+        [CLI, "serve", "-c", "wrangler.jsonc", "-c", "tail/wrangler.toml", "--watch", "--port", "0"],
+        { cwd: project, stdio: ["ignore", "pipe", "pipe"] },
+      );
+      let stdout = "";
+      let stderr = "";
+      child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+      child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+      const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+      const wait = async (done: () => boolean): Promise<void> => {
+        while (!done()) {
+          if (child.exitCode !== null) throw new Error(`serve exited: ${stderr}`);
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      };
+      try {
+        await wait(() => /listening on http:\/\/127\.0\.0\.1:\d+\n/.test(stderr));
+        const port = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(stderr)![1]!;
+        expect(await (await fetch(`http://127.0.0.1:${port}/?name=Ada`)).text()).toBe("Hello, Ada!");
+        expect(README).toContain(
+          "curl 'http://127.0.0.1:8787/?name=Ada'   # Hello, Ada!   (the tail prints: tail: outcome ok)",
+        );
+        await wait(() => stdout.includes("tail: outcome ok\n"));
+        expect((await fetch(`http://127.0.0.1:${port}/?name=`)).status).toBe(500);
+        const printed = /the worker threw Error: empty name \(at [^)]+\)/.exec(README)![0];
+        await wait(() => stderr.includes("the worker threw"));
+        expect(stderr).toContain(printed);
+      } finally {
+        child.kill("SIGTERM");
+        expect(await exited).toBe(0);
+        rmSync(project, { recursive: true, force: true });
+      }
+    },
+  );
 });

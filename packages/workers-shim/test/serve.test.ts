@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { request as httpRequest } from "node:http";
 import { createServer, type AddressInfo } from "node:net";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   createSequentialIds,
@@ -407,6 +410,31 @@ describe("workers-shim serve", () => {
     `);
   });
 
+  it("serves the live trace page with --ui and writes the report with --html on shutdown", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "serve-ui-"));
+    const report = join(dir, "report.html");
+    try {
+      const served = await serve(["--ui", "0", "--html", report]);
+      const ui = await until(
+        () => /workers-shim: traces at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(served.stderr())?.[1],
+        (url) => url !== undefined,
+      );
+      expect(await (await fetch(`${served.base}/echo`, { method: "POST", body: "x" })).text()).toBeTruthy();
+      const html = await (await fetch(ui!)).text();
+      expect(html).toContain('"live":true');
+      expect(html).toContain("fetch POST http://127.0.0.1");
+      const { code, stderr } = await served.stop("SIGINT");
+      expect(code).toBe(0);
+      expect(stderr).toContain(`workers-shim: wrote the trace report to ${report}`);
+      const written = readFileSync(report, "utf8");
+      expect(written).toContain('"live":false');
+      expect(written).toContain("fetch POST http://127.0.0.1");
+      await expect(fetch(ui!)).rejects.toThrow();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it.for(["SIGINT", "SIGTERM"] as const)("closes the server and the runtime on %s and exits 0", async (signal) => {
     const served = await serve();
     // An idle keep-alive connection must not keep the server open.
@@ -452,7 +480,11 @@ function describeEvent(event: { event: Record<string, unknown> }): string {
 describe(serveCommand.name, () => {
   it.for(
     [
-      { args: ["serve"], message: 'workers-shim: "serve" needs a config file. Run "workers-shim serve --help".' },
+      {
+        args: ["serve"],
+        message:
+          'workers-shim: "serve" needs a config: name one (config.json or a wrangler config), or run it in a folder with wrangler.json, wrangler.jsonc, wrangler.toml. Run "workers-shim serve --help".',
+      },
       {
         args: ["serve", CONFIG, "--verbose"],
         message: 'workers-shim: unknown option "--verbose" for "serve". Run "workers-shim serve --help".',
@@ -488,7 +520,7 @@ describe(serveCommand.name, () => {
       {
         args: ["serve", "a.json", "b.json"],
         message:
-          'workers-shim: "serve" takes one config file, received "a.json" and "b.json". Run "workers-shim serve --help".',
+          'workers-shim: "serve" takes one config.json, received 2 configs; only wrangler configs can be combined. Run "workers-shim serve --help".',
       },
       {
         args: ["serve", "/nonexistent/shop/config.json"],
@@ -512,13 +544,29 @@ describe(serveCommand.name, () => {
     ].map((row) => ({ ...row, label: row.args.join(" ").replace(CONFIG, "config.json") })),
   )("parses `$label`", ({ args, port, tail }) => {
     expect(parseServeArgs(args)).toEqual({
-      configPath: CONFIG,
+      configs: [CONFIG],
+      env: undefined,
+      watch: false,
+      testScheduled: false,
+      profile: undefined,
       experimental: args.includes("--experimental"),
       confineModules: args.includes("--confine-modules"),
       port,
       tail,
     });
     expect(DEFAULT_PORT).toBe(8787);
+  });
+
+  it("parses --ui with and without a port, and --html", () => {
+    expect(parseServeArgs([CONFIG, "--ui"])).toMatchObject({ ui: 8788, html: undefined });
+    expect(parseServeArgs(["--ui", "0", CONFIG])).toMatchObject({ ui: 0, configs: [CONFIG] });
+    expect(parseServeArgs(["--html", "out.html", CONFIG])).toMatchObject({ ui: undefined, html: "out.html" });
+    expect(() => parseServeArgs([CONFIG, "--html"])).toThrow(
+      '--html expects a file to write the report to, received nothing. Run "workers-shim serve --help".',
+    );
+    expect(() => parseServeArgs(["--ui", "99999", CONFIG])).toThrow(
+      '--ui expects an integer from 0 to 65535, received "99999". Run "workers-shim serve --help".',
+    );
   });
 
   it("reports a port in use in one line, with status 1", async () => {
@@ -546,7 +594,7 @@ describe(serveCommand.name, () => {
     expect(stderr).toEqual([]);
     expect(stdout).toEqual([SERVE_USAGE]);
     expect(SERVE_USAGE).toMatch(
-      /^usage: workers-shim serve \[--experimental\] \[--profile seed\] \[--confine-modules\] <config\.json> \[--port N\] \[--tail pretty\|jsonl\]\n/,
+      /^usage: workers-shim serve \[--experimental\] \[--profile seed\] \[--confine-modules\] \[--port N\] \[--tail pretty\|jsonl\]\n +\[--otlp \[URL\]\] \[--ui \[PORT\]\] \[--html FILE\]\n +\[--watch\] \[<config> \| -c <wrangler config>\.\.\. \[--env <name>\]\]\n/,
     );
   });
 });

@@ -5,17 +5,21 @@ import { WORKERD_REGISTRY_VERSION } from "../compat/registry-data";
 import { explainWithRegistry } from "../compat/resolve";
 import { COMPAT_PROFILES } from "../compat/tracing-gate";
 import type { CompatProfile } from "../compat/tracing-gate";
-import { loadConfig } from "../config/index";
+import { WorkersShimError, loadConfig } from "../config/index";
+import { isWranglerConfigFile, readWranglerConfig, type WranglerWorker } from "../config/wrangler";
+import { parseConfigOption } from "./project-config";
 import { CommandError, type CommandIo } from "./command";
 
 /** `workers-shim flags --help`. */
-export const FLAGS_USAGE = `usage: workers-shim flags [--json] [--profile seed] [--experimental] [config.json]
+export const FLAGS_USAGE = `usage: workers-shim flags [--json] [--profile seed] [--experimental]
+                          [config.json | -c <wrangler config>... [--env NAME]]
 
 Without a config: prints every compatibility field of the registry (workerd's, generated from
 workerd ${WORKERD_REGISTRY_VERSION}, then the shim's own workers_tracing_* flags): enable flag,
 disable flag, default-on date, whether it needs --experimental, and whether workers-shim honours
 it in behaviour or only accepts it ("accepted, no effect in workers-shim").
-With a config: prints, for each worker, every field's value and why (flag, date, implied, default).
+With a config (the shim's config.json, or wrangler configs): prints, for each worker, every
+field's value and why (flag, date, implied, default).
 
 options:
   --json           print JSON for tools instead of tables
@@ -23,6 +27,9 @@ options:
                    (ctx.tracing only with the experimental flag); overrides the config's
                    compatibilityProfile
   --experimental   allow experimental compatibility flags in the config (like workerd --experimental)
+  -c, --config FILE
+                   a config file (repeatable for wrangler configs)
+  -e, --env NAME   apply the env.NAME section of the wrangler configs
   -h, --help       show this help`;
 
 /**
@@ -42,13 +49,16 @@ export function flagsCommand(args: readonly string[], io: CommandIo): Promise<nu
   let experimental = false;
   let profile: CompatProfile | undefined;
   let configPath: string | undefined;
+  const wrangler: { configs: string[]; env: string | undefined } = { configs: [], env: undefined };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === "--help" || arg === "-h") {
       io.stdout(FLAGS_USAGE);
       return Promise.resolve(0);
     }
-    if (arg === "--json") json = true;
+    const used = parseConfigOption("flags", args, i, wrangler);
+    if (used > 0) i += used - 1;
+    else if (arg === "--json") json = true;
     else if (arg === "--experimental") experimental = true;
     else if (arg === "--profile") profile = parseProfile("flags", args[++i]);
     else if (arg.startsWith("-"))
@@ -58,6 +68,20 @@ export function flagsCommand(args: readonly string[], io: CommandIo): Promise<nu
         `"flags" takes at most one config file, received "${configPath}" and "${arg}". Run "workers-shim flags --help".`,
       );
     } else configPath = arg;
+  }
+  if (configPath !== undefined && (wrangler.configs.length > 0 || isWranglerConfigFile(configPath))) {
+    wrangler.configs.unshift(configPath);
+    configPath = undefined;
+  }
+  if (wrangler.configs.length > 0) {
+    const workers = wrangler.configs.map((file, i) =>
+      readWranglerConfig(file, { ...(wrangler.env === undefined ? {} : { env: wrangler.env }), envOptional: i > 0 }),
+    );
+    const chosen = profile ?? "head";
+    const reports = workers.map((worker) => explainWorker(worker, experimental));
+    io.stdout(json ? JSON.stringify(workerFlagsJson(reports, chosen), null, 2) : formatWorkerFlags(reports, chosen));
+    for (const warning of workers.flatMap((worker) => worker.warnings)) io.stderr(`workers-shim: warning: ${warning}`);
+    return Promise.resolve(0);
   }
 
   if (configPath === undefined) {
@@ -89,6 +113,31 @@ export function flagsCommand(args: readonly string[], io: CommandIo): Promise<nu
   io.stdout(json ? JSON.stringify(workerFlagsJson(workers, chosen), null, 2) : formatWorkerFlags(workers, chosen));
   for (const warning of config.warnings) io.stderr(`workers-shim: warning: ${warning}`);
   return Promise.resolve(0);
+}
+
+/** The flags report of a wrangler worker; compatibility errors name the worker as workerd names a service. */
+function explainWorker(worker: WranglerWorker, experimental: boolean): WorkerFlagsReport {
+  try {
+    const { flags, reasons } = explainWithRegistry(COMPAT_FLAG_REGISTRY, {
+      compatibilityDate: worker.compatibilityDate,
+      compatibilityFlags: worker.compatibilityFlags,
+      experimental,
+    });
+    return {
+      service: worker.name,
+      compatibilityDate: worker.compatibilityDate,
+      compatibilityFlags: worker.compatibilityFlags,
+      flags,
+      reasons,
+    };
+  } catch (error) {
+    if (error instanceof WorkersShimError) {
+      throw new WorkersShimError(error.code, `workers-shim: service ${worker.name}: ${error.message}`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
 }
 
 function describeProfile(profile: CompatProfile): string {

@@ -1,16 +1,25 @@
-import { loadConfig } from "../config/index";
-import { describeError } from "../errors";
+import { describeErrorAt } from "../errors";
 import { createRuntime } from "../runtime";
 import type { CompatProfile } from "../compat/tracing-gate";
 import { parseProfile } from "./flags-command";
 import { CommandError, type CommandIo } from "./command";
-import { OTLP_USAGE, createOtlpExporter, parseOtlpArg } from "./otlp-option";
+import { writeFileSync } from "node:fs";
+import type { TailEvent, TailStreamHandler } from "@workers-tracing/core-context";
+import { renderTraceReport } from "../report/html-report";
+import { OTLP_USAGE, combineTails, createOtlpExporter, parseOtlpArg } from "./otlp-option";
+import { loadCommandConfig, parseConfigOption } from "./project-config";
 
 /** `workers-shim test --help`. */
 export const TEST_USAGE = `usage: workers-shim test [--experimental] [--profile seed] [--predictable] [--timeout-ms <ms>]
-                         [--confine-modules] [--otlp [URL]] <config.json>
+                         [--confine-modules] [--otlp [URL]] [--html FILE]
+                         [<config> | -c <wrangler config>... [--env <name>]]
 
-Loads every service of <config.json> and runs their test() handlers one at a time, as
+<config> is a config.json, a wrangler.json, wrangler.jsonc or wrangler.toml, or a folder holding
+one; without one, the wrangler config of the current directory is used. Several wrangler configs
+(-c a/wrangler.jsonc -c b/wrangler.toml) run together, the first as the primary worker; their
+TypeScript or JavaScript entry points are bundled with esbuild first.
+
+Loads every service of the config and runs their test() handlers one at a time, as
 \`workerd test\` does: services in config order; in each, the default export first, then named
 exports with a test() method in alphabetical order. A failing test does not stop the run.
 Streaming tail workers receive every traced invocation's events; the run ends when the tests are
@@ -27,6 +36,9 @@ options:
   --confine-modules  refuse module files (in the config or imported) whose real path is
                      outside the config file's folder
 ${OTLP_USAGE}
+  --html FILE        write the traces of the run to FILE as a self-contained HTML report
+  -c, --config FILE  a config file (repeatable for wrangler configs)
+  -e, --env NAME     apply the env.NAME section of the wrangler configs
   -h, --help         show this help`;
 
 /** Runs `workers-shim test`; resolves the exit status. */
@@ -34,10 +46,11 @@ export async function testCommand(args: readonly string[], io: CommandIo): Promi
   let experimental = false;
   let predictable = false;
   let timeoutMs: number | undefined;
-  let configPath: string | undefined;
+  const configArgs: { configs: string[]; env: string | undefined } = { configs: [], env: undefined };
   let profile: CompatProfile | undefined;
   let confineModules = false;
   let otlp: { endpoint: string | undefined } | undefined;
+  let html: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === "--help" || arg === "-h") {
@@ -50,7 +63,19 @@ export async function testCommand(args: readonly string[], io: CommandIo): Promi
       i += otlpArg.consumed - 1;
       continue;
     }
-    if (arg === "--experimental") experimental = true;
+    if (arg === "--html" || arg.startsWith("--html=")) {
+      const value = arg === "--html" ? args[++i] : arg.slice("--html=".length);
+      if (value === undefined || value === "" || value.startsWith("-")) {
+        throw new CommandError(
+          `--html expects a file to write the report to, received ${value === undefined ? "nothing" : JSON.stringify(value)}. Run "workers-shim test --help".`,
+        );
+      }
+      html = value;
+      continue;
+    }
+    const used = parseConfigOption("test", args, i, configArgs);
+    if (used > 0) i += used - 1;
+    else if (arg === "--experimental") experimental = true;
     else if (arg === "--confine-modules") confineModules = true;
     else if (arg === "--profile") profile = parseProfile("test", args[++i]);
     else if (arg === "--predictable") predictable = true;
@@ -59,33 +84,39 @@ export async function testCommand(args: readonly string[], io: CommandIo): Promi
       timeoutMs = parseTimeout(value);
     } else if (arg.startsWith("-"))
       throw new CommandError(`unknown option "${arg}" for "test". Run "workers-shim test --help".`);
-    else if (configPath !== undefined) {
-      throw new CommandError(
-        `"test" takes one config file, received "${configPath}" and "${arg}". Run "workers-shim test --help".`,
-      );
-    } else configPath = arg;
+    else configArgs.configs.push(arg);
   }
-  if (configPath === undefined) throw new CommandError(`"test" needs a config file. Run "workers-shim test --help".`);
 
-  const config = loadConfig(configPath, {
+  const loaded = await loadCommandConfig("test", configArgs, {
     experimental,
     confineModules,
     ...(profile !== undefined ? { profile } : {}),
   });
-  for (const warning of config.warnings) io.stderr(`workers-shim: warning: ${warning}`);
+  for (const warning of loaded.warnings) io.stderr(`workers-shim: warning: ${warning}`);
   const warn = (message: string): void => io.stderr(`workers-shim: ${message}`);
   const exporter = otlp === undefined ? undefined : createOtlpExporter(otlp.endpoint, warn);
-  const runtime = await createRuntime(config, {
-    onWarning: warn,
-    predictable,
-    ...(exporter === undefined ? {} : { tail: exporter }),
-  });
+  const reported: TailEvent[] = [];
+  const tails: TailStreamHandler[] = [
+    ...(exporter === undefined ? [] : [exporter]),
+    ...(html === undefined ? [] : [collectingTail(reported)]),
+  ];
+  let runtime;
+  try {
+    runtime = await createRuntime(loaded.config, {
+      onWarning: warn,
+      predictable,
+      ...(tails.length === 0 ? {} : { tail: combineTails(tails) }),
+    });
+  } catch (error) {
+    await loaded.project?.dispose();
+    throw error;
+  }
   try {
     const summary = await runtime.runTests({
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
       onTestEnd: (result) => {
         io.stderr(
-          result.passed ? `[ PASS ] ${result.name}` : `[ FAIL ] ${result.name}: ${describeError(result.error)}`,
+          result.passed ? `[ PASS ] ${result.name}` : `[ FAIL ] ${result.name}: ${describeErrorAt(result.error)}`,
         );
       },
     });
@@ -98,6 +129,11 @@ export async function testCommand(args: readonly string[], io: CommandIo): Promi
     await runtime.close();
     // The exporter sends what the tails gave it last.
     await exporter?.shutdown();
+    if (html !== undefined) {
+      writeFileSync(html, renderTraceReport(reported));
+      io.stderr(`workers-shim: wrote the trace report to ${html}`);
+    }
+    await loaded.project?.dispose();
   }
 }
 
@@ -109,4 +145,14 @@ function parseTimeout(value: string | undefined): number {
     );
   }
   return ms;
+}
+
+/** A streaming tail that keeps every event it is given. */
+function collectingTail(events: TailEvent[]): TailStreamHandler {
+  return {
+    tailStream(onset) {
+      events.push(onset);
+      return (event: TailEvent) => void events.push(event);
+    },
+  };
 }

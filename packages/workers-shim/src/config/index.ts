@@ -12,6 +12,8 @@ export type {
   DurableObjectNamespaceConfig,
   JsonBindingConfig,
   ModuleConfig,
+  QueueBindingConfig,
+  QueueConsumerConfig,
   ServiceBindingConfig,
   ServiceConfig,
   ShimConfig,

@@ -62,6 +62,36 @@ export interface WorkerConfig {
   readonly durableObjectStorage?: { readonly inMemory: true };
   /** Names of the services that receive this worker's streaming tail events (empty when absent). */
   readonly streamingTails: readonly string[];
+  /**
+   * Names of the legacy tail workers: their `tail(items)` handler gets one `TraceItem` per
+   * invocation of this worker once it is over (empty when absent).
+   */
+  readonly tails: readonly string[];
+  /** The queues whose messages this worker's `queue()` handler consumes (empty when absent). */
+  readonly queueConsumers: readonly QueueConsumerConfig[];
+}
+
+/**
+ * A queue this worker consumes (a shim extension: workerd's config has no queue broker).
+ * @remarks Messages sent to the queue through a {@link QueueBindingConfig} are delivered to
+ * the worker's `queue()` handler in batches of up to `maxBatchSize`, at the latest
+ * `maxBatchTimeoutMs` after the first message of a batch; a message that is not acknowledged is
+ * delivered again up to `maxRetries` times, then sent to `deadLetterQueue` or dropped.
+ * @public
+ */
+export interface QueueConsumerConfig {
+  /** The queue's name. */
+  readonly queue: string;
+  /** Most messages in one batch, 1–100; default 10. */
+  readonly maxBatchSize: number;
+  /** Longest wait for a full batch in milliseconds, 0–60000; default 5000. */
+  readonly maxBatchTimeoutMs: number;
+  /** How many times a message is delivered again before it is given up, 0–100; default 3. */
+  readonly maxRetries: number;
+  /** Where given-up messages go; absent: they are dropped with a warning. */
+  readonly deadLetterQueue?: string;
+  /** Delay before a message is delivered again, in seconds, 0–43200; default 0. */
+  readonly retryDelaySeconds: number;
 }
 
 /**
@@ -80,7 +110,25 @@ export interface ModuleConfig {
  * @public
  */
 export type BindingConfig =
-  ServiceBindingConfig | DurableObjectNamespaceBindingConfig | JsonBindingConfig | TextBindingConfig;
+  | ServiceBindingConfig
+  | DurableObjectNamespaceBindingConfig
+  | JsonBindingConfig
+  | TextBindingConfig
+  | QueueBindingConfig;
+
+/**
+ * A queue producer: `env.<name>.send(body)` and `sendBatch(messages)` put messages on the queue,
+ * for the worker that consumes it (see {@link QueueConsumerConfig}).
+ * @public
+ */
+export interface QueueBindingConfig {
+  /** Discriminant. */
+  readonly type: "queue";
+  /** The name of the binding in `env`. */
+  readonly name: string;
+  /** The queue's name. */
+  readonly queue: string;
+}
 
 /**
  * A service binding: a Fetcher for a service's default export or for one of its named entrypoints.
@@ -159,9 +207,19 @@ export const WORKER_KEYS = [
   "durableObjectNamespaces",
   "durableObjectStorage",
   "streamingTails",
+  "tails",
+  "queueConsumers",
+] as const;
+export const QUEUE_CONSUMER_KEYS = [
+  "queue",
+  "maxBatchSize",
+  "maxBatchTimeoutMs",
+  "maxRetries",
+  "deadLetterQueue",
+  "retryDelaySeconds",
 ] as const;
 export const MODULE_KEYS = ["name", "esModule"] as const;
-export const BINDING_KINDS = ["service", "durableObjectNamespace", "json", "text"] as const;
+export const BINDING_KINDS = ["service", "durableObjectNamespace", "json", "text", "queue"] as const;
 export const BINDING_KEYS = ["name", ...BINDING_KINDS] as const;
 export const SERVICE_DESIGNATOR_KEYS = ["name", "entrypoint"] as const;
 export const DURABLE_OBJECT_NAMESPACE_KEYS = ["className", "uniqueKey"] as const;

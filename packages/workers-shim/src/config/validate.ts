@@ -19,6 +19,7 @@ import {
   MODULE_KEYS,
   OTHER_MODULE_KINDS,
   OTHER_SERVICE_KINDS,
+  QUEUE_CONSUMER_KEYS,
   ROOT_KEYS,
   SERVICE_DESIGNATOR_KEYS,
   SERVICE_KEYS,
@@ -28,6 +29,7 @@ import type {
   BindingConfig,
   DurableObjectNamespaceConfig,
   ModuleConfig,
+  QueueConsumerConfig,
   ServiceConfig,
   ShimConfig,
   WorkerConfig,
@@ -127,6 +129,7 @@ export function createConfig(raw: unknown, options: ValidateConfigOptions, confi
     const worker = validateWorker(reporter, name, required(reporter, "", object, "worker"), context);
     return { name, worker };
   });
+  checkQueues(services, context.warnings);
   const inert = flagsWithoutEffect(services);
   if (inert.length > 0) {
     context.warnings.push(
@@ -290,6 +293,21 @@ function validateWorker(r: Reporter, serviceName: string, value: unknown, contex
     return tail;
   });
 
+  const legacyIndex = new Map<string, number>();
+  const tails = optionalArray(r, worker, "tails", "service names").map((entry, i) => {
+    const path = `worker.tails[${i}]`;
+    const tail = expectString(r, path, entry, true);
+    checkKnownService(r, path, tail, context.serviceNames);
+    const first = legacyIndex.get(tail);
+    if (first !== undefined) r.fail(path, `duplicate tail ${quote(tail)} (first listed at worker.tails[${first}])`);
+    legacyIndex.set(tail, i);
+    return tail;
+  });
+
+  const queueConsumers = optionalArray(r, worker, "queueConsumers", "queue consumers").map((entry, i) =>
+    validateQueueConsumer(r, `worker.queueConsumers[${i}]`, entry),
+  );
+
   bindings.forEach((binding, i) => {
     if (binding.type !== "durableObjectNamespace" || classIndex.has(binding.className)) return;
     const declared = durableObjectNamespaces.map((ns) => ns.className).join(", ");
@@ -317,7 +335,74 @@ function validateWorker(r: Reporter, serviceName: string, value: unknown, contex
     durableObjectNamespaces,
     ...(storageValue !== undefined ? { durableObjectStorage: { inMemory: true } as const } : {}),
     streamingTails,
+    tails,
+    queueConsumers,
   };
+}
+
+/** The defaults and ranges of a queue consumer's settings: wrangler's. */
+export const QUEUE_SETTINGS = {
+  maxBatchSize: { min: 1, max: 100, default: 10 },
+  maxBatchTimeoutMs: { min: 0, max: 60000, default: 5000 },
+  maxRetries: { min: 0, max: 100, default: 3 },
+  retryDelaySeconds: { min: 0, max: 43200, default: 0 },
+} as const;
+
+function validateQueueConsumer(r: Reporter, path: string, value: unknown): QueueConsumerConfig {
+  const object = expectObject(r, path, value, "an object {queue, maxBatchSize?, …}");
+  checkKeys(r, path, object, QUEUE_CONSUMER_KEYS);
+  const queue = expectString(r, `${path}.queue`, required(r, path, object, "queue"), true);
+  const setting = (key: keyof typeof QUEUE_SETTINGS): number => {
+    const { min, max, default: fallback } = QUEUE_SETTINGS[key];
+    const raw = own(object, key);
+    if (raw === undefined) return fallback;
+    if (typeof raw !== "number" || !Number.isInteger(raw) || raw < min || raw > max) {
+      r.fail(`${path}.${key}`, `expected a whole number from ${min} to ${max}, received ${describeValue(raw)}`);
+    }
+    return raw;
+  };
+  const deadLetter = own(object, "deadLetterQueue");
+  return {
+    queue,
+    maxBatchSize: setting("maxBatchSize"),
+    maxBatchTimeoutMs: setting("maxBatchTimeoutMs"),
+    maxRetries: setting("maxRetries"),
+    ...(deadLetter === undefined
+      ? {}
+      : { deadLetterQueue: expectString(r, `${path}.deadLetterQueue`, deadLetter, true) }),
+    retryDelaySeconds: setting("retryDelaySeconds"),
+  };
+}
+
+/** A queue has at most one consumer; a queue that messages are sent to but nobody consumes gets a warning. */
+function checkQueues(services: readonly ServiceConfig[], warnings: string[]): void {
+  const consumers = new Map<string, string>();
+  services.forEach(({ name, worker }) => {
+    worker.queueConsumers.forEach((consumer, i) => {
+      const other = consumers.get(consumer.queue);
+      if (other !== undefined) {
+        serviceReporter(name).fail(
+          `worker.queueConsumers[${i}].queue`,
+          `queue ${quote(consumer.queue)} already has a consumer (service ${quote(other)}); a queue has one`,
+        );
+      }
+      consumers.set(consumer.queue, name);
+    });
+  });
+  const unconsumed = new Set<string>();
+  for (const { worker } of services) {
+    for (const binding of worker.bindings)
+      if (binding.type === "queue" && !consumers.has(binding.queue)) unconsumed.add(binding.queue);
+    for (const consumer of worker.queueConsumers) {
+      if (consumer.deadLetterQueue !== undefined && !consumers.has(consumer.deadLetterQueue))
+        unconsumed.add(consumer.deadLetterQueue);
+    }
+  }
+  if (unconsumed.size > 0) {
+    warnings.push(
+      `no worker consumes ${unconsumed.size === 1 ? "queue" : "queues"} ${[...unconsumed].map(quote).join(", ")}: messages sent to ${unconsumed.size === 1 ? "it are" : "them are"} kept, never delivered`,
+    );
+  }
 }
 
 function validateModule(
@@ -420,6 +505,8 @@ function validateBinding(
       return { type: "json", name, value: copyJson(r, kindPath, kindValue) };
     case "text":
       return { type: "text", name, value: expectString(r, kindPath, kindValue, false) };
+    case "queue":
+      return { type: "queue", name, queue: expectString(r, kindPath, kindValue, true) };
   }
 }
 
@@ -521,12 +608,12 @@ function truncate(text: string, max: number): string {
 }
 
 /** Quotes a user-supplied name as a JSON string literal (escapes keep the message one line). */
-function quote(text: string): string {
+export function quote(text: string): string {
   return JSON.stringify(truncate(text, MAX_QUOTED));
 }
 
 /** Describes a received value as `<type> <value>`, quoting strings and truncating long values. */
-function describeValue(value: unknown): string {
+export function describeValue(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return `array ${truncate(safeJson(value), MAX_QUOTED)}`;
   switch (typeof value) {
