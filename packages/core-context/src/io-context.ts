@@ -53,6 +53,23 @@ export const DEFAULT_ROOT_FRAME_KINDS: ReadonlySet<HandlerKind> = new Set<Handle
 ]);
 
 /**
+ * Opt-in departures from workerd's tracing behaviour, one per workers-shim compatibility flag
+ * (`workers_tracing_*`). Every field is off by default, which is workerd's behaviour.
+ * @remarks Decided per I/O context, so that workers with different flags can share a process;
+ * only traced code paths read them.
+ * @beta
+ */
+export interface TracingImprovements {
+  /**
+   * `enterSpan` reports a throw or rejection of its callback on the span before ending it: an
+   * `exception` event and a `spanUpdate` with status `error` (flag `workers_tracing_error_status`).
+   */
+  readonly errorStatus?: boolean;
+}
+
+const NO_IMPROVEMENTS: TracingImprovements = Object.freeze({});
+
+/**
  * Options of an {@link IoContext}.
  * @beta
  */
@@ -69,6 +86,8 @@ export interface IoContextOptions {
   readonly rootFrameKinds?: Iterable<HandlerKind>;
   /** Hex id of the Durable Object, reported on every onset of an actor context. */
   readonly durableObjectId?: string;
+  /** Departures from workerd's behaviour; none by default. */
+  readonly improvements?: TracingImprovements;
 }
 
 /**
@@ -95,6 +114,8 @@ export class IoContext {
   readonly rootFrameKinds: ReadonlySet<HandlerKind>;
   /** Reported on every onset of this context, for actors. */
   readonly durableObjectId: string | undefined;
+  /** Departures from workerd's behaviour this context makes (frozen; empty by default). */
+  readonly improvements: TracingImprovements;
   readonly #live: Invocation[] = [];
   #newest: Invocation | undefined = undefined;
 
@@ -105,6 +126,8 @@ export class IoContext {
     this.rootFrameKinds =
       options.rootFrameKinds === undefined ? DEFAULT_ROOT_FRAME_KINDS : new Set<HandlerKind>(options.rootFrameKinds);
     this.durableObjectId = options.durableObjectId;
+    this.improvements =
+      options.improvements === undefined ? NO_IMPROVEMENTS : Object.freeze({ ...options.improvements });
   }
 
   /** The most recently delivered invocation that has not finished, if any. */

@@ -3,6 +3,7 @@ import { types } from "node:util";
 import {
   currentRecordingSpan,
   currentUserSpan,
+  describeException,
   type SpanRecord,
   withCurrentSpan,
   type Invocation,
@@ -63,7 +64,7 @@ function enterSpanWithArgs(
   try {
     result = withCurrentSpan(record, applyWithSpan, callback, args);
   } catch (error) {
-    record.end();
+    endFailed(record, error);
     throw error;
   }
   return endWith(record, result);
@@ -76,7 +77,7 @@ function enterSpanTraced(parent: SpanRecord<Invocation>, name: string, callback:
   try {
     result = withCurrentSpan(record, callWithSpan, callback, span);
   } catch (error) {
-    record.end();
+    endFailed(record, error);
     throw error;
   }
   return endWith(record, result);
@@ -97,10 +98,47 @@ function endOnSettle(record: SpanRecord<Invocation>, result: Promise<unknown>): 
       return value;
     },
     (error: unknown) => {
-      record.end();
+      endFailed(record, error);
       throw error;
     },
   );
+}
+
+/**
+ * Ends `record` after its callback threw or its promise rejected; with the `errorStatus`
+ * improvement (flag `workers_tracing_error_status`) the error is reported on the span first.
+ */
+function endFailed(record: SpanRecord<Invocation>, error: unknown): void {
+  if (record.isOpen && record.invocation.context.improvements.errorStatus === true) {
+    // OpenTelemetry's order: the exception event, then the status, then the end.
+    const exception = describeException(error);
+    record.reportEvent(exception);
+    record.reportEvent({
+      type: "spanUpdate",
+      info: { type: "status", status: { code: "error", message: exception.message } },
+    });
+  }
+  record.end();
+}
+
+/**
+ * Ends `span` as `enterSpan` ends its span when the callback throws or its promise rejects: when
+ * the invocation's I/O context has the `errorStatus` improvement (workers-shim flag
+ * `workers_tracing_error_status`), an `exception` event and a `spanUpdate` with status `error`
+ * (the error's message) are reported on the span first; otherwise this is `span.end()`.
+ * @remarks For helpers that end spans themselves, such as a wrapper around a generator whose
+ * step threw. Does nothing on the no-op span or an ended span.
+ * @example
+ * ```ts
+ * const span = tracing.startSpan("step");
+ * try { step(); span.end(); } catch (error) { endSpanWithError(span, error); throw error; }
+ * ```
+ * @beta
+ */
+export function endSpanWithError(span: Span, error: unknown): void {
+  const record = recordOf(span);
+  if (record === null || record === undefined) return;
+  endFailed(record, error);
 }
 
 /**
@@ -140,7 +178,9 @@ export class Tracing {
    * Runs `callback(span, ...args)` with a new child of the current span made current, and ends
    * the span when the callback returns, throws, or — for a native promise — settles.
    * @remarks For a promise result a new promise is returned that settles after the span ended;
-   * any other value (thenables included) is returned as is, after the span ended.
+   * any other value (thenables included) is returned as is, after the span ended. The span's
+   * status stays unset when the callback fails, as in workerd, unless the invocation's context
+   * has the `errorStatus` improvement (see {@link endSpanWithError}).
    * @throws TypeError if `name` is missing or a Symbol, or `callback` is not a function.
    */
   enterSpan<T, A extends unknown[]>(name: string, callback: (span: Span, ...args: A) => T, ...args: A): T;

@@ -115,7 +115,11 @@ export class DurableObjectActor implements AlarmScheduler {
     this.owner = owner;
     this.id = id;
     this.hex = hex;
-    this.context = new IoContext({ executionModel: "durableObject", durableObjectId: hex, ids: owner.host.ids });
+    this.context = new IoContext({
+      ...owner.host.contextOptions,
+      executionModel: "durableObject",
+      durableObjectId: hex,
+    });
     this.state = new DurableObjectState(this, new DurableObjectStorage(this), id);
   }
 

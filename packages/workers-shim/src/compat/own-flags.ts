@@ -24,16 +24,25 @@ export interface OwnCompatFieldFacts<F extends string = string> {
 }
 
 /**
- * Names of the shim's own compatibility fields (none yet); each is listed in the registry.
+ * Names of the shim's own compatibility fields; each is listed in the registry.
  * @public
  */
-export type OwnCompatField = never;
+export type OwnCompatField = "workersTracingErrorStatus";
 
 /**
- * The shim's own compatibility fields (none yet), after workerd's in the registry.
+ * The shim's own compatibility fields, after workerd's in the registry. None has an enable date
+ * yet: each is opt-in until the project decides one.
  * @internal
  */
-export const OWN_COMPAT_FIELDS: readonly OwnCompatFieldFacts<OwnCompatField>[] = [];
+export const OWN_COMPAT_FIELDS: readonly OwnCompatFieldFacts<OwnCompatField>[] = [
+  {
+    field: "workersTracingErrorStatus",
+    enableFlag: "workers_tracing_error_status",
+    disableFlag: "workers_tracing_no_error_status",
+    description:
+      "a span whose enterSpan callback throws or rejects gets an exception event and status error before it closes",
+  },
+];
 
 /**
  * Checks own fields against workerd's: the prefix, no clash of field or flag names.

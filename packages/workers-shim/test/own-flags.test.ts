@@ -1,0 +1,65 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { TailEvent } from "@workers-tracing/core-context";
+import type { Runtime } from "../src/index";
+import { COLLECTOR, drainTails, eventLines, fixtureConfig, invocations, resetRecords, service, start } from "./helpers";
+
+beforeEach(resetRecords);
+
+let runtime: Runtime | undefined;
+afterEach(async () => {
+  await runtime?.close();
+  runtime = undefined;
+});
+
+/** Runs the test() handler of `fixture` with `flags`; returns the events of its invocation. */
+async function runWith(fixture: string, flags: readonly string[]): Promise<readonly TailEvent[]> {
+  const config = fixtureConfig([
+    service("main", `own-flags/${fixture}`, { compatibilityFlags: [...flags], streamingTails: ["tail"] }),
+    COLLECTOR,
+  ]);
+  runtime = (await start(config)).runtime;
+  const summary = await runtime.runTests();
+  expect(summary.failed).toBe(0);
+  await drainTails();
+  const found = invocations().filter((invocation) => invocation.onset.event.type === "onset");
+  return found[0]!.events;
+}
+
+describe("workers_tracing_error_status", () => {
+  it("leaves failing spans closing ok without the flag, as workerd does", async () => {
+    expect(eventLines(await runWith("error-status.js", []))).toStrictEqual([
+      "onset",
+      "spanOpen sync-throw under (onset)",
+      "attributes sync-throw step=1",
+      "spanClose sync-throw ok",
+      "spanOpen async-reject under (onset)",
+      "spanClose async-reject ok",
+      "spanOpen fine under (onset)",
+      "spanClose fine ok",
+      "outcome ok",
+    ]);
+  });
+
+  it("reports an exception and status error on each failing span with the flag", async () => {
+    expect(eventLines(await runWith("error-status.js", ["workers_tracing_error_status"]))).toStrictEqual([
+      "onset",
+      "spanOpen sync-throw under (onset)",
+      "exception sync-throw TypeError: bad input",
+      'spanUpdate sync-throw status error "bad input"',
+      "attributes sync-throw step=1",
+      "spanClose sync-throw ok",
+      "spanOpen async-reject under (onset)",
+      "exception async-reject Error: later",
+      'spanUpdate async-reject status error "later"',
+      "spanClose async-reject ok",
+      "spanOpen fine under (onset)",
+      "spanClose fine ok",
+      "outcome ok",
+    ]);
+  });
+
+  it("is turned off again by workers_tracing_no_error_status", async () => {
+    const events = await runWith("error-status.js", ["workers_tracing_no_error_status"]);
+    expect(events.filter((e) => e.event.type === "spanUpdate" || e.event.type === "exception")).toStrictEqual([]);
+  });
+});
