@@ -65,6 +65,11 @@ export interface TracingImprovements {
    * `exception` event and a `spanUpdate` with status `error` (flag `workers_tracing_error_status`).
    */
   readonly errorStatus?: boolean;
+  /**
+   * `enterSpan` ends its span when a returned thenable settles, as for a native promise, and
+   * returns what the thenable's `then` returns (flag `workers_tracing_thenable_end`).
+   */
+  readonly thenableEnd?: boolean;
 }
 
 const NO_IMPROVEMENTS: TracingImprovements = Object.freeze({});

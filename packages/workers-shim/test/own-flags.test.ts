@@ -63,3 +63,29 @@ describe("workers_tracing_error_status", () => {
     expect(events.filter((e) => e.event.type === "spanUpdate" || e.event.type === "exception")).toStrictEqual([]);
   });
 });
+
+describe("workers_tracing_thenable_end", () => {
+  it("ends a span at once and returns the thenable itself without the flag, as workerd does", async () => {
+    expect(eventLines(await runWith("thenable-end.js", []))).toStrictEqual([
+      "onset",
+      "spanOpen query under (onset)",
+      "spanClose query ok",
+      'log (onset) ["same object",true,"a Query",true]',
+      'log (onset) ["query done"]',
+      'log (onset) ["rows",3]',
+      "outcome ok",
+    ]);
+  });
+
+  it("ends the span when the thenable settles and returns the same kind of value with the flag", async () => {
+    expect(eventLines(await runWith("thenable-end.js", ["workers_tracing_thenable_end"]))).toStrictEqual([
+      "onset",
+      "spanOpen query under (onset)",
+      'log (onset) ["same object",false,"a Query",true]',
+      'log (onset) ["query done"]',
+      "spanClose query ok",
+      'log (onset) ["rows",3]',
+      "outcome ok",
+    ]);
+  });
+});

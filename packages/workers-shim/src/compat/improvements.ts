@@ -7,7 +7,10 @@ import type { CompatFlags } from "./resolve";
  * @internal
  */
 export function tracingImprovements(flags: CompatFlags): TracingImprovements {
-  return Object.freeze({ errorStatus: flags.workersTracingErrorStatus });
+  return Object.freeze({
+    errorStatus: flags.workersTracingErrorStatus,
+    thenableEnd: flags.workersTracingThenableEnd,
+  });
 }
 
 /**

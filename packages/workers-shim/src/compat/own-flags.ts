@@ -27,7 +27,7 @@ export interface OwnCompatFieldFacts<F extends string = string> {
  * Names of the shim's own compatibility fields; each is listed in the registry.
  * @public
  */
-export type OwnCompatField = "workersTracingErrorStatus";
+export type OwnCompatField = "workersTracingErrorStatus" | "workersTracingThenableEnd";
 
 /**
  * The shim's own compatibility fields, after workerd's in the registry. None has an enable date
@@ -41,6 +41,13 @@ export const OWN_COMPAT_FIELDS: readonly OwnCompatFieldFacts<OwnCompatField>[] =
     disableFlag: "workers_tracing_no_error_status",
     description:
       "a span whose enterSpan callback throws or rejects gets an exception event and status error before it closes",
+  },
+  {
+    field: "workersTracingThenableEnd",
+    enableFlag: "workers_tracing_thenable_end",
+    disableFlag: "workers_tracing_no_thenable_end",
+    description:
+      "enterSpan ends its span when a returned thenable settles, not only a native promise, and returns what its then() returns",
   },
 ];
 
