@@ -70,7 +70,21 @@ export interface TracingImprovements {
    * returns what the thenable's `then` returns (flag `workers_tracing_thenable_end`).
    */
   readonly thenableEnd?: boolean;
+  /**
+   * Spans still open when their invocation ends get the {@link UNENDED_SPAN_ATTRIBUTE} attribute
+   * (`"closed_by_teardown"` on a stateless context, `"left_open"` on an actor) and the `outcome`
+   * carries their count as `unendedSpans` (flag `workers_tracing_leak_diagnostics`).
+   */
+  readonly leakDiagnostics?: boolean;
 }
+
+/**
+ * The attribute that marks a span still open at the end of its invocation, with the
+ * `leakDiagnostics` improvement: `"closed_by_teardown"` (a stateless invocation closed it) or
+ * `"left_open"` (an actor's, which stays open).
+ * @beta
+ */
+export const UNENDED_SPAN_ATTRIBUTE = "workers_tracing.unended";
 
 const NO_IMPROVEMENTS: TracingImprovements = Object.freeze({});
 
@@ -243,10 +257,37 @@ class InvocationLedger implements SpanLedger<Invocation> {
     if (!this.finished) this.openCount--;
   }
 
-  /** Ends the spans still open, newest first, and forgets them. */
-  endOpen(): void {
+  /**
+   * Ends the spans still open, newest first; with `mark`, each first gets the
+   * {@link UNENDED_SPAN_ATTRIBUTE} attribute. Returns how many were open.
+   */
+  endOpen(mark: boolean): number {
     const open = this.#open;
-    for (let i = open.length - 1; i >= 0; i--) open[i]!.end();
+    let count = 0;
+    for (let i = open.length - 1; i >= 0; i--) {
+      const span = open[i]!;
+      if (!span.isOpen) continue;
+      count++;
+      if (mark) span.setAttribute(UNENDED_SPAN_ATTRIBUTE, "closed_by_teardown");
+      span.end();
+    }
+    return count;
+  }
+
+  /**
+   * Reports the {@link UNENDED_SPAN_ATTRIBUTE} attribute `"left_open"` for each span still open,
+   * newest first, leaving them open. Returns how many were open.
+   */
+  markLeftOpen(): number {
+    const open = this.#open;
+    let count = 0;
+    for (let i = open.length - 1; i >= 0; i--) {
+      const span = open[i]!;
+      if (!span.isOpen) continue;
+      count++;
+      span.reportEvent({ type: "attributes", info: [{ name: UNENDED_SPAN_ATTRIBUTE, value: "left_open" }] });
+    }
+    return count;
   }
 
   /** Forgets the spans still open, leaving them open. */
@@ -360,16 +401,25 @@ export class Invocation {
   }
 
   /**
-   * Ends the invocation: a stateless one first closes its still-open spans newest first; then
+   * Ends the invocation: a stateless one first closes its still-open spans newest first (with
+   * the `leakDiagnostics` improvement they are marked and counted; an actor's are only marked); then
    * `outcome` is reported, the sink is closed, and the invocation leaves its context. Later
    * reports from spans of this invocation are dropped. Calling it again does nothing.
    */
   finish(outcome: EventOutcome = "ok"): void {
     const ledger = this.#ledger;
     if (ledger.finished) return;
-    if (this.context.executionModel === "stateless") ledger.endOpen();
+    const diagnose = this.context.improvements.leakDiagnostics === true;
+    let unended = 0;
+    if (this.context.executionModel === "stateless") unended = ledger.endOpen(diagnose);
+    else if (diagnose) unended = ledger.markLeftOpen();
     ledger.forgetOpen();
-    this.report(this.onsetSpanId, { type: "outcome", outcome, cpuTime: 0, wallTime: 0 });
+    this.report(
+      this.onsetSpanId,
+      diagnose
+        ? { type: "outcome", outcome, cpuTime: 0, wallTime: 0, unendedSpans: unended }
+        : { type: "outcome", outcome, cpuTime: 0, wallTime: 0 },
+    );
     ledger.finished = true;
     if (this.traced) REGISTRY.tracedLive--;
     const sink = ledger.sink;

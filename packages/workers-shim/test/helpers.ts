@@ -125,7 +125,7 @@ export function eventLines(events: readonly TailEvent[]): string[] {
       case "spanClose":
         return `spanClose ${on} ${event.outcome}`;
       case "attributes":
-        return `attributes ${on} ${event.info.map((a) => `${a.name}=${JSON.stringify(a.value)}`).join(" ")}`;
+        return `attributes ${on} ${event.info.map((a) => `${a.name}=${typeof a.value === "bigint" ? `${a.value}n` : JSON.stringify(a.value)}`).join(" ")}`;
       case "exception":
         return `exception ${on} ${event.name}: ${event.message}`;
       case "spanUpdate":
@@ -135,7 +135,7 @@ export function eventLines(events: readonly TailEvent[]): string[] {
       case "log":
         return `log ${on} ${JSON.stringify(event.message)}`;
       case "outcome":
-        return `outcome ${event.outcome}`;
+        return `outcome ${event.outcome}${event.unendedSpans === undefined ? "" : ` unendedSpans=${event.unendedSpans}`}`;
       default:
         return `${event.type} ${on}`;
     }

@@ -11,18 +11,26 @@ afterEach(async () => {
   runtime = undefined;
 });
 
-/** Runs the test() handler of `fixture` with `flags`; returns the events of its invocation. */
-async function runWith(fixture: string, flags: readonly string[]): Promise<readonly TailEvent[]> {
+/** Runs the test() handler of `fixture` with `flags`; returns the events of its invocations, in onset order. */
+async function runAll(
+  fixture: string,
+  flags: readonly string[],
+  worker: Record<string, unknown> = {},
+): Promise<(readonly TailEvent[])[]> {
   const config = fixtureConfig([
-    service("main", `own-flags/${fixture}`, { compatibilityFlags: [...flags], streamingTails: ["tail"] }),
+    service("main", `own-flags/${fixture}`, { compatibilityFlags: [...flags], streamingTails: ["tail"], ...worker }),
     COLLECTOR,
   ]);
   runtime = (await start(config)).runtime;
   const summary = await runtime.runTests();
   expect(summary.failed).toBe(0);
   await drainTails();
-  const found = invocations().filter((invocation) => invocation.onset.event.type === "onset");
-  return found[0]!.events;
+  return invocations().map((invocation) => invocation.events);
+}
+
+/** The events of the test() invocation of `fixture` run with `flags`. */
+async function runWith(fixture: string, flags: readonly string[]): Promise<readonly TailEvent[]> {
+  return (await runAll(fixture, flags))[0]!;
 }
 
 describe("workers_tracing_error_status", () => {
@@ -86,6 +94,72 @@ describe("workers_tracing_thenable_end", () => {
       "spanClose query ok",
       'log (onset) ["rows",3]',
       "outcome ok",
+    ]);
+  });
+});
+
+describe("workers_tracing_leak_diagnostics", () => {
+  const keeper = {
+    bindings: [{ name: "keepers", durableObjectNamespace: "Keeper" }],
+    durableObjectNamespaces: [{ className: "Keeper", uniqueKey: "keeper" }],
+    durableObjectStorage: { inMemory: true },
+  };
+  /** The test() invocation's and the object's events, without the runtime spans of the call. */
+  async function leftOpen(flags: readonly string[]): Promise<[string[], string[]]> {
+    const [test, object] = await runAll("leak-diagnostics.js", flags, keeper);
+    const userOnly = (lines: string[]) =>
+      lines.filter((line) => !/durable_object_subrequest|fetch|return|opened/.test(line));
+    return [userOnly(eventLines(test!)), userOnly(eventLines(object!))];
+  }
+
+  it("closes a stateless invocation's spans unmarked and leaves an actor's silently open without the flag, as workerd does", async () => {
+    expect(await leftOpen([])).toStrictEqual([
+      [
+        "onset",
+        "spanOpen never-ended under (onset)",
+        "spanOpen abandoned under (onset)",
+        "spanOpen closed under (onset)",
+        "spanClose closed ok",
+        "spanClose abandoned ok",
+        "attributes never-ended a=1",
+        "spanClose never-ended ok",
+        "outcome ok",
+      ],
+      [
+        "onset",
+        "spanOpen object-never-ended under (onset)",
+        "spanOpen object-abandoned under (onset)",
+        "spanOpen object-closed under (onset)",
+        "spanClose object-closed ok",
+        "outcome ok",
+      ],
+    ]);
+  });
+
+  it("marks each leftover span, closed by teardown or left open, and counts them in the outcome with the flag", async () => {
+    expect(await leftOpen(["workers_tracing_leak_diagnostics"])).toStrictEqual([
+      [
+        "onset",
+        "spanOpen never-ended under (onset)",
+        "spanOpen abandoned under (onset)",
+        "spanOpen closed under (onset)",
+        "spanClose closed ok",
+        'attributes abandoned workers_tracing.unended="closed_by_teardown"',
+        "spanClose abandoned ok",
+        'attributes never-ended a=1 workers_tracing.unended="closed_by_teardown"',
+        "spanClose never-ended ok",
+        "outcome ok unendedSpans=2",
+      ],
+      [
+        "onset",
+        "spanOpen object-never-ended under (onset)",
+        "spanOpen object-abandoned under (onset)",
+        "spanOpen object-closed under (onset)",
+        "spanClose object-closed ok",
+        'attributes object-abandoned workers_tracing.unended="left_open"',
+        'attributes object-never-ended workers_tracing.unended="left_open"',
+        "outcome ok unendedSpans=2",
+      ],
     ]);
   });
 });

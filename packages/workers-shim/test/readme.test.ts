@@ -102,7 +102,7 @@ describe("README: own compatibility flags", () => {
   beforeEach(resetRecords);
 
   it("shows an example of every own flag", () => {
-    expect(FLAG_EXAMPLES).toEqual(["flag-error-status", "flag-thenable-end"]);
+    expect(FLAG_EXAMPLES).toEqual(["flag-error-status", "flag-thenable-end", "flag-leak-diagnostics"]);
   });
 
   it.for(FLAG_EXAMPLES.flatMap((example) => [[example, "before"] as const, [example, "after"] as const]))(

@@ -10,6 +10,7 @@ export function tracingImprovements(flags: CompatFlags): TracingImprovements {
   return Object.freeze({
     errorStatus: flags.workersTracingErrorStatus,
     thenableEnd: flags.workersTracingThenableEnd,
+    leakDiagnostics: flags.workersTracingLeakDiagnostics,
   });
 }
 

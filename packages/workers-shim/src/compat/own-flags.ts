@@ -27,7 +27,8 @@ export interface OwnCompatFieldFacts<F extends string = string> {
  * Names of the shim's own compatibility fields; each is listed in the registry.
  * @public
  */
-export type OwnCompatField = "workersTracingErrorStatus" | "workersTracingThenableEnd";
+export type OwnCompatField =
+  "workersTracingErrorStatus" | "workersTracingThenableEnd" | "workersTracingLeakDiagnostics";
 
 /**
  * The shim's own compatibility fields, after workerd's in the registry. None has an enable date
@@ -48,6 +49,13 @@ export const OWN_COMPAT_FIELDS: readonly OwnCompatFieldFacts<OwnCompatField>[] =
     disableFlag: "workers_tracing_no_thenable_end",
     description:
       "enterSpan ends its span when a returned thenable settles, not only a native promise, and returns what its then() returns",
+  },
+  {
+    field: "workersTracingLeakDiagnostics",
+    enableFlag: "workers_tracing_leak_diagnostics",
+    disableFlag: "workers_tracing_no_leak_diagnostics",
+    description:
+      "spans still open at the end of an invocation get a workers_tracing.unended attribute (closed_by_teardown or left_open) and the outcome counts them (unendedSpans)",
   },
 ];
 
