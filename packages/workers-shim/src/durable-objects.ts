@@ -249,9 +249,13 @@ export class DurableObjectActor implements AlarmScheduler {
       async (scope) => {
         const object = await this.prepared();
         await actorRpcMethodStart();
-        return this.inNewestFrame(scope.invocation, () =>
-          runRpcMethod(scope.invocation, request, () => object, this.context.newestLive),
-        );
+        const own = scope.invocation;
+        // With a root frame for RPC (workers_tracing_root_frames) the method runs in its own
+        // invocation's frame, whatever was delivered to the object since.
+        if (this.context.rootFrameKinds.has("jsrpc")) {
+          return runInInvocation(own, () => runRpcMethod(own, request, () => object));
+        }
+        return this.inNewestFrame(own, () => runRpcMethod(own, request, () => object, this.context.newestLive));
       },
     );
     return delivery.result;

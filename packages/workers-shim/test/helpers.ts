@@ -125,7 +125,7 @@ export function eventLines(events: readonly TailEvent[]): string[] {
       case "spanClose":
         return `spanClose ${on} ${event.outcome}`;
       case "attributes":
-        return `attributes ${on} ${event.info.map((a) => `${a.name}=${typeof a.value === "bigint" ? `${a.value}n` : JSON.stringify(a.value)}`).join(" ")}`;
+        return `attributes ${on} ${event.info.map((a) => `${a.name}=${attributeText(a.value)}`).join(" ")}`;
       case "exception":
         return `exception ${on} ${event.name}: ${event.message}`;
       case "spanUpdate":
@@ -134,12 +134,21 @@ export function eventLines(events: readonly TailEvent[]): string[] {
           : `spanUpdate ${on} name ${JSON.stringify(event.info.name)}`;
       case "log":
         return `log ${on} ${JSON.stringify(event.message)}`;
+      case "return":
+        return "return";
       case "outcome":
         return `outcome ${event.outcome}${event.unendedSpans === undefined ? "" : ` unendedSpans=${event.unendedSpans}`}`;
       default:
         return `${event.type} ${on}`;
     }
   });
+}
+
+/** An attribute value as {@link eventLines} shows it: span ids (16 hex digits) as `<span id>`. */
+function attributeText(value: unknown): string {
+  if (typeof value === "bigint") return `${value}n`;
+  if (typeof value === "string" && /^[0-9a-f]{16}$/.test(value)) return "<span id>";
+  return JSON.stringify(value);
 }
 
 /** Starts a runtime for `config`, collecting its warnings instead of printing them. */

@@ -163,3 +163,48 @@ describe("workers_tracing_leak_diagnostics", () => {
     ]);
   });
 });
+
+describe("workers_tracing_root_frames", () => {
+  const rooms = {
+    bindings: [{ name: "rooms", durableObjectNamespace: "Room" }],
+    durableObjectNamespaces: [{ className: "Room", uniqueKey: "room" }],
+    durableObjectStorage: { inMemory: true },
+  };
+  /** The user spans and logs of the object's invocations for visit('A') and visit('B'). */
+  async function objectStreams(flags: readonly string[]): Promise<string[][]> {
+    const [, a, b] = await runAll("root-frames.js", flags, rooms);
+    const user = (events: readonly TailEvent[]) =>
+      eventLines(events).filter((line) => /^(spanOpen visit|spanClose visit|log|onset|outcome)/.test(line));
+    return [user(a!), user(b!)];
+  }
+
+  it("puts both methods' spans in the newest invocation without the flag, as workerd does", async () => {
+    expect(await objectStreams([])).toStrictEqual([
+      ["onset", "outcome ok"],
+      [
+        "onset",
+        "spanOpen visit-A under jsRpcCall",
+        'log visit-A ["A","in span"]',
+        "spanOpen visit-B under jsRpcCall",
+        'log visit-B ["B","in span"]',
+        "spanClose visit-B ok",
+        "spanClose visit-A ok",
+        "outcome ok",
+      ],
+    ]);
+  });
+
+  it("keeps each method's spans in its own invocation with the flag; logs still go to the newest", async () => {
+    expect(await objectStreams(["workers_tracing_root_frames"])).toStrictEqual([
+      ["onset", "spanOpen visit-A under jsRpcCall", "spanClose visit-A ok", "outcome ok"],
+      [
+        "onset",
+        'log - ["A","in span"]',
+        "spanOpen visit-B under jsRpcCall",
+        'log visit-B ["B","in span"]',
+        "spanClose visit-B ok",
+        "outcome ok",
+      ],
+    ]);
+  });
+});

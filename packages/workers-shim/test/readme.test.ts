@@ -102,7 +102,12 @@ describe("README: own compatibility flags", () => {
   beforeEach(resetRecords);
 
   it("shows an example of every own flag", () => {
-    expect(FLAG_EXAMPLES).toEqual(["flag-error-status", "flag-thenable-end", "flag-leak-diagnostics"]);
+    expect(FLAG_EXAMPLES).toEqual([
+      "flag-error-status",
+      "flag-thenable-end",
+      "flag-leak-diagnostics",
+      "flag-root-frames",
+    ]);
   });
 
   it.for(FLAG_EXAMPLES.flatMap((example) => [[example, "before"] as const, [example, "after"] as const]))(
@@ -111,6 +116,9 @@ describe("README: own compatibility flags", () => {
       writeFileSync(join(dir, `${example}.js`), block(`${example}.js`));
       writeFileSync(join(dir, "collect-tail.js"), readFileSync(join(FIXTURES, "shared/collect-tail.js"), "utf8"));
       const flag = `workers_tracing_${example.slice("flag-".length).replaceAll("-", "_")}`;
+      // An example that exports a Durable Object class `Room` gets it bound as `env.rooms`; its
+      // blocks then show the object's invocations (the test() one only calls it).
+      const actor = /^export class Room\b/m.test(block(`${example}.js`));
       const config = validateConfig(
         {
           services: [
@@ -121,6 +129,13 @@ describe("README: own compatibility flags", () => {
                 compatibilityDate: "2026-11-01",
                 compatibilityFlags: when === "after" ? [flag] : [],
                 streamingTails: ["tail"],
+                ...(actor
+                  ? {
+                      bindings: [{ name: "rooms", durableObjectNamespace: "Room" }],
+                      durableObjectNamespaces: [{ className: "Room", uniqueKey: "room" }],
+                      durableObjectStorage: { inMemory: true },
+                    }
+                  : {}),
               },
             },
             {
@@ -138,8 +153,14 @@ describe("README: own compatibility flags", () => {
       } finally {
         await runtime.close();
       }
-      const [main] = invocations();
-      expect(eventLines(main!.events)).toEqual(block(`${example}-${when}`).trimEnd().split("\n"));
+      const shown = actor
+        ? invocations().filter(
+            (invocation) => invocation.onset.event.type === "onset" && invocation.onset.event.entrypoint === "Room",
+          )
+        : invocations().slice(0, 1);
+      expect(shown.flatMap((invocation) => eventLines(invocation.events))).toEqual(
+        block(`${example}-${when}`).trimEnd().split("\n"),
+      );
     },
   );
 });

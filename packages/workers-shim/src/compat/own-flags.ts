@@ -28,7 +28,10 @@ export interface OwnCompatFieldFacts<F extends string = string> {
  * @public
  */
 export type OwnCompatField =
-  "workersTracingErrorStatus" | "workersTracingThenableEnd" | "workersTracingLeakDiagnostics";
+  | "workersTracingErrorStatus"
+  | "workersTracingThenableEnd"
+  | "workersTracingLeakDiagnostics"
+  | "workersTracingRootFrames";
 
 /**
  * The shim's own compatibility fields, after workerd's in the registry. None has an enable date
@@ -56,6 +59,13 @@ export const OWN_COMPAT_FIELDS: readonly OwnCompatFieldFacts<OwnCompatField>[] =
     disableFlag: "workers_tracing_no_leak_diagnostics",
     description:
       "spans still open at the end of an invocation get a workers_tracing.unended attribute (closed_by_teardown or left_open) and the outcome counts them (unendedSpans)",
+  },
+  {
+    field: "workersTracingRootFrames",
+    enableFlag: "workers_tracing_root_frames",
+    disableFlag: "workers_tracing_no_root_frames",
+    description:
+      "JS-RPC methods, hibernatable WebSocket handlers and tail handlers get a root frame, so their spans belong to their own invocation on an actor",
   },
 ];
 
