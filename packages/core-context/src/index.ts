@@ -7,6 +7,7 @@ export { SpanRecord, ATTRIBUTE_BUDGET_BYTES } from "./span-record";
 export type { SpanHost } from "./span-record";
 export { bindToCurrentFrame, runInInvocation, runOutsideInvocations, withCurrentSpan } from "./frame";
 export {
+  currentEventTarget,
   currentInvocation,
   currentIoContext,
   currentRecordingSpan,

@@ -76,6 +76,13 @@ export interface TracingImprovements {
    * carries their count as `unendedSpans` (flag `workers_tracing_leak_diagnostics`).
    */
   readonly leakDiagnostics?: boolean;
+  /**
+   * Logs, diagnostic-channel events and uncaught exceptions go to the invocation whose async
+   * chain produced them while it is live, instead of the newest live invocation of the context
+   * (spec §3.7); once it has finished, to the newest live one, on its onset span (flag
+   * `workers_tracing_own_invocation_logs`).
+   */
+  readonly ownInvocationLogs?: boolean;
 }
 
 /**

@@ -441,7 +441,7 @@ describe(formatFlagTable.name, () => {
     const lines = formatFlagTable().split("\n");
     expect(lines.slice(0, 2)).toMatchInlineSnapshot(`
       [
-        "210 workerd fields (from workerd 1.20261123.1) and 4 own fields: 4 honoured, 194 accepted with no effect, 12 obsolete.",
+        "210 workerd fields (from workerd 1.20261123.1) and 5 own fields: 4 honoured, 194 accepted with no effect, 12 obsolete.",
         "IN WORKERS-SHIM: "honoured" = implemented in behaviour; "accepted, no effect" = accepted, no effect in workers-shim; "obsolete" = no effect in workerd either; "own flag" = a workers-shim improvement (workers_tracing_*).",
       ]
     `);

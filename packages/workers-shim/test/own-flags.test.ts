@@ -208,3 +208,42 @@ describe("workers_tracing_root_frames", () => {
     ]);
   });
 });
+
+describe("workers_tracing_own_invocation_logs", () => {
+  const clocks = {
+    bindings: [{ name: "clocks", durableObjectNamespace: "Clock" }],
+    durableObjectNamespaces: [{ className: "Clock", uniqueKey: "clock" }],
+    durableObjectStorage: { inMemory: true },
+  };
+  /** The logs and exceptions of the object's fetch and alarm invocations. */
+  async function fetchAndAlarm(flags: readonly string[]): Promise<string[][]> {
+    const [, fetch, alarm] = await runAll("own-invocation-logs.js", flags, clocks);
+    const reported = (events: readonly TailEvent[]) =>
+      eventLines(events).filter((line) => /^(log|exception)/.test(line));
+    return [reported(fetch!), reported(alarm!)];
+  }
+
+  it("sends fetch's late logs and timer error to the newer alarm invocation without the flag, as workerd does", async () => {
+    expect(await fetchAndAlarm([])).toStrictEqual([
+      [],
+      [
+        'log (onset) ["A1-log"]',
+        'log (onset) ["W2-log"]',
+        'log - ["log-inside-W2"]',
+        "exception (onset) Error: timer error in fetch's chain",
+        'log (onset) ["alarm-end-log"]',
+      ],
+    ]);
+  });
+
+  it("keeps them in fetch's own invocation with the flag", async () => {
+    expect(await fetchAndAlarm(["workers_tracing_own_invocation_logs"])).toStrictEqual([
+      [
+        'log (onset) ["W2-log"]',
+        'log W2-span ["log-inside-W2"]',
+        "exception (onset) Error: timer error in fetch's chain",
+      ],
+      ['log (onset) ["A1-log"]', 'log (onset) ["alarm-end-log"]'],
+    ]);
+  });
+});

@@ -107,6 +107,7 @@ describe("README: own compatibility flags", () => {
       "flag-thenable-end",
       "flag-leak-diagnostics",
       "flag-root-frames",
+      "flag-own-invocation-logs",
     ]);
   });
 

@@ -16,6 +16,7 @@ export function tracingImprovements(flags: CompatFlags): TracingImprovements {
     errorStatus: flags.workersTracingErrorStatus,
     thenableEnd: flags.workersTracingThenableEnd,
     leakDiagnostics: flags.workersTracingLeakDiagnostics,
+    ownInvocationLogs: flags.workersTracingOwnInvocationLogs,
   });
 }
 

@@ -31,7 +31,8 @@ export type OwnCompatField =
   | "workersTracingErrorStatus"
   | "workersTracingThenableEnd"
   | "workersTracingLeakDiagnostics"
-  | "workersTracingRootFrames";
+  | "workersTracingRootFrames"
+  | "workersTracingOwnInvocationLogs";
 
 /**
  * The shim's own compatibility fields, after workerd's in the registry. None has an enable date
@@ -66,6 +67,13 @@ export const OWN_COMPAT_FIELDS: readonly OwnCompatFieldFacts<OwnCompatField>[] =
     disableFlag: "workers_tracing_no_root_frames",
     description:
       "JS-RPC methods, hibernatable WebSocket handlers and tail handlers get a root frame, so their spans belong to their own invocation on an actor",
+  },
+  {
+    field: "workersTracingOwnInvocationLogs",
+    enableFlag: "workers_tracing_own_invocation_logs",
+    disableFlag: "workers_tracing_no_own_invocation_logs",
+    description:
+      "console.* calls and uncaught exceptions go to the invocation of the async chain that produced them, not the newest live one on an actor",
   },
 ];
 
