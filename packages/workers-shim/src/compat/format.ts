@@ -27,7 +27,7 @@ const LEGEND =
  * @example
  * ```ts
  * console.log(formatFlagTable());
- * // 210 workerd fields (from workerd 1.20261123.1) and 0 own fields: 4 honoured, ...
+ * // 210 workerd fields (from workerd 1.20261123.1) and 5 own fields: 4 honoured, ...
  * ```
  * @public
  */
