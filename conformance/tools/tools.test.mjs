@@ -7,7 +7,7 @@ import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
-import { accountDroppedEvents, ownScenarioProblems, parseArgs, selfTailingServices } from "./run.mjs";
+import { accountDroppedEvents, ownFlagsOf, ownScenarioProblems, parseArgs, selfTailingServices } from "./run.mjs";
 import { freePort, maskClientPorts, readHttpPlan, runServe } from "./serve.mjs";
 import { serveCapnp } from "./serve-workerd.mjs";
 
@@ -195,4 +195,19 @@ test("runServe reports a server that exits before it listens", async () => {
   });
   assert.deepEqual(result.problems, [`the server exited (3) before it accepted connections on port ${port}`]);
   assert.deepEqual(result.exchanges, []);
+});
+
+test("ownFlagsOf lists the workers_tracing_* flags of every service, once each, sorted", () => {
+  const worker = (compatibilityFlags) => ({ worker: { compatibilityFlags } });
+  assert.deepEqual(
+    ownFlagsOf({
+      services: [
+        worker(["nodejs_compat", "workers_tracing_thenable_end"]),
+        worker(["workers_tracing_error_status", "workers_tracing_thenable_end"]),
+        { worker: {} },
+      ],
+    }),
+    ["workers_tracing_error_status", "workers_tracing_thenable_end"],
+  );
+  assert.deepEqual(ownFlagsOf({ services: [worker(["experimental"])] }), []);
 });

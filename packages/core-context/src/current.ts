@@ -1,5 +1,5 @@
 import type { LogLevel } from "./events";
-import { currentFrame } from "./frame";
+import { currentFrame, type Frame } from "./frame";
 import type { Invocation, IoContext } from "./io-context";
 import { serializeLogArguments } from "./serialize";
 import type { SpanRecord } from "./span-record";
@@ -19,6 +19,37 @@ export function currentIoContext(): IoContext | undefined {
  */
 export function currentInvocation(): Invocation | undefined {
   return currentFrame()?.invocation.context.newestLive;
+}
+
+/**
+ * Returns the invocation that events of the running code — logs, diagnostic-channel events,
+ * uncaught exceptions — are reported to: the most recently delivered live invocation of its I/O
+ * context (spec §3.7), or, with the `ownInvocationLogs` improvement, the invocation whose async
+ * chain is running, while it is live.
+ * @beta
+ */
+export function currentEventTarget(): Invocation | undefined {
+  const frame = currentFrame();
+  return frame === undefined ? undefined : eventTarget(frame);
+}
+
+/** {@link currentEventTarget} for a frame. */
+export function eventTarget(frame: Frame): Invocation | undefined {
+  const own = frame.invocation;
+  if (own.context.improvements.ownInvocationLogs === true && own.isLive) return own;
+  return own.context.newestLive;
+}
+
+/**
+ * Returns the span id an event of the frame's code is attributed to in `target` (its
+ * {@link eventTarget}): see {@link attributedSpanId}; with the `ownInvocationLogs` improvement,
+ * `target`'s onset span when the frame's own invocation has finished (no mixed identity).
+ */
+export function eventSpanId(frame: Frame, target: Invocation): string {
+  if (target !== frame.invocation && target.context.improvements.ownInvocationLogs === true) {
+    return target.onsetSpanId;
+  }
+  return attributedSpanId(frame.span, target);
 }
 
 /**
@@ -79,7 +110,8 @@ export function attributedSpanId(span: SpanRecord<Invocation> | null, target: In
 /**
  * Reports a `console.*` call as spec §3.7 routes it: to the most recently delivered live
  * invocation of the current context, attributed to the current user span (or that invocation's
- * onset span when the frame holds no user span). Returns `false` if nothing was reported.
+ * onset span when the frame holds no user span) — with the `ownInvocationLogs` improvement, to
+ * {@link currentEventTarget}. Returns `false` if nothing was reported.
  * @example
  * ```ts
  * reportLog("log", ["hello", { n: 1 }]);
@@ -89,8 +121,8 @@ export function attributedSpanId(span: SpanRecord<Invocation> | null, target: In
 export function reportLog(level: LogLevel, args: readonly unknown[]): boolean {
   const frame = currentFrame();
   if (frame === undefined) return false;
-  const target = frame.invocation.context.newestLive;
+  const target = eventTarget(frame);
   if (target === undefined || !target.traced) return false;
-  target.report(attributedSpanId(frame.span, target), { type: "log", level, ...serializeLogArguments(args) });
+  target.report(eventSpanId(frame, target), { type: "log", level, ...serializeLogArguments(args) });
   return true;
 }

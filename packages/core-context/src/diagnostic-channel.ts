@@ -1,6 +1,6 @@
 import { deserialize, serialize } from "node:v8";
 import type { DiagnosticChannelEvent } from "./events";
-import { attributedSpanId } from "./current";
+import { eventSpanId, eventTarget } from "./current";
 import { currentFrame } from "./frame";
 
 /**
@@ -64,10 +64,10 @@ export function diagnosticChannelEvent(channel: string, message: unknown): Diagn
 export function reportDiagnosticChannel(channel: string, message: unknown): boolean {
   const frame = currentFrame();
   if (frame === undefined) return false;
-  const target = frame.invocation.context.newestLive;
+  const target = eventTarget(frame);
   if (target === undefined || !target.traced) return false;
   const event = diagnosticChannelEvent(channel, message);
   if (event === undefined) return false;
-  target.report(attributedSpanId(frame.span, target), event);
+  target.report(eventSpanId(frame, target), event);
   return true;
 }

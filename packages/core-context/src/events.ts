@@ -366,6 +366,11 @@ export interface Outcome {
   readonly cpuTime: number;
   /** Wall time in milliseconds (`0` locally, as in workerd). */
   readonly wallTime: number;
+  /**
+   * Spans of the invocation still open when it ended; only with the `leakDiagnostics`
+   * improvement (workers-shim flag `workers_tracing_leak_diagnostics`), never in workerd.
+   */
+  readonly unendedSpans?: number;
 }
 
 /**

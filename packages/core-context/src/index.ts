@@ -1,12 +1,13 @@
 export { StorageKey, createStorageKey } from "./storage";
 export { RANDOM_IDS, createSequentialIds } from "./ids";
 export type { IdGenerator } from "./ids";
-export { IoContext, Invocation, DEFAULT_ROOT_FRAME_KINDS } from "./io-context";
-export type { IoContextOptions, InvocationOptions, HandlerKind } from "./io-context";
+export { IoContext, Invocation, DEFAULT_ROOT_FRAME_KINDS, UNENDED_SPAN_ATTRIBUTE } from "./io-context";
+export type { IoContextOptions, InvocationOptions, HandlerKind, TracingImprovements } from "./io-context";
 export { SpanRecord, ATTRIBUTE_BUDGET_BYTES } from "./span-record";
 export type { SpanHost } from "./span-record";
 export { bindToCurrentFrame, runInInvocation, runOutsideInvocations, withCurrentSpan } from "./frame";
 export {
+  currentEventTarget,
   currentInvocation,
   currentIoContext,
   currentRecordingSpan,

@@ -53,6 +53,49 @@ export const DEFAULT_ROOT_FRAME_KINDS: ReadonlySet<HandlerKind> = new Set<Handle
 ]);
 
 /**
+ * Opt-in departures from workerd's tracing behaviour, one per workers-shim compatibility flag
+ * (`workers_tracing_*`). Every field is off by default, which is workerd's behaviour.
+ * @remarks Decided per I/O context, so that workers with different flags can share a process;
+ * only traced code paths read them.
+ * @beta
+ */
+export interface TracingImprovements {
+  /**
+   * `enterSpan` reports a throw or rejection of its callback on the span before ending it: an
+   * `exception` event and a `spanUpdate` with status `error` (flag `workers_tracing_error_status`).
+   */
+  readonly errorStatus?: boolean;
+  /**
+   * `enterSpan` ends its span when a returned thenable settles, as for a native promise, and
+   * returns what the thenable's `then` returns (flag `workers_tracing_thenable_end`).
+   */
+  readonly thenableEnd?: boolean;
+  /**
+   * Spans still open when their invocation ends get the {@link UNENDED_SPAN_ATTRIBUTE} attribute
+   * (`"closed_by_teardown"` on a stateless context, `"left_open"` on an actor) and the `outcome`
+   * carries their count as `unendedSpans` (flag `workers_tracing_leak_diagnostics`).
+   */
+  readonly leakDiagnostics?: boolean;
+  /**
+   * Logs, diagnostic-channel events and uncaught exceptions go to the invocation whose async
+   * chain produced them while it is live, instead of the newest live invocation of the context
+   * (spec §3.7); once it has finished, to the newest live one, on its onset span (flag
+   * `workers_tracing_own_invocation_logs`).
+   */
+  readonly ownInvocationLogs?: boolean;
+}
+
+/**
+ * The attribute that marks a span still open at the end of its invocation, with the
+ * `leakDiagnostics` improvement: `"closed_by_teardown"` (a stateless invocation closed it) or
+ * `"left_open"` (an actor's, which stays open).
+ * @beta
+ */
+export const UNENDED_SPAN_ATTRIBUTE = "workers_tracing.unended";
+
+const NO_IMPROVEMENTS: TracingImprovements = Object.freeze({});
+
+/**
  * Options of an {@link IoContext}.
  * @beta
  */
@@ -69,6 +112,8 @@ export interface IoContextOptions {
   readonly rootFrameKinds?: Iterable<HandlerKind>;
   /** Hex id of the Durable Object, reported on every onset of an actor context. */
   readonly durableObjectId?: string;
+  /** Departures from workerd's behaviour; none by default. */
+  readonly improvements?: TracingImprovements;
 }
 
 /**
@@ -95,6 +140,8 @@ export class IoContext {
   readonly rootFrameKinds: ReadonlySet<HandlerKind>;
   /** Reported on every onset of this context, for actors. */
   readonly durableObjectId: string | undefined;
+  /** Departures from workerd's behaviour this context makes (frozen; empty by default). */
+  readonly improvements: TracingImprovements;
   readonly #live: Invocation[] = [];
   #newest: Invocation | undefined = undefined;
 
@@ -105,6 +152,8 @@ export class IoContext {
     this.rootFrameKinds =
       options.rootFrameKinds === undefined ? DEFAULT_ROOT_FRAME_KINDS : new Set<HandlerKind>(options.rootFrameKinds);
     this.durableObjectId = options.durableObjectId;
+    this.improvements =
+      options.improvements === undefined ? NO_IMPROVEMENTS : Object.freeze({ ...options.improvements });
   }
 
   /** The most recently delivered invocation that has not finished, if any. */
@@ -215,10 +264,37 @@ class InvocationLedger implements SpanLedger<Invocation> {
     if (!this.finished) this.openCount--;
   }
 
-  /** Ends the spans still open, newest first, and forgets them. */
-  endOpen(): void {
+  /**
+   * Ends the spans still open, newest first; with `mark`, each first gets the
+   * {@link UNENDED_SPAN_ATTRIBUTE} attribute. Returns how many were open.
+   */
+  endOpen(mark: boolean): number {
     const open = this.#open;
-    for (let i = open.length - 1; i >= 0; i--) open[i]!.end();
+    let count = 0;
+    for (let i = open.length - 1; i >= 0; i--) {
+      const span = open[i]!;
+      if (!span.isOpen) continue;
+      count++;
+      if (mark) span.setAttribute(UNENDED_SPAN_ATTRIBUTE, "closed_by_teardown");
+      span.end();
+    }
+    return count;
+  }
+
+  /**
+   * Reports the {@link UNENDED_SPAN_ATTRIBUTE} attribute `"left_open"` for each span still open,
+   * newest first, leaving them open. Returns how many were open.
+   */
+  markLeftOpen(): number {
+    const open = this.#open;
+    let count = 0;
+    for (let i = open.length - 1; i >= 0; i--) {
+      const span = open[i]!;
+      if (!span.isOpen) continue;
+      count++;
+      span.reportEvent({ type: "attributes", info: [{ name: UNENDED_SPAN_ATTRIBUTE, value: "left_open" }] });
+    }
+    return count;
   }
 
   /** Forgets the spans still open, leaving them open. */
@@ -332,16 +408,25 @@ export class Invocation {
   }
 
   /**
-   * Ends the invocation: a stateless one first closes its still-open spans newest first; then
+   * Ends the invocation: a stateless one first closes its still-open spans newest first (with
+   * the `leakDiagnostics` improvement they are marked and counted; an actor's are only marked); then
    * `outcome` is reported, the sink is closed, and the invocation leaves its context. Later
    * reports from spans of this invocation are dropped. Calling it again does nothing.
    */
   finish(outcome: EventOutcome = "ok"): void {
     const ledger = this.#ledger;
     if (ledger.finished) return;
-    if (this.context.executionModel === "stateless") ledger.endOpen();
+    const diagnose = this.context.improvements.leakDiagnostics === true;
+    let unended = 0;
+    if (this.context.executionModel === "stateless") unended = ledger.endOpen(diagnose);
+    else if (diagnose) unended = ledger.markLeftOpen();
     ledger.forgetOpen();
-    this.report(this.onsetSpanId, { type: "outcome", outcome, cpuTime: 0, wallTime: 0 });
+    this.report(
+      this.onsetSpanId,
+      diagnose
+        ? { type: "outcome", outcome, cpuTime: 0, wallTime: 0, unendedSpans: unended }
+        : { type: "outcome", outcome, cpuTime: 0, wallTime: 0 },
+    );
     ledger.finished = true;
     if (this.traced) REGISTRY.tracedLive--;
     const sink = ledger.sink;

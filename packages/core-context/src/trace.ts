@@ -1,7 +1,7 @@
 import type { EventInfo, EventOutcome, FetchResponseInfo, SpanContext, Attribute } from "./events";
 import { runInInvocation } from "./frame";
 import type { IdGenerator } from "./ids";
-import { IoContext, type HandlerKind } from "./io-context";
+import { IoContext, type HandlerKind, type TracingImprovements } from "./io-context";
 import { toTailSink, type TailTarget } from "./sinks";
 import type { TailSink } from "./tail-sink";
 
@@ -18,6 +18,11 @@ export interface TraceInvocationOptions<R = unknown> {
   readonly info?: EventInfo;
   /** Id source for the fresh stateless context. */
   readonly ids?: IdGenerator;
+  /**
+   * Departures from workerd's behaviour for the fresh stateless context; none by default.
+   * @beta
+   */
+  readonly improvements?: TracingImprovements;
   /** The caller's span, to continue its trace (spec §3.9). */
   readonly parent?: SpanContext;
   /** Entrypoint name for the onset. */
@@ -51,12 +56,18 @@ export interface TraceInvocationOptions<R = unknown> {
  * @public
  */
 export function traceInvocation<R>(options: TraceInvocationOptions<Awaited<R>>, fn: () => R): Promise<Awaited<R>> {
-  return traceInvocationIn(new IoContext(options.ids === undefined ? {} : { ids: options.ids }), options, fn);
+  const { ids, improvements } = options;
+  const context = new IoContext({
+    ...(ids === undefined ? {} : { ids }),
+    ...(improvements === undefined ? {} : { improvements }),
+  });
+  return traceInvocationIn(context, options, fn);
 }
 
 /**
  * {@link traceInvocation} delivered to a given I/O context, such as an actor's, instead of a
- * fresh stateless one (`options.ids` is then unused: the context has its own).
+ * fresh stateless one (`options.ids` and `options.improvements` are then unused: the context has
+ * its own).
  * @example
  * ```ts
  * const actor = new IoContext({ executionModel: "durableObject" });

@@ -1,5 +1,5 @@
 import { types } from "node:util";
-import { tracing, type Span } from "@workers-tracing/user-tracing";
+import { endSpanWithError, tracing, type Span } from "@workers-tracing/user-tracing";
 import { SpanAsyncGenerator, SpanGenerator } from "./internal/span-iterators";
 
 const isGeneratorFunction = types.isGeneratorFunction;
@@ -13,7 +13,7 @@ function openGenerator(span: Span, fn: (span: Span) => AnyGenerator, async: bool
     generator = fn.call(globalThis, span);
   } catch (error) {
     // Only parameter initialisers run here; a throw from them ends the span like enterSpan does.
-    span.end();
+    endSpanWithError(span, error);
     throw error;
   }
   if (!span.isTraced) return generator;

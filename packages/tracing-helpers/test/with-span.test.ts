@@ -1,14 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { createSequentialIds, traceInvocation, type TailEvent } from "@workers-tracing/core-context";
+import {
+  createSequentialIds,
+  traceInvocation,
+  type TailEvent,
+  type TracingImprovements,
+} from "@workers-tracing/core-context";
 import { NOOP_SPAN, tracing, type Span } from "@workers-tracing/user-tracing";
 import { withSpan } from "../src/index";
 
 /** One event as `[sequence, spanContext.spanId, payload]`; ids, trace and invocation are fixed by the test ids. */
 type Row = [number, string | undefined, TailEvent["event"]];
 
-async function traced(fn: () => unknown): Promise<Row[]> {
+async function traced(fn: () => unknown, improvements: TracingImprovements = {}): Promise<Row[]> {
   const events: TailEvent[] = [];
-  await traceInvocation({ tail: events, ids: createSequentialIds(), kind: "test" }, fn);
+  await traceInvocation({ tail: events, ids: createSequentialIds(), kind: "test", improvements }, fn);
   for (const event of events) {
     expect(event.invocationId).toBe("00000000000000000000000000000001");
     expect(event.spanContext.traceId).toBe("00000000000000000000000000000001");
@@ -487,6 +492,85 @@ describe(withSpan.name, () => {
       const seen: string[] = [];
       for await (const item of stream) seen.push(item);
       expect(seen).toEqual(["x"]);
+    });
+  });
+
+  describe("with the errorStatus improvement (flag workers_tracing_error_status)", () => {
+    const failed = (sequence: number, spanId: string, name: string, message: string): Row[] => [
+      [sequence, spanId, { type: "exception", name, message }],
+      [sequence + 1, spanId, { type: "spanUpdate", info: { type: "status", status: { code: "error", message } } }],
+    ];
+    const withoutStack = (rows: Row[]): Row[] =>
+      rows.map(([sequence, spanId, event]) => {
+        if (event.type !== "exception") return [sequence, spanId, event];
+        const { stack: _stack, ...rest } = event;
+        return [sequence, spanId, rest];
+      });
+
+    it.for(["plain", "generator", "async generator"] as const)(
+      "reports the error of a %s function on its span before ending it",
+      async (kind) => {
+        const boom = new RangeError("boom");
+        const rows = await traced(
+          async () => {
+            if (kind === "plain") {
+              expect(() =>
+                withSpan("failing", () => {
+                  throw boom;
+                }),
+              ).toThrow(boom);
+            } else if (kind === "generator") {
+              const generator = withSpan("failing", function* () {
+                yield 1;
+                throw boom;
+              });
+              generator.next();
+              expect(() => generator.next()).toThrow(boom);
+            } else {
+              const generator = withSpan("failing", async function* () {
+                yield 1;
+                await null;
+                throw boom;
+              });
+              await generator.next();
+              await expect(generator.next()).rejects.toBe(boom);
+            }
+          },
+          { errorStatus: true },
+        );
+        expect(withoutStack(rows)).toEqual([
+          ONSET,
+          open(1, "0000000000000001", "failing", "0000000000000002"),
+          ...failed(2, "0000000000000002", "RangeError", "boom"),
+          close(4, "0000000000000002"),
+          outcome(5),
+        ]);
+      },
+    );
+
+    it("reports nothing more for a generator that completes or is stopped early", async () => {
+      const rows = await traced(
+        () => {
+          for (const _ of withSpan("complete", function* () {
+            yield 1;
+          }));
+          const stopped = withSpan("stopped", function* () {
+            yield 1;
+            yield 2;
+          });
+          stopped.next();
+          stopped.return(undefined);
+        },
+        { errorStatus: true },
+      );
+      expect(rows).toEqual([
+        ONSET,
+        open(1, "0000000000000001", "complete", "0000000000000002"),
+        close(2, "0000000000000002"),
+        open(3, "0000000000000001", "stopped", "0000000000000003"),
+        close(4, "0000000000000003"),
+        outcome(5),
+      ]);
     });
   });
 });

@@ -1,3 +1,3 @@
-export { Tracing, createTracing, tracing } from "./tracing";
+export { Tracing, createTracing, endSpanWithError, tracing } from "./tracing";
 export { Span, NOOP_SPAN } from "./span";
 export type { SpanAttributeValue, SpanIdentity, SpanLink, SpanStatus } from "./span";

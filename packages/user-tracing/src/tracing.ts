@@ -3,6 +3,7 @@ import { types } from "node:util";
 import {
   currentRecordingSpan,
   currentUserSpan,
+  describeException,
   type SpanRecord,
   withCurrentSpan,
   type Invocation,
@@ -63,7 +64,7 @@ function enterSpanWithArgs(
   try {
     result = withCurrentSpan(record, applyWithSpan, callback, args);
   } catch (error) {
-    record.end();
+    endFailed(record, error);
     throw error;
   }
   return endWith(record, result);
@@ -76,17 +77,86 @@ function enterSpanTraced(parent: SpanRecord<Invocation>, name: string, callback:
   try {
     result = withCurrentSpan(record, callWithSpan, callback, span);
   } catch (error) {
-    record.end();
+    endFailed(record, error);
     throw error;
   }
   return endWith(record, result);
 }
 
-/** Ends `record` now, or when `result` settles if it is a native promise. */
+/**
+ * Ends `record` now, or when `result` settles if it is a native promise (or, with the
+ * `thenableEnd` improvement, any thenable).
+ */
 function endWith(record: SpanRecord<Invocation>, result: unknown): unknown {
   if (typeof result === "object" && result !== null && isPromise(result)) return endOnSettle(record, result);
+  if (
+    ((typeof result === "object" && result !== null) || typeof result === "function") &&
+    record.invocation.context.improvements.thenableEnd === true
+  ) {
+    return endOnThenable(record, result);
+  }
   record.end();
   return result;
+}
+
+function isThenable(value: unknown): boolean {
+  if ((typeof value !== "object" || value === null) && typeof value !== "function") return false;
+  try {
+    return typeof (value as { then?: unknown }).then === "function";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Ends `record` when the thenable `result` settles, through one call of its `then`, and returns
+ * what that call returns: the same kind of value, as a native promise gives a native promise.
+ * A `then` that returns nothing chainable gives a native promise of the outcome instead (one of
+ * this package's realm, not the worker's: it is awaitable, but not `instanceof` the worker's
+ * `Promise`). Reading
+ * `then` or calling it may throw: the span then ends (as for a throwing callback) and so does
+ * `enterSpan`. A value without a callable `then` ends the span at once and is returned as is.
+ */
+function endOnThenable(record: SpanRecord<Invocation>, result: object): unknown {
+  let then: unknown;
+  try {
+    then = (result as { then?: unknown }).then;
+  } catch (error) {
+    endFailed(record, error);
+    throw error;
+  }
+  if (typeof then !== "function") {
+    record.end();
+    return result;
+  }
+  // How the thenable settled, for a `then` that returns nothing chainable.
+  let settled: { readonly ok: boolean; readonly value: unknown } | undefined;
+  let settle: ((ok: boolean, value: unknown) => void) | undefined;
+  const onFulfilled = (value: unknown): unknown => {
+    record.end();
+    if (settled === undefined) settle?.(true, value);
+    settled ??= { ok: true, value };
+    return value;
+  };
+  const onRejected = (error: unknown): never => {
+    endFailed(record, error);
+    if (settled === undefined) settle?.(false, error);
+    settled ??= { ok: false, value: error };
+    throw error;
+  };
+  let chained: unknown;
+  try {
+    chained = Reflect.apply(then, result, [onFulfilled, onRejected]);
+  } catch (error) {
+    endFailed(record, error);
+    throw error;
+  }
+  if (isThenable(chained)) return chained;
+  return new Promise((resolve, reject) => {
+    const done = settled;
+    if (done !== undefined) (done.ok ? resolve : reject)(done.value);
+    else settle = (ok, value) => (ok ? resolve : reject)(value);
+  });
 }
 
 function endOnSettle(record: SpanRecord<Invocation>, result: Promise<unknown>): Promise<unknown> {
@@ -97,10 +167,47 @@ function endOnSettle(record: SpanRecord<Invocation>, result: Promise<unknown>): 
       return value;
     },
     (error: unknown) => {
-      record.end();
+      endFailed(record, error);
       throw error;
     },
   );
+}
+
+/**
+ * Ends `record` after its callback threw or its promise rejected; with the `errorStatus`
+ * improvement (flag `workers_tracing_error_status`) the error is reported on the span first.
+ */
+function endFailed(record: SpanRecord<Invocation>, error: unknown): void {
+  if (record.isOpen && record.invocation.context.improvements.errorStatus === true) {
+    // OpenTelemetry's order: the exception event, then the status, then the end.
+    const exception = describeException(error);
+    record.reportEvent(exception);
+    record.reportEvent({
+      type: "spanUpdate",
+      info: { type: "status", status: { code: "error", message: exception.message } },
+    });
+  }
+  record.end();
+}
+
+/**
+ * Ends `span` as `enterSpan` ends its span when the callback throws or its promise rejects: when
+ * the invocation's I/O context has the `errorStatus` improvement (workers-shim flag
+ * `workers_tracing_error_status`), an `exception` event and a `spanUpdate` with status `error`
+ * (the error's message) are reported on the span first; otherwise this is `span.end()`.
+ * @remarks For helpers that end spans themselves, such as a wrapper around a generator whose
+ * step threw. Does nothing on the no-op span or an ended span.
+ * @example
+ * ```ts
+ * const span = tracing.startSpan("step");
+ * try { step(); span.end(); } catch (error) { endSpanWithError(span, error); throw error; }
+ * ```
+ * @beta
+ */
+export function endSpanWithError(span: Span, error: unknown): void {
+  const record = recordOf(span);
+  if (record === null || record === undefined) return;
+  endFailed(record, error);
 }
 
 /**
@@ -140,7 +247,11 @@ export class Tracing {
    * Runs `callback(span, ...args)` with a new child of the current span made current, and ends
    * the span when the callback returns, throws, or — for a native promise — settles.
    * @remarks For a promise result a new promise is returned that settles after the span ended;
-   * any other value (thenables included) is returned as is, after the span ended.
+   * any other value (thenables included) is returned as is, after the span ended — unless the
+   * invocation's context has the `thenableEnd` improvement: then a thenable's span ends when it
+   * settles, and what its `then` returns is returned. The span's status stays unset when the
+   * callback fails, as in workerd, unless the context has the `errorStatus` improvement (see
+   * {@link endSpanWithError}).
    * @throws TypeError if `name` is missing or a Symbol, or `callback` is not a function.
    */
   enterSpan<T, A extends unknown[]>(name: string, callback: (span: Span, ...args: A) => T, ...args: A): T;

@@ -6,6 +6,7 @@ import {
   type IdGenerator,
   type Invocation,
   IoContext,
+  type IoContextOptions,
   runInInvocation,
   type SpanContext,
   type TailSink,
@@ -24,6 +25,8 @@ function reportMapped(invocation: { reportException(error: unknown): void }, err
 export interface DeliveryReceiver {
   /** Where the ids of fresh stateless contexts come from. */
   readonly ids: IdGenerator;
+  /** What a fresh I/O context of the receiver is made with (its ids and improvements). */
+  readonly contextOptions: IoContextOptions;
   /** A new tail sink for one invocation, or `undefined` when the service is not traced. */
   openTailSink(): TailSink | undefined;
 }
@@ -210,7 +213,7 @@ export function deliver<R>(
   options: DeliveryOptions<Awaited<R>>,
   body: (scope: InvocationScope) => R,
 ): Delivery<Awaited<R>> {
-  const context = options.context ?? new IoContext({ ids: receiver.ids });
+  const context = options.context ?? new IoContext(receiver.contextOptions);
   const invocation = context.startInvocation({
     kind: options.kind,
     info: options.info,

@@ -108,7 +108,11 @@ export class DurableObjectActor implements AlarmScheduler {
     this.owner = owner;
     this.id = id;
     this.hex = hex;
-    this.context = new IoContext({ executionModel: "durableObject", durableObjectId: hex, ids: owner.host.ids });
+    this.context = new IoContext({
+      ...owner.host.contextOptions,
+      executionModel: "durableObject",
+      durableObjectId: hex,
+    });
     this.state = new DurableObjectState(this, new DurableObjectStorage(this), id);
   }
 
@@ -238,9 +242,13 @@ export class DurableObjectActor implements AlarmScheduler {
       async (scope) => {
         const object = await this.prepared();
         await actorRpcMethodStart();
-        return this.inNewestFrame(scope.invocation, () =>
-          runRpcMethod(scope.invocation, request, () => object, this.context.newestLive),
-        );
+        const own = scope.invocation;
+        // With a root frame for RPC (workers_tracing_root_frames) the method runs in its own
+        // invocation's frame, whatever was delivered to the object since.
+        if (this.context.rootFrameKinds.has("jsrpc")) {
+          return runInInvocation(own, () => runRpcMethod(own, request, () => object));
+        }
+        return this.inNewestFrame(own, () => runRpcMethod(own, request, () => object, this.context.newestLive));
       },
     );
     return delivery.result;

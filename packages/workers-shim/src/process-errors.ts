@@ -1,4 +1,4 @@
-import { currentInvocation } from "@workers-tracing/core-context";
+import { currentEventTarget } from "@workers-tracing/core-context";
 import { describeErrorWithStack, describeMicrotaskError } from "./errors";
 
 type Printer = (message: string) => void;
@@ -10,7 +10,7 @@ function report(source: string, error: unknown, toTail: boolean): void {
   // to the invocation it belongs to (routed like logs, spec §4.3). Nothing here may throw: an
   // exception thrown by an `uncaughtException` handler ends the process (exit status 7).
   try {
-    if (toTail) currentInvocation()?.reportException(error);
+    if (toTail) currentEventTarget()?.reportException(error);
   } catch {
     // Never let reporting turn into a second failure.
   }
@@ -40,7 +40,7 @@ const onException = (error: unknown): void => report("exception", error, true);
  */
 export function reportMicrotaskError(error: unknown): void {
   try {
-    const invocation = currentInvocation();
+    const invocation = currentEventTarget();
     invocation?.report(invocation.onsetSpanId, describeMicrotaskError(error));
   } catch {
     // Never let reporting turn into a second failure.

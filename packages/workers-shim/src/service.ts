@@ -2,6 +2,7 @@ import { types } from "node:util";
 import {
   type IdGenerator,
   IoContext,
+  type IoContextOptions,
   type Onset,
   runInInvocation,
   type SpanContext,
@@ -12,6 +13,7 @@ import {
   toTailSink,
 } from "@workers-tracing/core-context";
 import { isTracingEnabled } from "./compat/index";
+import { contextOptionsFor } from "./compat/improvements";
 import { WorkersShimError, type ServiceConfig, type WorkerConfig } from "./config/index";
 import { createServiceBinding, type BindingTarget } from "./bindings/fetcher";
 import { runRpcMethod, type RpcRequest } from "./bindings/rpc";
@@ -80,6 +82,8 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
   readonly key: string;
   /** Whether `ctx.tracing` is a `Tracing` object for this worker. */
   readonly tracingEnabled: boolean;
+  /** What every I/O context of this worker is made with: ids and the improvements its own flags turn on. */
+  readonly contextOptions: IoContextOptions;
   readonly env: Record<string, unknown>;
   readonly #host: ServiceHost;
   readonly #objects = new Map<string, DurableObjectClass>();
@@ -97,6 +101,7 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
     this.worker = config.worker;
     this.key = key;
     this.tracingEnabled = isTracingEnabled(config.worker.flags, config.worker.compatibilityProfile);
+    this.contextOptions = contextOptionsFor(config.worker.flags, host.ids);
     for (const { className, uniqueKey } of config.worker.durableObjectNamespaces) {
       this.#objects.set(className, new DurableObjectClass(this, className, uniqueKey));
     }
@@ -449,7 +454,7 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
         ? (exported as { tailStream?: unknown }).tailStream
         : undefined;
     if (typeof handler !== "function") return undefined;
-    const context = new IoContext({ ids: this.ids });
+    const context = new IoContext(this.contextOptions);
     const invocation = context.startInvocation({
       kind: "tailStream",
       info: { type: "trace", traces: [] },

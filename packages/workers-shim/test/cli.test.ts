@@ -134,6 +134,146 @@ describe(main.name, () => {
     });
   });
 
+  describe("flags --diff", () => {
+    it("lists the fields that change between two settings, workers-shim's behaviours first", async () => {
+      const { status, stdout, stderr } = await runMain([
+        "flags",
+        "--diff",
+        "2026-05-01",
+        "2026-05-01,workers_tracing_error_status,nodejs_compat",
+      ]);
+      expect(status).toBe(0);
+      expect(stderr).toEqual([]);
+      const lines = stdout.join("\n").split("\n");
+      expect(lines[0]).toBe(
+        "2026-05-01 -> 2026-05-01,workers_tracing_error_status,nodejs_compat: 32 fields change, 3 of them in workers-shim's behaviour (honoured or own flag).",
+      );
+      const rows = lines.slice(4).map((line) => line.split(/ {2,}/));
+      expect(rows.slice(0, 4)).toEqual([
+        ["nodejs_compat", "off", "on", "honoured", "nodeJsCompat", "default / flag nodejs_compat"],
+        [
+          "nodejs_compat_v2",
+          "off",
+          "on",
+          "honoured",
+          "nodeJsCompatV2",
+          "default / implied by nodejs_compat (from 2024-09-23)",
+        ],
+        [
+          "workers_tracing_error_status",
+          "off",
+          "on",
+          "own flag",
+          "workersTracingErrorStatus",
+          "default / flag workers_tracing_error_status",
+        ],
+        [
+          "nodejs_zlib",
+          "off",
+          "on",
+          "accepted, no effect",
+          "nodeJsZlib",
+          "default / implied by nodejs_compat (from 2024-09-23)",
+        ],
+      ]);
+      expect(rows).toHaveLength(32);
+    });
+
+    it("takes the other setting's date for a setting of flags only, and shows a disable flag's reason", async () => {
+      const { stdout } = await runMain([
+        "flags",
+        "--diff",
+        "2026-11-01,workers_tracing_leak_diagnostics",
+        "workers_tracing_no_leak_diagnostics,workers_tracing_thenable_end",
+      ]);
+      const lines = stdout.join("\n").split("\n");
+      expect(lines[0]).toBe(
+        "2026-11-01,workers_tracing_leak_diagnostics -> 2026-11-01,workers_tracing_no_leak_diagnostics,workers_tracing_thenable_end: 2 fields change, 2 of them in workers-shim's behaviour (honoured or own flag).",
+      );
+      expect(lines.slice(4).map((line) => line.split(/ {2,}/))).toEqual([
+        [
+          "workers_tracing_thenable_end",
+          "off",
+          "on",
+          "own flag",
+          "workersTracingThenableEnd",
+          "default / flag workers_tracing_thenable_end",
+        ],
+        [
+          "workers_tracing_leak_diagnostics",
+          "on",
+          "off",
+          "own flag",
+          "workersTracingLeakDiagnostics",
+          "flag workers_tracing_leak_diagnostics / disabled by flag workers_tracing_no_leak_diagnostics",
+        ],
+      ]);
+    });
+
+    it("says so when nothing changes", async () => {
+      const { stdout } = await runMain(["flags", "--diff", "2026-11-01", "2026-11-01,nodejs_compat_v2"]);
+      expect(stdout).toEqual([
+        "2026-11-01 -> 2026-11-01,nodejs_compat_v2: 0 fields change, 0 of them in workers-shim's behaviour (honoured or own flag).",
+      ]);
+    });
+
+    it("prints the changes as JSON with --json", async () => {
+      const { status, stdout } = await runMain([
+        "flags",
+        "--json",
+        "--diff",
+        "2026-11-01",
+        "2026-11-01,workers_tracing_error_status",
+      ]);
+      expect(status).toBe(0);
+      const data = JSON.parse(stdout.join("\n")) as Record<string, unknown>;
+      expect(data).toEqual({
+        workerdVersion: expect.stringMatching(/^1\.\d{8}\.\d+$/) as unknown,
+        before: { date: "2026-11-01", flags: [] },
+        after: { date: "2026-11-01", flags: ["workers_tracing_error_status"] },
+        changes: [
+          {
+            field: "workersTracingErrorStatus",
+            enableFlag: "workers_tracing_error_status",
+            before: false,
+            after: true,
+            beforeReason: { kind: "default" },
+            afterReason: { kind: "flag", flag: "workers_tracing_error_status" },
+            workersShim: "own",
+          },
+        ],
+      });
+    });
+
+    it.for([
+      [
+        ["--diff", "2026-05-01"],
+        'workers-shim: --diff needs two settings (a compatibility date, flags, or both, comma-separated), received "2026-05-01". Run "workers-shim flags --help".',
+      ],
+      [
+        ["--diff", "nodejs_compat", "rpc"],
+        'workers-shim: --diff needs a compatibility date in at least one setting, received "nodejs_compat" and "rpc". Run "workers-shim flags --help".',
+      ],
+      [
+        ["--diff", "2026-05-01,2026-06-01", "rpc"],
+        'workers-shim: --diff: the before setting "2026-05-01,2026-06-01" names 2 compatibility dates (2026-05-01, 2026-06-01); give at most one. Run "workers-shim flags --help".',
+      ],
+      [
+        ["--diff", "2026-05-01", "no_such_flag"],
+        "workers-shim: --diff: the after setting: No such compatibility flag: no_such_flag",
+      ],
+      [
+        ["--diff", "2026-05-01", "2026-06-01", "config.json"],
+        'workers-shim: "flags --diff" compares two settings and takes no config file, received "config.json". Run "workers-shim flags --help".',
+      ],
+    ] as const)("refuses %j with a one-line error", async ([args, message]) => {
+      const { status, stdout, stderr } = await runMain(["flags", ...args]);
+      expect(status).toBe(1);
+      expect(stdout).toEqual([]);
+      expect(stderr).toEqual([message]);
+    });
+  });
+
   it("prints each worker's fields, their values and why for a config", async () => {
     const { status, stdout, stderr } = await runMain(["flags", FIXTURE_CONFIG]);
     expect(status).toBe(0);

@@ -104,6 +104,53 @@ export function summarize(list: readonly TailEvent[]): string[] {
   });
 }
 
+/**
+ * One invocation's events as lines, `<type> <span> <details>`, with span ids replaced by span
+ * names (`(onset)` for the invocation span): the form the README's flag examples show.
+ */
+export function eventLines(events: readonly TailEvent[]): string[] {
+  const names = new Map<string, string>();
+  for (const e of events) {
+    if (e.event.type === "onset") names.set(e.event.spanId, "(onset)");
+    if (e.event.type === "spanOpen") names.set(e.event.spanId, e.event.name);
+  }
+  return events.map((e) => {
+    const on = names.get(e.spanContext.spanId ?? "") ?? "-";
+    const event = e.event;
+    switch (event.type) {
+      case "onset":
+        return "onset";
+      case "spanOpen":
+        return `spanOpen ${event.name} under ${on}`;
+      case "spanClose":
+        return `spanClose ${on} ${event.outcome}`;
+      case "attributes":
+        return `attributes ${on} ${event.info.map((a) => `${a.name}=${attributeText(a.value)}`).join(" ")}`;
+      case "exception":
+        return `exception ${on} ${event.name}: ${event.message}`;
+      case "spanUpdate":
+        return event.info.type === "status"
+          ? `spanUpdate ${on} status ${event.info.status.code}${event.info.status.message === undefined ? "" : ` ${JSON.stringify(event.info.status.message)}`}`
+          : `spanUpdate ${on} name ${JSON.stringify(event.info.name)}`;
+      case "log":
+        return `log ${on} ${JSON.stringify(event.message)}`;
+      case "return":
+        return "return";
+      case "outcome":
+        return `outcome ${event.outcome}${event.unendedSpans === undefined ? "" : ` unendedSpans=${event.unendedSpans}`}`;
+      default:
+        return `${event.type} ${on}`;
+    }
+  });
+}
+
+/** An attribute value as {@link eventLines} shows it: span ids (16 hex digits) as `<span id>`. */
+function attributeText(value: unknown): string {
+  if (typeof value === "bigint") return `${value}n`;
+  if (typeof value === "string" && /^[0-9a-f]{16}$/.test(value)) return "<span id>";
+  return JSON.stringify(value);
+}
+
 /** Starts a runtime for `config`, collecting its warnings instead of printing them. */
 export async function start(config: ShimConfig): Promise<{ runtime: Runtime; warnings: string[] }> {
   const warnings: string[] = [];

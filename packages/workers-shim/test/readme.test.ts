@@ -2,7 +2,9 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { validateConfig } from "../src/index";
+import { FIXTURES, TODAY, drainTails, eventLines, invocations, resetRecords, start } from "./helpers";
 
 const PACKAGE = fileURLToPath(new URL("..", import.meta.url));
 const CLI = join(PACKAGE, "dist/cli.js");
@@ -134,6 +136,79 @@ describe("README", () => {
         expect(await exited).toBe(0);
         rmSync(project, { recursive: true, force: true });
       }
+    },
+  );
+});
+
+/** The own flags the README shows before/after examples of (```js flag-<name>.js``` blocks). */
+const FLAG_EXAMPLES = [...BLOCKS.keys()]
+  .filter((name) => /^flag-[\w-]+\.js$/.test(name))
+  .map((name) => name.slice(0, -".js".length));
+
+describe("README: own compatibility flags", () => {
+  beforeEach(resetRecords);
+
+  it("shows an example of every own flag", () => {
+    expect(FLAG_EXAMPLES).toEqual([
+      "flag-error-status",
+      "flag-thenable-end",
+      "flag-leak-diagnostics",
+      "flag-root-frames",
+      "flag-own-invocation-logs",
+    ]);
+  });
+
+  it.for(FLAG_EXAMPLES.flatMap((example) => [[example, "before"] as const, [example, "after"] as const]))(
+    "runs %s %s the flag with the events shown",
+    async ([example, when]) => {
+      writeFileSync(join(dir, `${example}.js`), block(`${example}.js`));
+      writeFileSync(join(dir, "collect-tail.js"), readFileSync(join(FIXTURES, "shared/collect-tail.js"), "utf8"));
+      const flag = `workers_tracing_${example.slice("flag-".length).replaceAll("-", "_")}`;
+      // An example that exports a Durable Object class `Room` gets it bound as `env.rooms`; its
+      // blocks then show the object's invocations (the test() one only calls it).
+      const actor = /^export class Room\b/m.test(block(`${example}.js`));
+      const config = validateConfig(
+        {
+          services: [
+            {
+              name: "main",
+              worker: {
+                modules: [{ name: "worker", esModule: `${example}.js` }],
+                compatibilityDate: "2026-11-01",
+                compatibilityFlags: when === "after" ? [flag] : [],
+                streamingTails: ["tail"],
+                ...(actor
+                  ? {
+                      bindings: [{ name: "rooms", durableObjectNamespace: "Room" }],
+                      durableObjectNamespaces: [{ className: "Room", uniqueKey: "room" }],
+                      durableObjectStorage: { inMemory: true },
+                    }
+                  : {}),
+              },
+            },
+            {
+              name: "tail",
+              worker: { modules: [{ name: "worker", esModule: "collect-tail.js" }], compatibilityDate: "2026-11-01" },
+            },
+          ],
+        },
+        { baseDir: dir, today: TODAY },
+      );
+      const { runtime } = await start(config);
+      try {
+        expect((await runtime.runTests()).failed).toBe(0);
+        await drainTails();
+      } finally {
+        await runtime.close();
+      }
+      const shown = actor
+        ? invocations().filter(
+            (invocation) => invocation.onset.event.type === "onset" && invocation.onset.event.entrypoint === "Room",
+          )
+        : invocations().slice(0, 1);
+      expect(shown.flatMap((invocation) => eventLines(invocation.events))).toEqual(
+        block(`${example}-${when}`).trimEnd().split("\n"),
+      );
     },
   );
 });

@@ -1,4 +1,4 @@
-import { tracing, type Span } from "@workers-tracing/user-tracing";
+import { endSpanWithError, tracing, type Span } from "@workers-tracing/user-tracing";
 
 // %IteratorPrototype% and %AsyncIteratorPrototype%: inheriting from them gives the wrappers the
 // iterator helpers and `Symbol.dispose` of newer runtimes, where they exist.
@@ -50,7 +50,7 @@ export class SpanGenerator<T, TReturn, TNext> implements Generator<T, TReturn, T
     try {
       result = tracing.withActiveSpan(span, callStep, generator, step, value) as IteratorResult<T, TReturn>;
     } catch (error) {
-      this.#end();
+      this.#fail(error);
       throw error;
     }
     if (result.done === true) this.#end();
@@ -61,6 +61,13 @@ export class SpanGenerator<T, TReturn, TNext> implements Generator<T, TReturn, T
     const span = this.#span;
     this.#span = null;
     span?.end();
+  }
+
+  /** Ends the span after a step threw, as `enterSpan` does for a throwing callback. */
+  #fail(error: unknown): void {
+    const span = this.#span;
+    this.#span = null;
+    if (span !== null) endSpanWithError(span, error);
   }
 }
 Object.setPrototypeOf(SpanGenerator.prototype, ITERATOR_PROTOTYPE);
@@ -107,7 +114,7 @@ export class SpanAsyncGenerator<T, TReturn, TNext> implements AsyncGenerator<T, 
       // The generator resumes synchronously inside this call, so its awaits capture the span.
       pending = tracing.withActiveSpan(span, callStep, generator, step, value) as Promise<IteratorResult<T, TReturn>>;
     } catch (error) {
-      this.#end();
+      this.#fail(error);
       return Promise.reject(error);
     }
     return Promise.resolve(pending).then(
@@ -116,7 +123,7 @@ export class SpanAsyncGenerator<T, TReturn, TNext> implements AsyncGenerator<T, 
         return result;
       },
       (error: unknown) => {
-        this.#end();
+        this.#fail(error);
         throw error;
       },
     );
@@ -126,6 +133,13 @@ export class SpanAsyncGenerator<T, TReturn, TNext> implements AsyncGenerator<T, 
     const span = this.#span;
     this.#span = null;
     span?.end();
+  }
+
+  /** Ends the span after a step threw, as `enterSpan` does for a throwing callback. */
+  #fail(error: unknown): void {
+    const span = this.#span;
+    this.#span = null;
+    if (span !== null) endSpanWithError(span, error);
   }
 }
 Object.setPrototypeOf(SpanAsyncGenerator.prototype, ASYNC_ITERATOR_PROTOTYPE);

@@ -1,3 +1,4 @@
+import type { CompatFieldChange } from "./diff";
 import { shimSupport } from "./honoured";
 import type { ShimSupport } from "./honoured";
 import { COMPAT_FLAG_REGISTRY } from "./registry";
@@ -26,7 +27,7 @@ const LEGEND =
  * @example
  * ```ts
  * console.log(formatFlagTable());
- * // 210 workerd fields (from workerd 1.20261123.1) and 0 own fields: 4 honoured, ...
+ * // 210 workerd fields (from workerd 1.20261123.1) and 5 own fields: 4 honoured, ...
  * ```
  * @public
  */
@@ -140,6 +141,33 @@ export function workerFlagsJson(workers: readonly WorkerFlagsReport[], profile: 
       })),
     })),
   };
+}
+
+/**
+ * Renders {@link diffCompatSettings}' result for `workers-shim flags --diff`: a summary line, then
+ * one row per changed field (flag, before, after, how workers-shim treats it, field, why after).
+ * @internal
+ */
+export function formatFlagDiff(before: string, after: string, changes: readonly CompatFieldChange[]): string {
+  const flagOf = enableFlagNames(COMPAT_FLAG_REGISTRY);
+  const behaviours = changes.filter((change) => change.workersShim === "honoured" || change.workersShim === "own");
+  const head = `${before} -> ${after}: ${changes.length} field${changes.length === 1 ? "" : "s"} change, ${behaviours.length} of them in workers-shim's behaviour (honoured or own flag).`;
+  if (changes.length === 0) return head;
+  const rows: string[][] = [["FLAG", "BEFORE", "AFTER", "IN WORKERS-SHIM", "FIELD", "WHY (BEFORE / AFTER)"]];
+  for (const change of changes) {
+    rows.push([
+      change.enableFlag ?? "-",
+      change.before ? "on" : "off",
+      change.after ? "on" : "off",
+      SUPPORT_TEXT[change.workersShim],
+      change.field,
+      `${describeReason(change.beforeReason, flagOf)} / ${describeReason(change.afterReason, flagOf)}`,
+    ]);
+  }
+  return `${head}
+${LEGEND}
+
+${alignColumns(rows)}`;
 }
 
 function describeReason(reason: CompatFlagReason, flagOf: ReadonlyMap<string, string>): string {

@@ -24,16 +24,58 @@ export interface OwnCompatFieldFacts<F extends string = string> {
 }
 
 /**
- * Names of the shim's own compatibility fields (none yet); each is listed in the registry.
+ * Names of the shim's own compatibility fields; each is listed in the registry.
  * @public
  */
-export type OwnCompatField = never;
+export type OwnCompatField =
+  | "workersTracingErrorStatus"
+  | "workersTracingThenableEnd"
+  | "workersTracingLeakDiagnostics"
+  | "workersTracingRootFrames"
+  | "workersTracingOwnInvocationLogs";
 
 /**
- * The shim's own compatibility fields (none yet), after workerd's in the registry.
+ * The shim's own compatibility fields, after workerd's in the registry. None has an enable date
+ * yet: each is opt-in until the project decides one.
  * @internal
  */
-export const OWN_COMPAT_FIELDS: readonly OwnCompatFieldFacts<OwnCompatField>[] = [];
+export const OWN_COMPAT_FIELDS: readonly OwnCompatFieldFacts<OwnCompatField>[] = [
+  {
+    field: "workersTracingErrorStatus",
+    enableFlag: "workers_tracing_error_status",
+    disableFlag: "workers_tracing_no_error_status",
+    description:
+      "a span whose enterSpan callback throws or rejects gets an exception event and status error before it closes",
+  },
+  {
+    field: "workersTracingThenableEnd",
+    enableFlag: "workers_tracing_thenable_end",
+    disableFlag: "workers_tracing_no_thenable_end",
+    description:
+      "enterSpan ends its span when a returned thenable settles, not only a native promise, and returns what its then() returns",
+  },
+  {
+    field: "workersTracingLeakDiagnostics",
+    enableFlag: "workers_tracing_leak_diagnostics",
+    disableFlag: "workers_tracing_no_leak_diagnostics",
+    description:
+      "spans still open at the end of an invocation get a workers_tracing.unended attribute (closed_by_teardown or left_open) and the outcome counts them (unendedSpans)",
+  },
+  {
+    field: "workersTracingRootFrames",
+    enableFlag: "workers_tracing_root_frames",
+    disableFlag: "workers_tracing_no_root_frames",
+    description:
+      "JS-RPC methods, hibernatable WebSocket handlers and tail handlers get a root frame, so their spans belong to their own invocation on an actor",
+  },
+  {
+    field: "workersTracingOwnInvocationLogs",
+    enableFlag: "workers_tracing_own_invocation_logs",
+    disableFlag: "workers_tracing_no_own_invocation_logs",
+    description:
+      "console.* calls and uncaught exceptions go to the invocation of the async chain that produced them, not the newest live one on an actor",
+  },
+];
 
 /**
  * Checks own fields against workerd's: the prefix, no clash of field or flag names.

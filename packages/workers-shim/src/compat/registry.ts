@@ -10,7 +10,6 @@ import type { CompatFieldFacts, WorkerdCompatFieldFacts } from "./registry-types
  * compatibility-date.capnp, plus the shim's own `workers_tracing_*` fields.
  * @public
  */
-// eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- OwnCompatField is `never` until the shim declares a field of its own
 export type CompatFlagField = WorkerdCompatField | OwnCompatField;
 
 /**
