@@ -1,5 +1,9 @@
 import { createSequentialIds, reportLog, traceInvocation, type TailEvent } from "@workers-tracing/core-context";
 import { tracing } from "@workers-tracing/user-tracing";
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestRuntime, traceMatchers, traceSnapshotSerializer, traceTree, type TestRuntime } from "../src/index";
 import { fixtureConfig, service } from "./helpers";
@@ -149,5 +153,24 @@ describe(createTestRuntime.name, () => {
     await expect(rt.fetch("http://x/slow-wait-until")).rejects.toThrow(
       "workers-shim: the trace of this request did not complete within 100 ms",
     );
+  });
+});
+
+describe("createTestRuntime on a wrangler project", () => {
+  it("bundles the TypeScript entry and traces its requests", async () => {
+    // Copied out of the repository: the bundles are written next to the config.
+    const dir = mkdtempSync(join(tmpdir(), "kit-wrangler-"));
+    cpSync(fileURLToPath(new URL("./fixtures/wrangler/greeter", import.meta.url)), dir, { recursive: true });
+    const rt = await createTestRuntime(join(dir, "wrangler.toml"));
+    try {
+      const { response, trace } = await rt.fetch("http://greeter.example/");
+      expect(await response.text()).toBe("greeter");
+      expect(trace.roots.map((root) => [root.name, root.outcome])).toEqual([
+        ["fetch GET http://greeter.example/", "ok"],
+      ]);
+    } finally {
+      await rt.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,5 +1,7 @@
 import { createSequentialIds, drainTailSessions, type TailEvent } from "@workers-tracing/core-context";
 import { loadConfig, type LoadConfigOptions, type ShimConfig } from "../config/index";
+import { isWranglerConfigFile } from "../config/wrangler";
+import { WranglerProject } from "../config/wrangler-project";
 import { createRuntime, type Runtime, type RuntimeOptions } from "../runtime";
 import { traceTree, type TraceTree } from "./trace-tree";
 
@@ -10,6 +12,8 @@ import { traceTree, type TraceTree } from "./trace-tree";
 export interface TestRuntimeOptions {
   /** How a config file is read (`experimental`, `profile`, …), as for `loadConfig`. */
   readonly load?: LoadConfigOptions;
+  /** For wrangler configs: the `env.<name>` section to apply (as `--env`). */
+  readonly env?: string;
   /** Receives the runtime's warnings; by default they are collected in {@link TestRuntime.warnings}. */
   readonly onWarning?: (message: string) => void;
   /** How long to wait for a request's trace to be complete, in milliseconds; 5000 by default. */
@@ -57,8 +61,11 @@ interface Session {
 }
 
 /**
- * Loads a worker config (a path to a config file, or one `loadConfig`/`validateConfig` returned) into an in-process
- * runtime for tests: ids are sequential, so a request's trace is the same on every run.
+ * Loads a worker config into an in-process runtime for tests: a `config.json` path, a wrangler
+ * config path (`wrangler.json`, `.jsonc`, `.toml`; its TypeScript entry is bundled as `serve`
+ * does), several wrangler config paths (the first is the primary worker), or a config that
+ * `loadConfig`/`validateConfig` returned. Ids are sequential, so a request's trace is the same on
+ * every run.
  * @throws WorkersShimError for a config that does not load.
  * @example
  * ```ts
@@ -71,10 +78,27 @@ interface Session {
  * @public
  */
 export async function createTestRuntime(
-  config: string | ShimConfig,
+  config: string | readonly string[] | ShimConfig,
   options: TestRuntimeOptions = {},
 ): Promise<TestRuntime> {
-  const shimConfig = typeof config === "string" ? loadConfig(config, options.load) : config;
+  const paths =
+    typeof config === "string" ? [config] : Array.isArray(config) ? (config as readonly string[]) : undefined;
+  let project: WranglerProject | undefined;
+  let shimConfig: ShimConfig;
+  if (paths === undefined) shimConfig = config as ShimConfig;
+  else if (paths.length === 1 && !isWranglerConfigFile(paths[0]!)) shimConfig = loadConfig(paths[0]!, options.load);
+  else {
+    project = WranglerProject.open(paths, {
+      ...options.load,
+      ...(options.env === undefined ? {} : { env: options.env }),
+    });
+    try {
+      shimConfig = (await project.build()).config;
+    } catch (error) {
+      await project.dispose();
+      throw error;
+    }
+  }
   const warnings: string[] = [];
   const sessions: Session[] = [];
   let changed: (() => void) | undefined;
@@ -101,7 +125,13 @@ export async function createTestRuntime(
       },
     },
   };
-  const runtime = await createRuntime(shimConfig, runtimeOptions);
+  let runtime: Runtime;
+  try {
+    runtime = await createRuntime(shimConfig, runtimeOptions);
+  } catch (error) {
+    await project?.dispose();
+    throw error;
+  }
   const timeoutMs = options.traceTimeoutMs ?? 5000;
   const defaultService = shimConfig.services[0]!.name;
 
@@ -153,6 +183,9 @@ export async function createTestRuntime(
       );
       return { response: copy, trace: traceTree(events) };
     },
-    close: () => runtime.close(),
+    async close() {
+      await runtime.close();
+      await project?.dispose();
+    },
   };
 }
