@@ -4,6 +4,8 @@
 // Run from the repo root after a build: node examples/shop/demo.mjs
 // With `--otlp [URL]` (e.g. `pnpm demo -- --otlp http://127.0.0.1:4318/v1/traces`) the server also
 // exports every invocation as OpenTelemetry spans; without a URL the OTEL_* variables decide.
+// With `--ui [PORT]` (`pnpm demo -- --ui`) the server also serves the live trace waterfall page
+// (default port 8788), and the demo keeps it running after the requests until Ctrl-C.
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -32,8 +34,18 @@ function otlpArgs(argv) {
   return next !== undefined && /^https?:\/\//.test(next) ? [args[at], next] : [args[at]];
 }
 
+/** `--ui [PORT]`, passed on to the server as it is. */
+function uiArgs(argv) {
+  const args = argv.filter((arg) => arg !== "--");
+  const at = args.indexOf("--ui");
+  if (at === -1) return [];
+  const next = args[at + 1];
+  return next !== undefined && /^\d+$/.test(next) ? ["--ui", next] : ["--ui"];
+}
+
 const OTLP = otlpArgs(process.argv.slice(2));
-const SERVE_ARGS = ["serve", CONFIG, "--port", "0", "--tail", "pretty", ...OTLP];
+const UI = uiArgs(process.argv.slice(2));
+const SERVE_ARGS = ["serve", CONFIG, "--port", "0", "--tail", "pretty", ...OTLP, ...UI];
 
 const server = spawn(process.execPath, [workersShimCli(), ...SERVE_ARGS], {
   // The waterfalls are coloured when this demo writes to a terminal.
@@ -92,7 +104,7 @@ const port = await waitFor("the server to listen", () => /listening on http:\/\/
 const base = `http://127.0.0.1:${port}`;
 console.log(
   dim(
-    `workers-shim serve examples/shop/config.json --port 0 --tail pretty${OTLP.map((a) => ` ${a}`).join("")} → ${base}\n`,
+    `workers-shim serve examples/shop/config.json --port 0 --tail pretty${[...OTLP, ...UI].map((a) => ` ${a}`).join("")} → ${base}\n`,
   ),
 );
 
@@ -133,6 +145,15 @@ for (const { method, path, body, expect } of REQUESTS) {
   console.log(`← ${response.status} ${short(text)}\n`);
   if (response.status !== expect) fail(`${method} ${path} answered ${response.status}, expected ${expect}`);
   console.log(`${await nextWaterfall()}\n`);
+}
+
+if (UI.length > 0) {
+  const ui = await waitFor("the trace page", () => /traces at (http:\/\/\S+)/.exec(stderr)?.[1]);
+  console.log(bold(`The traces are at ${ui} — open it in a browser; Ctrl-C stops the server.`));
+  await new Promise((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
 }
 
 server.kill("SIGTERM");

@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
@@ -137,5 +137,32 @@ describe("examples/shop demo", () => {
         "└─ return 409",
       ]
     `);
+  });
+});
+
+describe("examples/shop demo with --ui", () => {
+  it("keeps serving the live trace page after the requests, until Ctrl-C", { timeout: 120000 }, async () => {
+    const demo = spawn(process.execPath, [DEMO, "--ui", "0"], {
+      env: { ...process.env, NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    demo.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    const exited = new Promise<number | null>((resolve) => demo.once("exit", (code) => resolve(code)));
+    try {
+      await expect
+        .poll(() => /The traces are at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(stdout)?.[1], { timeout: 100000 })
+        .toBeDefined();
+      const url = /The traces are at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(stdout)![1]!;
+      const page = await (await fetch(url)).text();
+      expect(page).toContain('"live":true');
+      expect(page).toContain("fetch POST http://127.0.0.1");
+      expect(page.match(/"traceId":/g)!.length).toBeGreaterThanOrEqual(6);
+      demo.kill("SIGINT");
+      expect(await exited).toBe(0);
+      expect(stdout.trimEnd().split("\n").at(-1)).toBe("server stopped (SIGTERM), exit status 0");
+    } finally {
+      demo.kill("SIGKILL");
+    }
   });
 });

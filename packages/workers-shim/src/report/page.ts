@@ -40,6 +40,9 @@ ol { list-style: none; margin: 0; padding: 0; }
 .marker.exception { background: var(--err); }
 .tag { color: var(--muted); font-size: 12px; margin-left: 6px; }
 #detail { padding: 8px 12px; }
+#trace { padding: 0 10px 10px; }
+#trace h2, #detail h2 { font-size: 15px; }
+#detail td:first-child { white-space: nowrap; width: 1%; color: var(--muted); }
 #detail table { border-collapse: collapse; width: 100%; }
 #detail td { border-bottom: 1px solid var(--line); padding: 2px 4px; vertical-align: top; word-break: break-all; }
 .empty { color: var(--muted); padding: 12px; }
