@@ -149,6 +149,13 @@ describe(createTestRuntime.name, () => {
     expect(trace.find("left-open")).toMatchObject({ open: false });
   });
 
+  it("runs the scheduled handler and returns its outcome and trace", async () => {
+    const { outcome, trace } = await rt.scheduled("*/5 * * * *");
+    expect(outcome).toBe("ok");
+    expect(trace.roots[0]!.name).toBe("scheduled */5 * * * *");
+    expect(trace.find("cron-job")?.attributes).toEqual({ cron: "*/5 * * * *" });
+  });
+
   it("fails a request whose trace does not complete in time, naming the limit", async () => {
     await expect(rt.fetch("http://x/slow-wait-until")).rejects.toThrow(
       "workers-shim: the trace of this request did not complete within 100 ms",

@@ -1,4 +1,4 @@
-import { createSequentialIds, drainTailSessions, type TailEvent } from "@workers-tracing/core-context";
+import { createSequentialIds, drainTailSessions, type EventInfo, type TailEvent } from "@workers-tracing/core-context";
 import { loadConfig, type LoadConfigOptions, type ShimConfig } from "../config/index";
 import { isWranglerConfigFile } from "../config/wrangler";
 import { WranglerProject } from "../config/wrangler-project";
@@ -46,6 +46,14 @@ export interface TestRuntime {
     init?: RequestInit,
     options?: { readonly service?: string },
   ): Promise<TracedResponse>;
+  /**
+   * Runs a service's `scheduled()` handler (the config's first service by default) for `cron`
+   * and resolves once every invocation of its trace reported its outcome.
+   */
+  scheduled(
+    cron: string,
+    options?: { readonly service?: string },
+  ): Promise<{ readonly outcome: string; readonly trace: TraceTree }>;
   /** The warnings the runtime gave so far (unless `onWarning` was given). */
   readonly warnings: readonly string[];
   /** The loaded runtime, for what the kit does not cover. */
@@ -158,21 +166,34 @@ export async function createTestRuntime(
     }
   }
 
+  /** The trace of the first invocation started after session `first` whose onset `matches`. */
+  async function traceOf(first: number, matches: (info: EventInfo) => boolean, what: string): Promise<TraceTree> {
+    await drainTailSessions(timeoutMs);
+    const own = sessions.slice(first).find((session) => {
+      const onset = session.events[0]!.event;
+      return onset.type === "onset" && matches(onset.info);
+    });
+    if (own === undefined) throw new Error(`workers-shim: no invocation was traced for ${what}.`);
+    await settled(own.traceId);
+    return traceTree(
+      sessions.filter((session) => session.traceId === own.traceId).flatMap((session) => session.events),
+    );
+  }
+
   return {
     warnings,
     runtime,
     async fetch(input, init, fetchOptions) {
       const first = sessions.length;
+      const url = input instanceof Request ? input.url : new URL(String(input)).href;
+      const method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
       const response = await runtime.dispatchFetch(fetchOptions?.service ?? defaultService, input, init);
       const body = await response.arrayBuffer();
-      // This request's invocation is the first fetch session started after it was sent.
-      await drainTailSessions(timeoutMs);
-      const own = sessions.slice(first).find((session) => session.events[0]!.event.type === "onset");
-      if (own === undefined) {
-        throw new Error("workers-shim: no invocation was traced for this request.");
-      }
-      await settled(own.traceId);
-      const events = sessions.filter((session) => session.traceId === own.traceId).flatMap((session) => session.events);
+      const trace = await traceOf(
+        first,
+        (info) => info.type === "fetch" && info.url === url && info.method === method,
+        `${method} ${url}`,
+      );
       const copy = new Response(
         response.status === 101 || response.status === 204 || response.status === 304 ? null : body,
         {
@@ -181,7 +202,17 @@ export async function createTestRuntime(
           headers: response.headers,
         },
       );
-      return { response: copy, trace: traceTree(events) };
+      return { response: copy, trace };
+    },
+    async scheduled(cron, scheduledOptions) {
+      const first = sessions.length;
+      const { outcome } = await runtime.dispatchScheduled(scheduledOptions?.service ?? defaultService, cron);
+      const trace = await traceOf(
+        first,
+        (info) => info.type === "scheduled" && info.cron === cron,
+        `scheduled ${cron}`,
+      );
+      return { outcome, trace };
     },
     async close() {
       await runtime.close();
