@@ -359,6 +359,28 @@ export class Runtime {
   }
 
   /**
+   * Delivers a batch of messages (a new trace) to a service's default export's `queue()` handler,
+   * as a queue consumer gets them: each body becomes a message with an id, a timestamp and one
+   * attempt. Resolves the invocation's outcome.
+   * @throws WorkersShimError `ERR_RUNTIME_CLOSED` after {@link Runtime.close},
+   * `ERR_UNKNOWN_SERVICE` for a service not in the config.
+   */
+  async dispatchQueue(
+    serviceName: string,
+    queueName: string,
+    bodies: readonly unknown[],
+  ): Promise<{ readonly outcome: string }> {
+    this.#assertOpen();
+    const service = this.#service(serviceName);
+    const now = Date.now();
+    const messages = bodies.map((body, i) => ({ id: `message-${i + 1}`, timestamp: now, body, attempts: 1 }));
+    const { outcome } = await runOutsideInvocations(() =>
+      service.deliverQueue(undefined, queueName, messages, undefined),
+    );
+    return { outcome };
+  }
+
+  /**
    * How many invocations of this runtime's services are still running (`serve --watch` closes a
    * replaced runtime once none is).
    */

@@ -156,6 +156,13 @@ describe(createTestRuntime.name, () => {
     expect(trace.find("cron-job")?.attributes).toEqual({ cron: "*/5 * * * *" });
   });
 
+  it("delivers a queue batch and returns its outcome and trace", async () => {
+    const { outcome, trace } = await rt.queue("jobs", [{ n: 1 }, "two"]);
+    expect(outcome).toBe("ok");
+    expect(trace.roots[0]!.name).toBe("queue jobs");
+    expect(trace.find("consume")?.attributes).toEqual({ messages: 2 });
+  });
+
   it("fails a request whose trace does not complete in time, naming the limit", async () => {
     await expect(rt.fetch("http://x/slow-wait-until")).rejects.toThrow(
       "workers-shim: the trace of this request did not complete within 100 ms",

@@ -54,6 +54,15 @@ export interface TestRuntime {
     cron: string,
     options?: { readonly service?: string },
   ): Promise<{ readonly outcome: string; readonly trace: TraceTree }>;
+  /**
+   * Delivers `bodies` as one batch of messages of queue `queueName` to a service's `queue()`
+   * handler and resolves once every invocation of its trace reported its outcome.
+   */
+  queue(
+    queueName: string,
+    bodies: readonly unknown[],
+    options?: { readonly service?: string },
+  ): Promise<{ readonly outcome: string; readonly trace: TraceTree }>;
   /** The warnings the runtime gave so far (unless `onWarning` was given). */
   readonly warnings: readonly string[];
   /** The loaded runtime, for what the kit does not cover. */
@@ -203,6 +212,16 @@ export async function createTestRuntime(
         },
       );
       return { response: copy, trace };
+    },
+    async queue(queueName, bodies, queueOptions) {
+      const first = sessions.length;
+      const { outcome } = await runtime.dispatchQueue(queueOptions?.service ?? defaultService, queueName, bodies);
+      const trace = await traceOf(
+        first,
+        (info) => info.type === "queue" && info.queueName === queueName,
+        `queue ${queueName}`,
+      );
+      return { outcome, trace };
     },
     async scheduled(cron, scheduledOptions) {
       const first = sessions.length;
