@@ -11,6 +11,7 @@ import {
   reportLog,
   traceInvocation,
   type TailEvent,
+  drainTailSessions,
 } from "@workers-tracing/core-context";
 import { afterEach, describe, expect, it } from "vitest";
 import { main } from "../src/commands/main";
@@ -600,7 +601,8 @@ describe(serveCommand.name, () => {
 });
 
 /** Lets the tail sessions' microtask batches run. */
-const settle = () => new Promise((resolve) => setImmediate(resolve));
+/** Lets the tails take every event reported so far: they run between turns, a few ms per turn. */
+const settle = () => drainTailSessions(10000);
 
 describe(createPrintingTail.name, () => {
   it("prints a trace once every invocation in it reported its outcome, callees nested", async () => {
