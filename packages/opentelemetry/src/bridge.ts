@@ -501,16 +501,48 @@ interface OtelGlobal {
   propagation?: unknown;
 }
 
-let active: { provider: TracerProvider; manager: ContextManager; propagator: TextMapPropagator } | undefined;
+interface Bridge {
+  readonly provider: TracerProvider;
+  readonly manager: ContextManager;
+  readonly propagator: TextMapPropagator;
+}
+
+let bridge: Bridge | undefined;
+
+function getBridge(): Bridge {
+  if (bridge === undefined) {
+    const manager = new WorkersContextManager();
+    bridge = { provider: new WorkersTracerProvider(manager), manager, propagator: new WorkersTraceContextPropagator() };
+  }
+  return bridge;
+}
+
+const TYPES = ["trace", "context", "propagation"] as const;
+
+function slotsOf(instance: Bridge): Record<(typeof TYPES)[number], unknown> {
+  return { trace: instance.provider, context: instance.manager, propagation: instance.propagator };
+}
+
+/**
+ * Options of {@link registerWorkersTracing}.
+ * @public
+ */
+export interface RegisterWorkersTracingOptions {
+  /** The global object to register on: another realm's (a `vm` context's) `globalThis`. Default: `globalThis`. */
+  readonly global?: object;
+}
 
 /**
  * Registers the bridge as the global OpenTelemetry tracer provider, context manager and
- * propagator, for every copy of `@opentelemetry/api` 1.x in the process.
+ * propagator, for every copy of `@opentelemetry/api` 1.x in the process (or in the realm of
+ * `options.global`).
  * @remarks The bridge never replaces an existing registration: if any of the three globals is
  * already set (an OpenTelemetry SDK registered first), it registers nothing and returns
  * `registered: false` naming the taken globals; the SDK keeps working as before. An SDK that
  * registers after the bridge gets `@opentelemetry/api`'s "duplicate registration" diagnostic and
- * stays unregistered: call `unregister()` first. Calling it again while registered returns
+ * stays unregistered: call `unregister()`, or the API's `trace.disable()`, `context.disable()`
+ * and `propagation.disable()`, first. Once none of the three is left, the global goes, so the SDK
+ * registers with its own API version. Calling it again while registered returns
  * `registered: true`. Register before libraries cache a tracer from `trace.getTracer()`.
  * @example
  * ```ts
@@ -520,49 +552,52 @@ let active: { provider: TracerProvider; manager: ContextManager; propagator: Tex
  * ```
  * @public
  */
-export function registerWorkersTracing(): WorkersTracingRegistration {
-  const store = globalThis as unknown as Record<symbol, OtelGlobal | undefined>;
-  const existing = store[GLOBAL_KEY];
-  if (
-    active !== undefined &&
-    existing?.trace === active.provider &&
-    existing.context === active.manager &&
-    existing.propagation === active.propagator
-  ) {
-    return registration([]);
+export function registerWorkersTracing(options: RegisterWorkersTracingOptions = {}): WorkersTracingRegistration {
+  const target = options.global ?? globalThis;
+  if ((typeof target !== "object" && typeof target !== "function") || target === null) {
+    throw new TypeError(
+      `@workers-tracing/opentelemetry: registerWorkersTracing() expects options.global to be an object, received ${typeof target}.`,
+    );
   }
-  const taken = (["trace", "context", "propagation"] as const).filter((type) => existing?.[type] !== undefined);
-  if (taken.length > 0) return { registered: false, taken, unregister() {} };
-  const manager = new WorkersContextManager();
-  active = {
-    provider: new WorkersTracerProvider(manager),
-    manager,
-    propagator: new WorkersTraceContextPropagator(),
-  };
-  const api = existing ?? (store[GLOBAL_KEY] = { version: GLOBAL_VERSION });
-  api.trace = active.provider;
-  api.context = active.manager;
-  api.propagation = active.propagator;
-  return registration([]);
+  const store = target as Record<symbol, OtelGlobal | undefined>;
+  const existing = store[GLOBAL_KEY];
+  const instance = getBridge();
+  const slots = slotsOf(instance);
+  if (existing !== undefined && TYPES.every((type) => existing[type] === slots[type])) {
+    return registration(store, instance, true, []);
+  }
+  const taken = TYPES.filter((type) => existing?.[type] !== undefined);
+  if (taken.length > 0) return registration(store, instance, false, taken);
+  // A proxy, so that when the API's disable() calls remove the last of the bridge's entries the
+  // global goes too, and an SDK registering next writes its own version.
+  const api = new Proxy<OtelGlobal>(
+    { version: existing?.version ?? GLOBAL_VERSION, ...slots },
+    {
+      deleteProperty(record, key) {
+        delete record[key as keyof OtelGlobal];
+        if (TYPES.every((type) => record[type] === undefined) && store[GLOBAL_KEY] === api) delete store[GLOBAL_KEY];
+        return true;
+      },
+    },
+  );
+  store[GLOBAL_KEY] = api;
+  return registration(store, instance, true, []);
 }
 
-function registration(taken: readonly ("trace" | "context" | "propagation")[]): WorkersTracingRegistration {
-  const mine = active;
+function registration(
+  store: Record<symbol, OtelGlobal | undefined>,
+  instance: Bridge,
+  registered: boolean,
+  taken: readonly (typeof TYPES)[number][],
+): WorkersTracingRegistration {
   return {
-    registered: true,
+    registered,
     taken,
     unregister() {
-      const api = (globalThis as unknown as Record<symbol, OtelGlobal | undefined>)[GLOBAL_KEY];
-      if (mine === undefined || api === undefined) return;
-      if (api.trace === mine.provider) delete api.trace;
-      if (api.context === mine.manager) delete api.context;
-      if (api.propagation === mine.propagator) delete api.propagation;
-      // A global the bridge created and left empty goes too, so that an SDK registering next
-      // writes its own version.
-      if (api.version === GLOBAL_VERSION && Object.keys(api).length === 1) {
-        delete (globalThis as unknown as Record<symbol, unknown>)[GLOBAL_KEY];
-      }
-      if (active === mine) active = undefined;
+      const api = store[GLOBAL_KEY];
+      if (!registered || api === undefined) return;
+      const slots = slotsOf(instance);
+      for (const type of TYPES) if (api[type] === slots[type]) delete api[type];
     },
   };
 }

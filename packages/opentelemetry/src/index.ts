@@ -26,4 +26,4 @@ export {
   WorkersTracingSpan,
   registerWorkersTracing,
 } from "./bridge";
-export type { WorkersTracingRegistration } from "./bridge";
+export type { RegisterWorkersTracingOptions, WorkersTracingRegistration } from "./bridge";

@@ -1,3 +1,4 @@
+import vm from "node:vm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ROOT_CONTEXT,
@@ -75,6 +76,36 @@ describe(registerWorkersTracing.name, () => {
       registration = registerWorkersTracing();
     }
     expect(registration.registered).toBe(true);
+  });
+
+  it("lets an SDK register after the API's disable() calls removed the bridge", () => {
+    trace.disable();
+    context.disable();
+    propagation.disable();
+    try {
+      expect(trace.setGlobalTracerProvider(new BasicTracerProvider())).toBe(true);
+      expect(trace.getTracer("sdk").startSpan("s")).not.toBeInstanceOf(WorkersTracingSpan);
+      expect(registerWorkersTracing()).toMatchObject({ registered: false, taken: ["trace"] });
+    } finally {
+      trace.disable();
+      registration = registerWorkersTracing();
+    }
+    expect(registration.registered).toBe(true);
+  });
+
+  it("registers on another realm's global object", () => {
+    const realm = vm.runInNewContext("globalThis") as object;
+    const first = registerWorkersTracing({ global: realm });
+    expect(first).toMatchObject({ registered: true, taken: [] });
+    const api = (realm as Record<symbol, Record<string, unknown>>)[Symbol.for("opentelemetry.js.api.1")];
+    expect(api?.trace).toBe(trace.getTracerProvider());
+    expect(registerWorkersTracing({ global: realm }).registered).toBe(true);
+    first.unregister();
+    expect(Symbol.for("opentelemetry.js.api.1") in realm).toBe(false);
+  });
+
+  it("throws a TypeError for a global that is not an object", () => {
+    expect(() => registerWorkersTracing({ global: 1 as never })).toThrowErrorMatchingInlineSnapshot(`[TypeError: @workers-tracing/opentelemetry: registerWorkersTracing() expects options.global to be an object, received number.]`);
   });
 
   it("makes a later SDK registration fail without replacing the bridge", () => {
