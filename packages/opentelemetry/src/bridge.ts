@@ -136,6 +136,13 @@ function toUserLink(link: Link): Parameters<Span["addLink"]>[0] {
   };
 }
 
+// Spans reached through the context only: a WeakMap entry per span would cost more than the span
+// itself (ephemeron work in every GC), so the tracer's own spans stay out of it.
+const WRAPPERS = new WeakMap<Span, WorkersTracingSpan>();
+let createWrapper: (userSpan: Span) => WorkersTracingSpan;
+/** The wrapper handed to the `startActiveSpan` callback running synchronously, if any. */
+let wrapping: WorkersTracingSpan | undefined;
+
 /**
  * An OpenTelemetry span over a user-tracing `Span`: what the bridge's tracer hands out and
  * what `trace.getActiveSpan()` returns inside `tracing.enterSpan`.
@@ -157,8 +164,13 @@ export class WorkersTracingSpan implements OtelSpan {
     this.userSpan = userSpan;
   }
 
-  /** Returns the one wrapper of `userSpan`, creating it at the first call. */
+  static {
+    createWrapper = (userSpan) => new WorkersTracingSpan(userSpan);
+  }
+
+  /** Returns the wrapper of `userSpan`: the one its `startActiveSpan` callback got, else one made at the first call. */
   static of(userSpan: Span): WorkersTracingSpan {
+    if (wrapping !== undefined && wrapping.userSpan === userSpan) return wrapping;
     let span = WRAPPERS.get(userSpan);
     if (span === undefined) {
       span = new WorkersTracingSpan(userSpan);
@@ -247,8 +259,6 @@ export class WorkersTracingSpan implements OtelSpan {
     this.userSpan.recordException(exception);
   }
 }
-
-const WRAPPERS = new WeakMap<Span, WorkersTracingSpan>();
 
 /** Wraps a span user-tracing handed out: the no-op span becomes OTel's shared non-recording span. */
 function toOtelSpan(span: Span): OtelSpan {
@@ -349,7 +359,15 @@ function parseArguments(
 }
 
 function callWrapped(span: Span, fn: (span: OtelSpan) => unknown): unknown {
-  return fn(toOtelSpan(span));
+  if (span === NOOP_SPAN) return fn(NON_RECORDING_SPAN);
+  const wrapper = createWrapper(span);
+  const previous = wrapping;
+  wrapping = wrapper;
+  try {
+    return fn(wrapper);
+  } finally {
+    wrapping = previous;
+  }
 }
 
 function applyOptions(span: OtelSpan, options: SpanOptions | undefined): void {
@@ -408,6 +426,9 @@ export class WorkersTracer implements Tracer {
     fn: F,
   ): ReturnType<F>;
   startActiveSpan(name: string, a?: unknown, b?: unknown, c?: unknown): unknown {
+    // The common case first, without parsing: a child of the current user span, current for `fn`.
+    if (typeof a === "function" && !hasEntry(this.#manager))
+      return tracing.startActiveSpan(name, callWrapped, a as (span: OtelSpan) => unknown);
     const { options, context, fn } = parseArguments(a, b, c);
     if (context === undefined && options?.attributes === undefined && options?.links === undefined) {
       // The common case: a child of the current user span, current for `fn`, as `tracing.startActiveSpan` does.
