@@ -105,7 +105,9 @@ describe(registerWorkersTracing.name, () => {
   });
 
   it("throws a TypeError for a global that is not an object", () => {
-    expect(() => registerWorkersTracing({ global: 1 as never })).toThrowErrorMatchingInlineSnapshot(`[TypeError: @workers-tracing/opentelemetry: registerWorkersTracing() expects options.global to be an object, received number.]`);
+    expect(() => registerWorkersTracing({ global: 1 as never })).toThrowErrorMatchingInlineSnapshot(
+      `[TypeError: @workers-tracing/opentelemetry: registerWorkersTracing() expects options.global to be an object, received number.]`,
+    );
   });
 
   it("makes a later SDK registration fail without replacing the bridge", () => {
