@@ -18,3 +18,12 @@ export { OtlpExporter } from "./exporter";
 export type { OtlpExporterOptions, OtlpExporterStats, TailSessionInfo } from "./exporter";
 export { createOtlpTailWorker } from "./tail-worker";
 export type { OtlpTailWorker } from "./tail-worker";
+export {
+  WorkersContextManager,
+  WorkersTraceContextPropagator,
+  WorkersTracer,
+  WorkersTracerProvider,
+  WorkersTracingSpan,
+  registerWorkersTracing,
+} from "./bridge";
+export type { RegisterWorkersTracingOptions, WorkersTracingRegistration } from "./bridge";

@@ -3,6 +3,7 @@ import { createRequire, isBuiltin } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import vm from "node:vm";
+import { registerWorkersTracing } from "@workers-tracing/opentelemetry";
 import { installWorkerGlobals } from "../globals/index";
 import { installPredictableGlobals } from "../predictable";
 import { BUILTIN_OVERRIDES } from "../node-builtins/index";
@@ -160,6 +161,9 @@ export class WorkerModules {
       hostConsole: options.hostConsole,
     });
     if (options.predictable === true) installPredictableGlobals(this.global);
+    // A worker that imports @opentelemetry/api records user spans through it; the worker can
+    // still install its own SDK after the API's disable() calls.
+    registerWorkersTracing({ global: this.global });
     for (const hook of globalHooks) hook(this.global);
   }
 
