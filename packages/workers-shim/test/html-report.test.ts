@@ -148,13 +148,6 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env["CI"] !== "true")("the trac
     );
   });
 
-  // `UPDATE_SCREENSHOT=1` renews the README's picture of the page, taken from this very setup.
-  it.runIf(process.env["UPDATE_SCREENSHOT"] === "1")("updates the README screenshot", async () => {
-    await page.locator("#traces button", { hasText: "checkout/bob" }).click();
-    await page.locator("#trace .row .name", { hasText: /^inventory\.reserve$/ }).click();
-    await page.screenshot({ path: fileURLToPath(new URL("../docs/trace-report.png", import.meta.url)) });
-  });
-
   it("filters by text and by outcome", async () => {
     await page.fill("#filter", "inventory.list");
     expect(await page.locator("#traces button > div:first-child").allTextContents()).toEqual([
