@@ -7,6 +7,7 @@ import {
   type TailEvent,
   type TailEventPayload,
   type TraceInvocationOptions,
+  tailSessionsIdle,
 } from "../src/index";
 
 /** A tail event without its timestamp, trace id and invocation id: what the tests compare. */
@@ -92,7 +93,14 @@ export function okOutcome(sequence: number, outcome: "ok" | "exception" = "ok"):
   return { sequence, spanId: S(1), event: { type: "outcome", outcome, cpuTime: 0, wallTime: 0 } };
 }
 
-/** Resolves after every pending microtask and one macrotask turn. */
-export function settle(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+/**
+ * Resolves once the tail sessions are idle, or after 20 event-loop turns when one waits on a
+ * promise of its handler: tail calls run between turns, a few ms of them per turn, so on a busy
+ * machine one turn is not always enough.
+ */
+export async function settle(): Promise<void> {
+  for (let turn = 0; turn < 20; turn++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (tailSessionsIdle()) return;
+  }
 }
