@@ -25,3 +25,23 @@ describe("the OpenTelemetry API in a worker", () => {
     expect(traceparent).not.toContain(`00-${"0".repeat(32)}`);
   });
 });
+
+// The bridge's spans are user spans, so the own compatibility flags apply to them as to any other.
+describe("the OpenTelemetry API under an own compatibility flag", () => {
+  it.for([
+    { flags: [], unended: undefined },
+    { flags: ["workers_tracing_leak_diagnostics"], unended: "closed_by_teardown" },
+  ])("marks an OpenTelemetry span left open as leak diagnostics say, with flags $flags", async ({ flags, unended }) => {
+    const rt = await createTestRuntime(
+      fixtureConfig([service("main", "otel-bridge/worker.js", { compatibilityFlags: flags })]),
+    );
+    try {
+      const { trace } = await rt.fetch("http://x/leak");
+      const leak = trace.find("otel-leak")!;
+      expect(leak.open).toBe(false);
+      expect(leak.attributes["workers_tracing.unended"]).toBe(unended);
+    } finally {
+      await rt.close();
+    }
+  });
+});
