@@ -264,21 +264,28 @@ class InvocationLedger implements SpanLedger<Invocation> {
     if (!this.finished) this.openCount--;
   }
 
-  /**
-   * Ends the spans still open, newest first; with `mark`, each first gets the
-   * {@link UNENDED_SPAN_ATTRIBUTE} attribute. Returns how many were open.
-   */
-  endOpen(mark: boolean): number {
+  /** Calls `fn` on each span still open, newest first; returns how many there were. */
+  #eachOpen(fn: (span: SpanRecord<Invocation>) => void): number {
     const open = this.#open;
     let count = 0;
     for (let i = open.length - 1; i >= 0; i--) {
       const span = open[i]!;
       if (!span.isOpen) continue;
       count++;
-      if (mark) span.setAttribute(UNENDED_SPAN_ATTRIBUTE, "closed_by_teardown");
-      span.end();
+      fn(span);
     }
     return count;
+  }
+
+  /**
+   * Ends the spans still open, newest first; with `mark`, each first gets the
+   * {@link UNENDED_SPAN_ATTRIBUTE} attribute. Returns how many were open.
+   */
+  endOpen(mark: boolean): number {
+    return this.#eachOpen((span) => {
+      if (mark) span.setAttribute(UNENDED_SPAN_ATTRIBUTE, "closed_by_teardown");
+      span.end();
+    });
   }
 
   /**
@@ -286,15 +293,9 @@ class InvocationLedger implements SpanLedger<Invocation> {
    * newest first, leaving them open. Returns how many were open.
    */
   markLeftOpen(): number {
-    const open = this.#open;
-    let count = 0;
-    for (let i = open.length - 1; i >= 0; i--) {
-      const span = open[i]!;
-      if (!span.isOpen) continue;
-      count++;
-      span.reportEvent({ type: "attributes", info: [{ name: UNENDED_SPAN_ATTRIBUTE, value: "left_open" }] });
-    }
-    return count;
+    return this.#eachOpen((span) =>
+      span.reportEvent({ type: "attributes", info: [{ name: UNENDED_SPAN_ATTRIBUTE, value: "left_open" }] }),
+    );
   }
 
   /** Forgets the spans still open, leaving them open. */
