@@ -9,6 +9,13 @@ import { check, ops as ours, withTrace } from "./impls/workers-tracing.mjs";
 import { measureOp, median } from "./lib/measure.mjs";
 import { createOtel } from "./lib/otel.mjs";
 
+const USAGE = "usage: node bench/otel-bridge.mjs [--quick]";
+// A lone "--" (what `pnpm … -- --quick` passes through) is ignored.
+for (const arg of process.argv.slice(2)) {
+  if (arg === "--" || arg === "--quick") continue;
+  process.stderr.write(`bench:otel-bridge: unexpected argument ${JSON.stringify(arg)}; expected --quick\n${USAGE}\n`);
+  process.exit(2);
+}
 const quick = process.argv.includes("--quick");
 const rounds = quick ? 1 : 3;
 const timing = quick ? { warmupMs: 100, budgetMs: 300 } : {};

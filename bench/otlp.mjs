@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import { traceInvocation, currentUserSpan, reportLog } from "@workers-tracing/core-context";
 import { tracing } from "@workers-tracing/user-tracing";
 import { encodeTracesJson, encodeTracesProtobuf, toOtlpSpans } from "@workers-tracing/opentelemetry";
-import { cpuSeconds, runLoadProcess } from "./serve/run.mjs";
+import { cpuSeconds, runLoadProcess } from "./serve/measure.mjs";
 import { startShim } from "./serve/servers.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
