@@ -194,12 +194,14 @@ function anyValue(w: JsonWriter, value: AttributeValue): void {
 
 const utf8 = new TextEncoder();
 
-// The writer's buffer is module state, reused from call to call: encoding is synchronous, and
-// plain variables are cheaper in the byte loops than an object's (private) fields.
-let buf = new Uint8Array(65536);
-let pos = 0;
-/** Buffers larger than this are not kept for the next call. */
+// The writer's buffer is module state (encoding is synchronous), replaced after each call because
+// the body is handed out as a view of it; plain variables are cheaper in the byte loops than an
+// object's (private) fields.
+const MIN_BYTES = 65536;
+/** The largest buffer made ready for the next call; larger bodies grow it as they are written. */
 const KEEP_BYTES = 4 * 1048576;
+let buf = new Uint8Array(MIN_BYTES);
+let pos = 0;
 
 function reserve(bytes: number): void {
   if (pos + bytes <= buf.length) return;
@@ -264,9 +266,15 @@ class JsonWriter {
     pos += utf8.encodeInto(literal, buf.subarray(pos)).written;
   }
 
+  /**
+   * The bytes written, as a view of the buffer they were written to; the next call writes to a
+   * new buffer. Copying them out instead cost more than encoding them: a 512-span body is about
+   * 280 KiB.
+   */
   finish(): Uint8Array {
-    const bytes = buf.slice(0, pos);
-    if (buf.length > KEEP_BYTES) buf = new Uint8Array(65536);
+    const bytes = buf.subarray(0, pos);
+    // Sized for a body like this one, so that the next writes rarely grow it.
+    buf = new Uint8Array(Math.min(Math.max(MIN_BYTES, pos + (pos >> 3)), KEEP_BYTES));
     pos = 0;
     return bytes;
   }

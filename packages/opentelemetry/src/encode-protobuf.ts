@@ -237,8 +237,9 @@ class Writer {
     this.#pos += prefix;
   }
 
+  /** The bytes written, as a view of the writer's buffer (a writer is used once). */
   finish(): Uint8Array {
-    return this.#buf.slice(0, this.#pos);
+    return this.#buf.subarray(0, this.#pos);
   }
 }
 

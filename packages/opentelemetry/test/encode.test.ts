@@ -63,6 +63,22 @@ describe(encodeTracesJson.name, () => {
     expect(decodeJson(ours)).toEqual(decodeJson(referenceBodies(groups).json));
   });
 
+  it("hands out bodies that later calls do not overwrite, small or larger than its buffer", async () => {
+    const spans = await sampleSpans();
+    const small: ResourceSpans[] = [{ resource: { serviceName: "small" }, spans }];
+    const large: ResourceSpans[] = [
+      { resource: { serviceName: "large" }, spans: Array.from({ length: 300 }, () => spans).flat() },
+    ];
+    const first = encodeTracesJson(small);
+    const firstText = text(first);
+    const second = encodeTracesJson(large);
+    expect(second.length).toBeGreaterThan(65536);
+    const third = encodeTracesJson(small);
+    expect(text(first)).toBe(firstText);
+    expect(text(third)).toBe(firstText);
+    expect(decodeJson(second)).toEqual(decodeJson(referenceBodies(large).json));
+  });
+
   it("writes ids as hex, 64-bit integers as strings and enums as integers", async () => {
     const spans = await sampleSpans();
     const request = JSON.parse(text(encodeTracesJson([{ resource: { serviceName: "shop" }, spans }]))) as {
