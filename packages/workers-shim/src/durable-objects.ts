@@ -347,15 +347,25 @@ export class DurableObjectClass {
 
 /** A Durable Object namespace binding (workerd's `DurableObjectNamespace`). */
 export class DurableObjectNamespace {
-  readonly #objects: DurableObjectClass;
+  #objects: DurableObjectClass | (() => DurableObjectClass);
 
-  constructor(objects: DurableObjectClass) {
+  /**
+   * @param objects the class's objects, or a function that finds them on first use (for a class
+   * of another service, which may not be set up yet when this binding is made).
+   */
+  constructor(objects: DurableObjectClass | (() => DurableObjectClass)) {
     this.#objects = objects;
+  }
+
+  get #class(): DurableObjectClass {
+    const objects = this.#objects;
+    if (objects instanceof DurableObjectClass) return objects;
+    return (this.#objects = objects());
   }
 
   /** Returns a new random id. */
   newUniqueId(): DurableObjectId {
-    return new DurableObjectId(this.#objects, randomBytes(32).toString("hex"), undefined);
+    return new DurableObjectId(this.#class, randomBytes(32).toString("hex"), undefined);
   }
 
   /** Returns the id derived from `name` (the same name always gives the same id). */
@@ -366,8 +376,8 @@ export class DurableObjectNamespace {
       );
     }
     const text = String(name);
-    const hex = createHash("sha256").update(`${this.#objects.uniqueKey}\u0000${text}`).digest("hex");
-    return new DurableObjectId(this.#objects, hex, text);
+    const hex = createHash("sha256").update(`${this.#class.uniqueKey}\u0000${text}`).digest("hex");
+    return new DurableObjectId(this.#class, hex, text);
   }
 
   /** Parses an id from its 64 hex digits. */
@@ -377,7 +387,7 @@ export class DurableObjectNamespace {
         `Invalid Durable Object ID: expected 64 lowercase hex digits, received ${describeReceived(id)}.`,
       );
     }
-    return new DurableObjectId(this.#objects, id, undefined);
+    return new DurableObjectId(this.#class, id, undefined);
   }
 
   /** Returns a stub for the object `id`. */
@@ -387,10 +397,10 @@ export class DurableObjectNamespace {
         "Failed to execute 'get' on 'DurableObjectNamespace': parameter 1 is not of type 'DurableObjectId'.",
       );
     }
-    if (DurableObjectId._parts(id).namespace !== this.#objects) {
+    if (DurableObjectId._parts(id).namespace !== this.#class) {
       throw new TypeError(`DurableObjectNamespace.get(): the id ${id.toString()} belongs to another namespace.`);
     }
-    return createStub(this.#objects, id);
+    return createStub(this.#class, id);
   }
 
   /** Returns a stub for the object named `name`. */

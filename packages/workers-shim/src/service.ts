@@ -151,9 +151,18 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
           );
           break;
         }
-        case "durableObjectNamespace":
-          bind(binding.name, new DurableObjectNamespace(this.#objects.get(binding.className)!));
+        case "durableObjectNamespace": {
+          const { className, serviceName } = binding;
+          bind(
+            binding.name,
+            new DurableObjectNamespace(
+              serviceName === undefined || serviceName === this.name
+                ? this.#objects.get(className)!
+                : () => this.#host.service(serviceName).durableObjectClass(className),
+            ),
+          );
           break;
+        }
         case "json":
           bind(binding.name, structuredClone(binding.value));
           break;
@@ -481,6 +490,18 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
   /** Whether `name` is one of this worker's Durable Object classes. */
   isDurableObjectClass(name: string): boolean {
     return this.#objects.has(name);
+  }
+
+  /** The objects of this worker's Durable Object class `name`, which the config declares. */
+  durableObjectClass(name: string): DurableObjectClass {
+    const objects = this.#objects.get(name);
+    if (objects === undefined) {
+      throw new WorkersShimError(
+        "ERR_CONFIG",
+        `workers-shim: service "${this.name}" declares no Durable Object class "${name}".`,
+      );
+    }
+    return objects;
   }
 
   /** Stops the service's Durable Object alarms. */

@@ -653,6 +653,47 @@ describe(validateConfig.name, () => {
         `"workers-shim: service "main": worker.bindings[0].durableObjectNamespace: class "Rooms" is not declared in worker.durableObjectNamespaces (declared: Room, Lobby)"`,
       );
     });
+
+    it("reads a binding to a class of another service, and rejects an unknown service or class", () => {
+      const owner = (classes: string[]) => ({
+        name: "tail",
+        worker: {
+          ...MAIN_WORKER,
+          durableObjectNamespaces: classes.map((className) => ({ className, uniqueKey: className })),
+          durableObjectStorage: { inMemory: true },
+        },
+      });
+      const withOwner = (binding: unknown, classes = ["Room"]) => ({
+        services: [
+          { name: "main", worker: { ...MAIN_WORKER, bindings: [{ name: "rooms", durableObjectNamespace: binding }] } },
+          owner(classes),
+        ],
+      });
+      expect(validate(withOwner({ className: "Room", serviceName: "tail" })).services[0]?.worker.bindings).toEqual([
+        { type: "durableObjectNamespace", name: "rooms", className: "Room", serviceName: "tail" },
+      ]);
+      expect(shimError(() => validate(withOwner({ className: "Room", serviceName: "nope" })))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.bindings[0].durableObjectNamespace.serviceName: unknown service "nope". Known services: main, tail."`,
+      );
+      expect(shimError(() => validate(withOwner({ className: "Lobby", serviceName: "tail" })))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.bindings[0].durableObjectNamespace.className: class "Lobby" is not declared in the durableObjectNamespaces of service "tail" (declared: Room)"`,
+      );
+      expect(
+        shimError(() => validate(withOwner({ className: "Room", serviceName: "tail" }, []))),
+      ).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.bindings[0].durableObjectNamespace.className: class "Room" is not declared in the durableObjectNamespaces of service "tail" (none declared)"`,
+      );
+      expect(shimError(() => validate(withOwner({ className: "Room", script: "tail" })))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.bindings[0].durableObjectNamespace: unknown key "script". Allowed keys: className, serviceName."`,
+      );
+      expect(shimError(() => validate(withOwner({ serviceName: "tail" })))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.bindings[0].durableObjectNamespace.className: required field is missing"`,
+      );
+      // Naming its own service is a binding to its own class.
+      expect(shimError(() => validate(withOwner({ className: "Room", serviceName: "main" })))).toMatchInlineSnapshot(
+        `"workers-shim: service "main": worker.bindings[0].durableObjectNamespace: class "Room" is not declared in worker.durableObjectNamespaces (none declared)"`,
+      );
+    });
   });
 
   describe("legacy tails", () => {

@@ -171,3 +171,56 @@ describe(DurableObjectNamespace.name, () => {
     expect(results()[2]).toEqual({ loader: "loaded before the first request: true" });
   });
 });
+
+describe("a Durable Object namespace bound by another service (serviceName)", () => {
+  const owner = (tails: string[]) =>
+    service("owner", "durable-objects/cross-owner.js", {
+      durableObjectNamespaces: [{ className: "Counter", uniqueKey: "counter" }],
+      durableObjectStorage: { inMemory: true },
+      streamingTails: tails,
+    });
+  const caller = (tails: string[]) =>
+    service("caller", "durable-objects/cross-caller.js", {
+      bindings: [{ name: "COUNTER", durableObjectNamespace: { className: "Counter", serviceName: "owner" } }],
+      streamingTails: tails,
+    });
+
+  it("runs the owner's objects, shared by every stub and id of the binding", async () => {
+    const started = await start(fixtureConfig([caller([]), owner([]), COLLECTOR]));
+    runtime = started.runtime;
+    expect((await runtime.runTests()).failed).toBe(0);
+    expect(results()).toEqual([{ first: 2, second: 5, text: "counter a /path", sameId: true }]);
+  });
+
+  it("reports the objects' invocations to the owner's tails, as children of the caller's spans", async () => {
+    const started = await start(fixtureConfig([caller([]), owner(["tail"]), COLLECTOR]));
+    runtime = started.runtime;
+    expect((await runtime.runTests()).failed).toBe(0);
+    await drainTails();
+    // The caller has no tail: everything the collector got ran in the owner's objects.
+    const objects = invocations();
+    expect(objects.map(({ onset }) => onset.event)).toEqual(
+      Array.from({ length: 3 }, () =>
+        expect.objectContaining({ type: "onset", executionModel: "durableObject", entrypoint: "Counter" }),
+      ),
+    );
+    expect(summarize(objects[0]!.events)).toContain("spanOpen count");
+
+    resetRecords();
+    await runtime.close();
+    const both = await start(fixtureConfig([caller(["tail"]), owner(["tail"]), COLLECTOR]));
+    runtime = both.runtime;
+    expect((await runtime.runTests()).failed).toBe(0);
+    await drainTails();
+    const [test, ...rest] = invocations();
+    expect(test!.onset.event).toMatchObject({ type: "onset", executionModel: "stateless", info: { type: "custom" } });
+    const spanIds = new Set(
+      test!.events.flatMap(({ event }) => (event.type === "spanOpen" ? [(event as { spanId: string }).spanId] : [])),
+    );
+    expect(rest).toHaveLength(3);
+    for (const { onset } of rest) {
+      expect(onset.spanContext.traceId).toBe(test!.onset.spanContext.traceId);
+      expect(spanIds.has(onset.spanContext.spanId!)).toBe(true);
+    }
+  });
+});

@@ -94,8 +94,8 @@ describe(translateWrangler.name, () => {
         { binding: "SELF", service: "app" },
       ],
       durableObjects: [
-        { name: "COUNTER", className: "Counter" },
-        { name: "ROOMS", className: "Room" },
+        { name: "COUNTER", className: "Counter", at: "durable_objects.bindings[0]" },
+        { name: "ROOMS", className: "Room", at: "durable_objects.bindings[1]" },
       ],
       // Created by the migrations (Old renamed, Room deleted), then those bound.
       durableObjectClasses: ["Counter", "Renamed", "Room"],
@@ -132,16 +132,13 @@ describe(translateWrangler.name, () => {
         triggers: { crons: [], schedules: 1 },
         tail_consumers: [{ service: "tail", environment: "production" }],
         services: [{ binding: "B", service: "b", props: { x: 1 } }],
-        durable_objects: { bindings: [{ name: "D", class_name: "D", script_name: "other" }] },
         streaming_tail_consumers: [{ service: "tail", environment: "x" }],
       },
       CONFIG,
     );
     expect(worker.warnings).toEqual([
-      `${SHOWN}: not supported by workers-shim, ignored: kv_namespaces, r2_buckets, services[0].props, durable_objects.bindings[0].script_name, queues.producers[0].delivery_delay, queues.consumers[0].max_concurrency, triggers.schedules, streaming_tail_consumers[0].environment, tail_consumers[0].environment`,
+      `${SHOWN}: not supported by workers-shim, ignored: kv_namespaces, r2_buckets, services[0].props, queues.producers[0].delivery_delay, queues.consumers[0].max_concurrency, triggers.schedules, streaming_tail_consumers[0].environment, tail_consumers[0].environment`,
     ]);
-    // A binding to another worker's class is left out, not bound to a class of this one.
-    expect(worker.durableObjects).toEqual([]);
   });
 
   it("names a worker without a name after its folder", () => {
@@ -327,6 +324,44 @@ describe(toShimConfig.name, () => {
         },
       ],
     });
+  });
+
+  it("binds a Durable Object class of another worker of the run (script_name)", () => {
+    const front = translateWrangler(
+      {
+        ...BASE,
+        name: "front",
+        durable_objects: { bindings: [{ name: "C", class_name: "Counter", script_name: "back" }] },
+      },
+      CONFIG,
+    );
+    const back = translateWrangler(
+      {
+        ...BASE,
+        name: "back",
+        durable_objects: { bindings: [{ name: "C", class_name: "Counter" }] },
+        migrations: [{ tag: "v1", new_classes: ["Counter"] }],
+      },
+      CONFIG,
+    );
+    // The class is the other worker's: the binding worker declares none.
+    expect(front.durableObjectClasses).toEqual([]);
+    const runBundles = new Map([
+      ["front", "/b/front.mjs"],
+      ["back", "/b/back.mjs"],
+    ]);
+    const [frontService, backService] = toShimConfig([front, back], runBundles)["services"] as {
+      worker: Record<string, unknown>;
+    }[];
+    expect(frontService!.worker["bindings"]).toEqual([
+      { name: "C", durableObjectNamespace: { className: "Counter", serviceName: "back" } },
+    ]);
+    expect(backService!.worker["durableObjectNamespaces"]).toEqual([
+      { className: "Counter", uniqueKey: "back-Counter" },
+    ]);
+    expect(() => toShimConfig([front], runBundles)).toThrow(
+      `workers-shim: ${SHOWN}: durable_objects.bindings[0].script_name: no worker named "back" in this run (workers: front); pass its config with another -c to run it as the worker of Durable Object class "Counter"`,
+    );
   });
 
   it("refuses a service or tail that names no worker of the run, and two workers with one name", () => {

@@ -146,7 +146,8 @@ export interface ServiceBindingConfig {
 }
 
 /**
- * A Durable Object namespace binding for a class exported by the same worker.
+ * A Durable Object namespace binding: for a class of the same worker, or of another service's
+ * worker (workerd's `serviceName`, wrangler's `script_name`).
  * @public
  */
 export interface DurableObjectNamespaceBindingConfig {
@@ -154,8 +155,13 @@ export interface DurableObjectNamespaceBindingConfig {
   readonly type: "durableObjectNamespace";
   /** The name of the binding in `env`. */
   readonly name: string;
-  /** The class name, which is listed in the worker's `durableObjectNamespaces`. */
+  /** The class name, which is listed in the owning worker's `durableObjectNamespaces`. */
   readonly className: string;
+  /**
+   * The service whose worker declares and exports the class; absent for a class of the bound
+   * worker itself. Its objects run in that service, and report to that service's tails.
+   */
+  readonly serviceName?: string;
 }
 
 /**
@@ -222,6 +228,7 @@ export const MODULE_KEYS = ["name", "esModule"] as const;
 export const BINDING_KINDS = ["service", "durableObjectNamespace", "json", "text", "queue"] as const;
 export const BINDING_KEYS = ["name", ...BINDING_KINDS] as const;
 export const SERVICE_DESIGNATOR_KEYS = ["name", "entrypoint"] as const;
+export const NAMESPACE_DESIGNATOR_KEYS = ["className", "serviceName"] as const;
 export const DURABLE_OBJECT_NAMESPACE_KEYS = ["className", "uniqueKey"] as const;
 export const DURABLE_OBJECT_STORAGE_KEYS = ["inMemory"] as const;
 

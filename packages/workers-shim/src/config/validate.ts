@@ -22,6 +22,7 @@ import {
   QUEUE_CONSUMER_KEYS,
   ROOT_KEYS,
   SERVICE_DESIGNATOR_KEYS,
+  NAMESPACE_DESIGNATOR_KEYS,
   SERVICE_KEYS,
   WORKER_KEYS,
 } from "./schema";
@@ -129,6 +130,7 @@ export function createConfig(raw: unknown, options: ValidateConfigOptions, confi
     const worker = validateWorker(reporter, name, required(reporter, "", object, "worker"), context);
     return { name, worker };
   });
+  checkForeignClasses(services);
   checkQueues(services, context.warnings);
   const inert = flagsWithoutEffect(services);
   if (inert.length > 0) {
@@ -310,6 +312,8 @@ function validateWorker(r: Reporter, serviceName: string, value: unknown, contex
 
   bindings.forEach((binding, i) => {
     if (binding.type !== "durableObjectNamespace" || classIndex.has(binding.className)) return;
+    // A class of another service is checked once every worker is known (checkForeignClasses).
+    if (binding.serviceName !== undefined && binding.serviceName !== serviceName) return;
     const declared = durableObjectNamespaces.map((ns) => ns.className).join(", ");
     r.fail(
       `worker.bindings[${i}].durableObjectNamespace`,
@@ -499,8 +503,19 @@ function validateBinding(
       const entrypoint = expectString(r, `${kindPath}.entrypoint`, entrypointValue, true);
       return { type: "service", name, service, entrypoint };
     }
-    case "durableObjectNamespace":
-      return { type: "durableObjectNamespace", name, className: expectString(r, kindPath, kindValue, true) };
+    case "durableObjectNamespace": {
+      if (typeof kindValue === "string") {
+        return { type: "durableObjectNamespace", name, className: expectString(r, kindPath, kindValue, true) };
+      }
+      const designator = expectObject(r, kindPath, kindValue, "a class name or an object {className, serviceName?}");
+      checkKeys(r, kindPath, designator, NAMESPACE_DESIGNATOR_KEYS);
+      const className = expectString(r, `${kindPath}.className`, required(r, kindPath, designator, "className"), true);
+      const serviceValue = own(designator, "serviceName");
+      if (serviceValue === undefined) return { type: "durableObjectNamespace", name, className };
+      const serviceName = expectString(r, `${kindPath}.serviceName`, serviceValue, true);
+      checkKnownService(r, `${kindPath}.serviceName`, serviceName, serviceNames);
+      return { type: "durableObjectNamespace", name, className, serviceName };
+    }
     case "json":
       return { type: "json", name, value: copyJson(r, kindPath, kindValue) };
     case "text":
@@ -533,6 +548,25 @@ function resolveCompat(
       });
     }
     throw error;
+  }
+}
+
+/** Checks that each Durable Object binding to another service names a class that service declares. */
+function checkForeignClasses(services: readonly ServiceConfig[]): void {
+  const byName = new Map(services.map((service) => [service.name, service]));
+  for (const { name, worker } of services) {
+    worker.bindings.forEach((binding, i) => {
+      if (binding.type !== "durableObjectNamespace" || binding.serviceName === undefined) return;
+      const owner = byName.get(binding.serviceName)!;
+      const declared = owner.worker.durableObjectNamespaces.map((ns) => ns.className);
+      if (declared.includes(binding.className)) return;
+      serviceReporter(name).fail(
+        `worker.bindings[${i}].durableObjectNamespace.className`,
+        `class ${quote(binding.className)} is not declared in the durableObjectNamespaces of service ${quote(owner.name)} (${
+          declared.length === 0 ? "none declared" : `declared: ${declared.join(", ")}`
+        })`,
+      );
+    });
   }
 }
 

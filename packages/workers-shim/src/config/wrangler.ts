@@ -77,7 +77,14 @@ export interface WranglerWorker {
   readonly define: Readonly<Record<string, string>>;
   readonly services: readonly WranglerServiceBinding[];
   /** Durable Object bindings to classes of this worker. */
-  readonly durableObjects: readonly { readonly name: string; readonly className: string }[];
+  /** Durable Object bindings; `scriptName` names the worker of a class of another worker. */
+  readonly durableObjects: readonly {
+    readonly name: string;
+    readonly className: string;
+    readonly scriptName?: string;
+    /** Where the binding is in the config, for messages. */
+    readonly at: string;
+  }[];
   /** Durable Object classes of this worker: those of `migrations` (created, renamed to, not deleted), then those bound. */
   readonly durableObjectClasses: readonly string[];
   /** `queues.producers`: bindings that send to a queue. */
@@ -309,7 +316,7 @@ export function translateWrangler(raw: unknown, configPath: string, options: Wra
   );
 
   const [doValue, doPath] = get("durable_objects", false);
-  const durableObjects: { name: string; className: string }[] = [];
+  const durableObjects: { name: string; className: string; scriptName?: string; at: string }[] = [];
   if (doValue !== undefined) {
     const object = expectObject(r, doPath, doValue, "an object {bindings}");
     for (const key of Object.keys(object)) if (key !== "bindings") unsupported.add(`${doPath}.${key}`);
@@ -325,12 +332,11 @@ export function translateWrangler(raw: unknown, configPath: string, options: Wra
         if (!["name", "class_name", "script_name"].includes(key)) unsupported.add(`${at}.${key}`);
       }
       const scriptValue = own(binding, "script_name");
-      if (scriptValue !== undefined && expectString(r, `${at}.script_name`, scriptValue) !== name) {
-        // A class of another worker: the shim binds only a worker's own classes.
-        unsupported.add(`${at}.script_name`);
-        continue;
-      }
-      durableObjects.push({ name: bindingName, className });
+      const scriptName = scriptValue === undefined ? name : expectString(r, `${at}.script_name`, scriptValue);
+      // A class of another worker, which must be in this run (given with another -c).
+      durableObjects.push(
+        scriptName === name ? { name: bindingName, className, at } : { name: bindingName, className, scriptName, at },
+      );
     }
   }
 
@@ -365,7 +371,9 @@ export function translateWrangler(raw: unknown, configPath: string, options: Wra
       }
     }
   }
-  for (const { className } of durableObjects) if (!classes.includes(className)) classes.push(className);
+  for (const { className, scriptName } of durableObjects) {
+    if (scriptName === undefined && !classes.includes(className)) classes.push(className);
+  }
 
   const [queuesValue, queuesPath] = get("queues", false);
   const queueProducers: { binding: string; queue: string }[] = [];
@@ -528,7 +536,20 @@ export function toShimConfig(workers: readonly WranglerWorker[], bundles: Readon
       });
     });
     for (const binding of worker.durableObjects) {
-      bindings.push({ name: binding.name, durableObjectNamespace: binding.className });
+      if (binding.scriptName === undefined) {
+        bindings.push({ name: binding.name, durableObjectNamespace: binding.className });
+        continue;
+      }
+      known(
+        r,
+        `${binding.at}.script_name`,
+        binding.scriptName,
+        "the worker of Durable Object class " + quote(binding.className),
+      );
+      bindings.push({
+        name: binding.name,
+        durableObjectNamespace: { className: binding.className, serviceName: binding.scriptName },
+      });
     }
     for (const producer of worker.queueProducers) bindings.push({ name: producer.binding, queue: producer.queue });
     worker.streamingTails.forEach((tail, i) =>
