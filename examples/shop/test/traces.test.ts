@@ -99,4 +99,21 @@ describe("the shop's traces", () => {
       └─ return 409
     `);
   });
+
+  it("calls the inventory's RPC entrypoint directly, and keeps the trace of a call that throws", async () => {
+    const inventory = { service: "inventory", entrypoint: "Inventory" };
+    const { result, trace } = await shop.rpc("product", ["mug-stoneware"], inventory);
+    expect(result).toEqual({ sku: "mug-stoneware", name: "Stoneware mug", price: 18 });
+    expect(trace.roots.map((root) => [root.name, root.entrypoint, root.outcome])).toEqual([
+      ["jsrpc product", "Inventory", "ok"],
+    ]);
+
+    const error = await shop.rpc("reserve", [[{ sku: "kettle-copper", qty: 5 }]], inventory).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RangeError);
+    expect(shop.traceOf(error)).toMatchInlineSnapshot(`
+      jsrpc reserve  ok  entrypoint="Inventory"
+      └─ jsRpcCall  jsrpc.method="reserve"  jsrpc.target_kind="entrypoint"  jsrpc.operation="call"
+         └─ inventory.reserve  status=error("out of stock: kettle-copper")  inventory.lines=1
+    `);
+  });
 });

@@ -3,7 +3,7 @@
 export { Runtime, createRuntime } from "./runtime";
 export { TERMINAL_TREE_STYLE } from "./terminal-style";
 export { createTestRuntime } from "./testing/test-runtime";
-export type { TestRuntime, TestRuntimeOptions, TracedResponse } from "./testing/test-runtime";
+export type { TestRuntime, TestRuntimeOptions, TracedResponse, TracedRpcResult } from "./testing/test-runtime";
 export { traceTree } from "./testing/trace-tree";
 export { renderTraceReport } from "./report/html-report";
 export type { TraceReportOptions } from "./report/html-report";

@@ -1,4 +1,5 @@
 import {
+  describeReceived,
   type IdGenerator,
   RANDOM_IDS,
   runOutsideInvocations,
@@ -7,6 +8,8 @@ import {
   type TailBacklogOptions,
   type TailStreamHandler,
 } from "@workers-tracing/core-context";
+import { adoptRpcError, RESERVED_RPC_NAMES, rpcMethodNames, type RpcRequest } from "./bindings/rpc";
+import { receiveStream, rpcStreamResult } from "./bindings/rpc-stream";
 import { WorkersShimError, type ShimConfig } from "./config/index";
 import { closeLiveDeliveries, countLiveDeliveries } from "./delivery";
 import { describeErrorAt } from "./errors";
@@ -343,6 +346,87 @@ export class Runtime {
     }
     const request = toRequest(input, init);
     return runOutsideInvocations(() => service.deliverFetch(request, entrypoint, undefined));
+  }
+
+  /**
+   * Calls a JS RPC method of a service's default export (or of a named entrypoint) from outside
+   * the runtime, as a service binding calls it but with no caller span: a new trace whose root
+   * is the `jsrpc` invocation (onset info `{ type: "jsrpc" }`, then the `jsrpc.method`
+   * attribute, as workerd reports it). Resolves with what the method returned.
+   * @remarks The method is looked up as workerd looks it up: on a class export (a
+   * `WorkerEntrypoint`) among the class's methods, instance properties excluded; on an object
+   * export among its function-valued properties. Arguments and result are passed as they are,
+   * not copied. An error the method throws rejects the call, re-created with this realm's
+   * constructors (name, message, stack and own properties kept) as an RPC caller receives it,
+   * so `instanceof RangeError` holds; as for every RPC invocation, that error is not an
+   * `exception` event of the trace and the outcome is "ok". A returned ReadableStream keeps the
+   * invocation running until it has been read to the end or cancelled.
+   * @throws TypeError (rejects) for a `method` that is not a string or `args` that is not an
+   * array; {@link WorkersShimError} (rejects) with code `ERR_RUNTIME_CLOSED` after
+   * {@link Runtime.close}, `ERR_UNKNOWN_SERVICE` for an unknown service,
+   * `ERR_UNKNOWN_ENTRYPOINT` when the service has no such export (or no default export) or the
+   * export is a Durable Object class, `ERR_UNKNOWN_METHOD` when the export has no such method
+   * or the name is reserved (`fetch`, `connect`, `alarm`, `webSocketMessage`, `webSocketClose`,
+   * `webSocketError`, `dup`, `constructor`); the method's own error when it throws.
+   * @example
+   * ```ts
+   * const products = await runtime.dispatchRpc("inventory", "listProducts", [], "Inventory");
+   * ```
+   */
+  async dispatchRpc(
+    serviceName: string,
+    method: string,
+    args: readonly unknown[] = [],
+    entrypoint?: string,
+  ): Promise<unknown> {
+    this.#assertOpen();
+    if (typeof method !== "string") {
+      throw new TypeError(`dispatchRpc(): method must be a string, received ${describeReceived(method)}.`);
+    }
+    if (!Array.isArray(args)) {
+      throw new TypeError(`dispatchRpc(): args must be an array of arguments, received ${describeReceived(args)}.`);
+    }
+    const service = this.#service(serviceName);
+    const exportName = entrypoint ?? "default";
+    const what = entrypoint === undefined ? "the default export" : `export ${quote(entrypoint)}`;
+    if (!service.hasExport(exportName)) {
+      const exports = Object.keys(service.namespace).filter((name) => !service.isDurableObjectClass(name));
+      throw new WorkersShimError(
+        "ERR_UNKNOWN_ENTRYPOINT",
+        entrypoint === undefined
+          ? `workers-shim: dispatchRpc() expects a service with a default export, but service ${quote(serviceName)} has none.`
+          : `workers-shim: dispatchRpc() expects an export of service ${quote(serviceName)}, received ${quote(entrypoint)}. Its exports: ${exports.join(", ") || "none"}.`,
+      );
+    }
+    if (service.isDurableObjectClass(exportName)) {
+      throw new WorkersShimError(
+        "ERR_UNKNOWN_ENTRYPOINT",
+        `workers-shim: dispatchRpc() expects a WorkerEntrypoint or handler export of service ${quote(serviceName)}, but ${quote(exportName)} is a Durable Object class: call it from a worker through its namespace binding.`,
+      );
+    }
+    if (RESERVED_RPC_NAMES.has(method)) {
+      throw new WorkersShimError(
+        "ERR_UNKNOWN_METHOD",
+        `workers-shim: dispatchRpc() cannot call ${quote(method)} over RPC: the name is reserved${method === "fetch" ? " (use dispatchFetch())" : ""}.`,
+      );
+    }
+    const methods = rpcMethodNames(service.exportValue(exportName));
+    if (!methods.includes(method)) {
+      throw new WorkersShimError(
+        "ERR_UNKNOWN_METHOD",
+        `workers-shim: dispatchRpc() expects a method of ${what} of service ${quote(serviceName)}, received ${quote(method)}. Its methods: ${methods.join(", ") || "none"}.`,
+      );
+    }
+    const request: RpcRequest = { method, operation: "call", args, parent: undefined, callerSpanId: undefined };
+    let value: unknown;
+    try {
+      value = await runOutsideInvocations(() => service.deliverRpc(entrypoint, request));
+    } catch (error) {
+      throw adoptRpcError(error, globalThis);
+    }
+    const stream = rpcStreamResult(value);
+    if (stream !== undefined) receiveStream(stream);
+    return value;
   }
 
   /**

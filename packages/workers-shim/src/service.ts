@@ -1,4 +1,3 @@
-import { types } from "node:util";
 import {
   type IdGenerator,
   IoContext,
@@ -16,7 +15,7 @@ import { isTracingEnabled } from "./compat/index";
 import { contextOptionsFor } from "./compat/improvements";
 import { WorkersShimError, type ServiceConfig, type WorkerConfig } from "./config/index";
 import { createServiceBinding, type BindingTarget } from "./bindings/fetcher";
-import { runRpcMethod, type RpcRequest } from "./bindings/rpc";
+import { adoptRpcError, runRpcMethod, type RpcRequest } from "./bindings/rpc";
 import type { QueueBroker } from "./queues";
 import { createLegacyTailSink, type TraceItem } from "./legacy-tails";
 import { InvocationScope, deliver } from "./delivery";
@@ -205,25 +204,7 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
    * serialises an RPC error into the caller's isolate, so that `instanceof RangeError` holds.
    */
   #adoptError(error: unknown): unknown {
-    const global = this.#global;
-    if (global === undefined || !types.isNativeError(error)) return error;
-    const base = global["Error"] as ErrorConstructor;
-    const source: Error = error;
-    if (Object.prototype.isPrototypeOf.call(base.prototype, source)) return source;
-    const named = global[source.name];
-    const Constructor =
-      typeof named === "function" && (named === base || named.prototype instanceof base)
-        ? (named as ErrorConstructor)
-        : base;
-    const copy = new Constructor(source.message);
-    for (const key of Reflect.ownKeys(source)) {
-      if (key === "message") continue;
-      const descriptor = Object.getOwnPropertyDescriptor(source, key);
-      if (descriptor !== undefined) Object.defineProperty(copy, key, descriptor);
-    }
-    if (copy.name !== source.name)
-      Object.defineProperty(copy, "name", { value: source.name, writable: true, configurable: true });
-    return copy;
+    return this.#global === undefined ? error : adoptRpcError(error, this.#global);
   }
 
   /** The main module's namespace. */

@@ -163,10 +163,171 @@ describe(createTestRuntime.name, () => {
     expect(trace.find("consume")?.attributes).toEqual({ messages: 2 });
   });
 
+  it("rejects with the error of a handler that throws and keeps the request's trace for it", async () => {
+    const error: unknown = await rt.fetch("http://x/throw").catch((thrown: unknown) => thrown);
+    expect(error).toMatchObject({ name: "TypeError", message: "no such cart" });
+    const trace = rt.traceOf(error)!;
+    expect(trace.roots[0]).toMatchObject({ name: "fetch GET http://x/throw", outcome: "exception", open: false });
+    expect(trace.roots[0]!.events).toEqual([expect.objectContaining({ type: "exception", message: "no such cart" })]);
+    expect(rt.traceOf(new Error("other"))).toBeUndefined();
+    expect(rt.traceOf("no such cart")).toBeUndefined();
+  });
+
   it("fails a request whose trace does not complete in time, naming the limit", async () => {
     await expect(rt.fetch("http://x/slow-wait-until")).rejects.toThrow(
       "workers-shim: the trace of this request did not complete within 100 ms",
     );
+  });
+});
+
+describe("createTestRuntime's rpc()", () => {
+  let rt: TestRuntime;
+  beforeAll(async () => {
+    rt = await createTestRuntime(
+      fixtureConfig([
+        service("shop", "testing-kit/rpc.js", {
+          bindings: [
+            { name: "PRICES", service: { name: "prices", entrypoint: "Prices" } },
+            { name: "COUNTERS", durableObjectNamespace: "Counter" },
+          ],
+          durableObjectNamespaces: [{ className: "Counter", uniqueKey: "counter" }],
+          durableObjectStorage: { inMemory: true },
+        }),
+        service("prices", "testing-kit/prices.js"),
+      ]),
+    );
+  });
+  afterAll(() => rt.close());
+
+  it("calls a method of the default entrypoint and returns its result and trace", async () => {
+    const { result, trace } = await rt.rpc("add", [2, 3]);
+    expect(result).toBe(5);
+    expect(trace.roots).toHaveLength(1);
+    expect(trace.roots[0]).toMatchObject({ kind: "invocation", name: "jsrpc add", outcome: "ok", open: false });
+    expect(trace.roots[0]!.entrypoint).toBeUndefined();
+    expect(trace).toHaveSpan("add", { attributes: { a: 2, b: 3 } });
+    expect(trace).toHaveNoOpenSpans();
+    // workerd's shape of an RPC invocation: onset {type: "jsrpc"} without a parent span, then
+    // jsrpc.method on the onset span; the callee's jsRpcCall has no caller span id.
+    const [onset, ...rest] = trace.events;
+    expect(onset!.spanContext.spanId).toBeUndefined();
+    expect(onset!.event).toMatchObject({ type: "onset", executionModel: "stateless", info: { type: "jsrpc" } });
+    const onsetSpan = (onset!.event as { spanId: string }).spanId;
+    expect(rest.find((event) => event.event.type === "attributes")).toMatchObject({
+      spanContext: { spanId: onsetSpan },
+      event: { type: "attributes", info: [{ name: "jsrpc.method", value: "add" }] },
+    });
+    expect(trace.find("jsRpcCall")!.attributes).toEqual({
+      "jsrpc.method": "add",
+      "jsrpc.target_kind": "entrypoint",
+      "jsrpc.operation": "call",
+    });
+    expect(trace.events.at(-1)!.event).toEqual({ type: "outcome", outcome: "ok", cpuTime: 0, wallTime: 0 });
+  });
+
+  it("calls a method of a named entrypoint", async () => {
+    const { result, trace } = await rt.rpc("reset", [], { entrypoint: "Admin" });
+    expect(result).toBe("done");
+    expect(trace.roots[0]).toMatchObject({ name: "jsrpc reset", entrypoint: "Admin", outcome: "ok" });
+    expect(trace.find("jsRpcCall")!.events).toEqual([
+      expect.objectContaining({ type: "log", level: "log", message: ["reset"] }),
+    ]);
+  });
+
+  it("traces a method across the services it calls", async () => {
+    const { result, trace } = await rt.rpc("quote", ["tea", 2]);
+    expect(result).toEqual({ sku: "tea", qty: 2, total: 25 });
+    expect(trace.roots).toHaveLength(1);
+    expect(trace).toMatchInlineSnapshot(`
+      jsrpc quote  ok
+      ├─ jsRpcCall  jsrpc.method="quote"  jsrpc.target_kind="entrypoint"  jsrpc.operation="call"
+      │  └─ quote  sku="tea"  total=25
+      │     └─ jsRpcSession
+      │        └─ jsRpcCall  jsrpc.target_kind="fetcher"  jsrpc.operation="call"  jsrpc.method="price"
+      │           └─ jsrpc price  ok  entrypoint="Prices"
+      │              ├─ jsRpcCall  jsrpc.method="price"  jsrpc.target_kind="entrypoint"  jsrpc.operation="call"  jsrpc.caller_span_id="000000000000000a"
+      │              │  └─ lookup-price  sku="tea"
+      │              └─ return
+      └─ return
+    `);
+  });
+
+  it("rejects with the error of a method that throws, as a caller receives it, and keeps the trace", async () => {
+    const error: unknown = await rt.rpc("refuse", ["kettle"]).catch((thrown: unknown) => thrown);
+    // Re-created in the test's realm, as workerd serialises an RPC error into its caller.
+    expect(error).toBeInstanceOf(RangeError);
+    expect((error as Error).message).toBe("out of stock: kettle");
+    const trace = rt.traceOf(error)!;
+    // As for every RPC invocation, the error goes to the caller: no exception event, outcome "ok".
+    expect(trace.roots[0]).toMatchObject({ name: "jsrpc refuse", outcome: "ok", open: false });
+    expect(trace.events.map(({ event }) => event.type)).not.toContain("exception");
+    expect(trace).toHaveSpan("check-stock", { attributes: { sku: "kettle" } });
+    await expect(rt.rpc("refuse", ["mug"])).rejects.toThrow(new RangeError("out of stock: mug"));
+  });
+
+  it("reads a returned stream to the end before the trace completes", async () => {
+    const { result, trace } = await rt.rpc("lines");
+    const chunks: unknown[] = [];
+    for await (const chunk of result as AsyncIterable<unknown>) chunks.push(chunk);
+    expect(chunks).toEqual(["one", "two"]);
+    // workerd's pump reads a chunk ahead: a stateless callee whose stream it pumped to the end
+    // reports the "hung" exception.
+    expect(trace.roots[0]).toMatchObject({ name: "jsrpc lines", outcome: "exception", open: false });
+    expect(trace.roots[0]!.events.map((event) => event.type)).toEqual(["return", "exception"]);
+    expect(trace.find("jsRpcCall")!.events).toEqual([expect.objectContaining({ type: "log", message: ["streaming"] })]);
+  });
+
+  it("calls a method a getter of the class returns, as workerd does", async () => {
+    expect((await rt.rpc("version")).result).toBe("1.0");
+  });
+
+  it("refuses an unknown service, entrypoint or method before any invocation starts", async () => {
+    await expect(rt.rpc("add", [], { service: "nope" })).rejects.toMatchObject({
+      name: "WorkersShimError",
+      code: "ERR_UNKNOWN_SERVICE",
+      message: 'workers-shim: unknown service "nope". Known services: shop, prices.',
+    });
+    await expect(rt.rpc("add", [], { entrypoint: "Nope" })).rejects.toMatchObject({
+      code: "ERR_UNKNOWN_ENTRYPOINT",
+      message:
+        'workers-shim: dispatchRpc() expects an export of service "shop", received "Nope". Its exports: Admin, default.',
+    });
+    await expect(rt.rpc("price", [], { service: "prices" })).rejects.toMatchObject({
+      code: "ERR_UNKNOWN_ENTRYPOINT",
+      message: 'workers-shim: dispatchRpc() expects a service with a default export, but service "prices" has none.',
+    });
+    await expect(rt.rpc("increment", [], { entrypoint: "Counter" })).rejects.toMatchObject({
+      code: "ERR_UNKNOWN_ENTRYPOINT",
+      message:
+        'workers-shim: dispatchRpc() expects a WorkerEntrypoint or handler export of service "shop", but "Counter" is a Durable Object class: call it from a worker through its namespace binding.',
+    });
+    await expect(rt.rpc("ad")).rejects.toMatchObject({
+      code: "ERR_UNKNOWN_METHOD",
+      message:
+        'workers-shim: dispatchRpc() expects a method of the default export of service "shop", received "ad". Its methods: add, quote, refuse, lines, version.',
+    });
+    // Instance properties are not RPC methods (workerd calls class members only).
+    await expect(rt.rpc("secret", [], { entrypoint: "Admin" })).rejects.toMatchObject({
+      code: "ERR_UNKNOWN_METHOD",
+      message:
+        'workers-shim: dispatchRpc() expects a method of export "Admin" of service "shop", received "secret". Its methods: reset.',
+    });
+    for (const inherited of ["toString", "constructor", "then"]) {
+      await expect(rt.rpc(inherited)).rejects.toMatchObject({ code: "ERR_UNKNOWN_METHOD" });
+    }
+    await expect(rt.rpc("fetch")).rejects.toMatchObject({
+      code: "ERR_UNKNOWN_METHOD",
+      message: 'workers-shim: dispatchRpc() cannot call "fetch" over RPC: the name is reserved (use dispatchFetch()).',
+    });
+    await expect(rt.runtime.dispatchRpc("shop", 1 as never)).rejects.toThrow(
+      "dispatchRpc(): method must be a string, received number 1.",
+    );
+    await expect(rt.runtime.dispatchRpc("shop", "add", "2, 3" as never)).rejects.toThrow(
+      'dispatchRpc(): args must be an array of arguments, received string "2, 3".',
+    );
+    // None of these started an invocation: the next call's trace is the first of its own.
+    const { trace } = await rt.rpc("add", [1, 1]);
+    expect(trace.roots.map((root) => root.name)).toEqual(["jsrpc add"]);
   });
 });
 

@@ -1,3 +1,4 @@
+import { types } from "node:util";
 import { type Invocation, type SpanContext, type SpanRecord, withCurrentSpan } from "@workers-tracing/core-context";
 import { scopeOf } from "../delivery";
 import { holdPending, isHangError } from "../hang";
@@ -90,6 +91,73 @@ export function callRpc(
 }
 
 const NOT_RPC = new Set(["constructor", "then"]);
+
+/**
+ * Names workerd never calls over RPC on an entrypoint or a Durable Object (`fetch` and `connect`
+ * are the stub's own; the others are reserved by Durable Objects or the stub).
+ */
+export const RESERVED_RPC_NAMES: ReadonlySet<string> = new Set([
+  "fetch",
+  "connect",
+  "alarm",
+  "webSocketMessage",
+  "webSocketClose",
+  "webSocketError",
+  "dup",
+  "constructor",
+]);
+
+/**
+ * The RPC methods an export offers, as a caller outside the runtime may call them: on a class
+ * (a `WorkerEntrypoint`) the functions of its prototype chain, as workerd calls class members
+ * only (instance properties are not RPC members); on an object, its function-valued properties.
+ * Reserved names, `then` and `Object.prototype`'s members are left out; a getter counts (what it
+ * returns is known only once called).
+ */
+export function rpcMethodNames(exported: unknown): string[] {
+  const start =
+    typeof exported === "function"
+      ? (exported as { prototype?: unknown }).prototype
+      : exported !== null && typeof exported === "object"
+        ? exported
+        : undefined;
+  const names = new Set<string>();
+  for (let object = start; object !== null && typeof object === "object"; object = Object.getPrototypeOf(object)) {
+    for (const name of Object.getOwnPropertyNames(object)) {
+      if (names.has(name) || NOT_RPC.has(name) || RESERVED_RPC_NAMES.has(name) || name in Object.prototype) continue;
+      const descriptor = Object.getOwnPropertyDescriptor(object, name)!;
+      if (descriptor.get !== undefined || typeof descriptor.value === "function") names.add(name);
+    }
+  }
+  return [...names];
+}
+
+/**
+ * An error another realm's RPC method threw, as a caller in the realm of `global` sees it:
+ * re-created from that realm's constructors (name, message, stack and own properties kept), as
+ * workerd serialises an RPC error into the caller's isolate, so that `instanceof RangeError`
+ * holds. Anything but a native error is returned as it is.
+ */
+export function adoptRpcError(error: unknown, global: Record<PropertyKey, unknown>): unknown {
+  if (!types.isNativeError(error)) return error;
+  const base = global["Error"] as ErrorConstructor;
+  const source: Error = error;
+  if (Object.prototype.isPrototypeOf.call(base.prototype, source)) return source;
+  const named = global[source.name];
+  const Constructor =
+    typeof named === "function" && (named === base || named.prototype instanceof base)
+      ? (named as ErrorConstructor)
+      : base;
+  const copy = new Constructor(source.message);
+  for (const key of Reflect.ownKeys(source)) {
+    if (key === "message") continue;
+    const descriptor = Object.getOwnPropertyDescriptor(source, key);
+    if (descriptor !== undefined) Object.defineProperty(copy, key, descriptor);
+  }
+  if (copy.name !== source.name)
+    Object.defineProperty(copy, "name", { value: source.name, writable: true, configurable: true });
+  return copy;
+}
 
 function notImplemented(method: string): TypeError {
   return new TypeError(`The RPC receiver does not implement the method "${method}".`);

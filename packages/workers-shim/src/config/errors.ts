@@ -8,6 +8,7 @@
  * Misuse of a runtime: `ERR_RUNTIME_CLOSED`: a {@link Runtime} method was called after
  * {@link Runtime.close}. `ERR_UNKNOWN_SERVICE`: no service of the config has the name given.
  * `ERR_UNKNOWN_ENTRYPOINT`: the service has no such export (or no default export).
+ * `ERR_UNKNOWN_METHOD`: the export has no RPC method of that name (or the name is reserved).
  * `ERR_SERVICE_NOT_LOADED`: a service was used before its modules were loaded (a worker's
  * top-level code sent a subrequest to a service that loads after it).
  * @public
@@ -19,6 +20,7 @@ export type WorkersShimErrorCode =
   | "ERR_RUNTIME_CLOSED"
   | "ERR_UNKNOWN_SERVICE"
   | "ERR_UNKNOWN_ENTRYPOINT"
+  | "ERR_UNKNOWN_METHOD"
   | "ERR_SERVICE_NOT_LOADED";
 
 /**

@@ -1,5 +1,5 @@
-import { createSequentialIds, drainTailSessions, type EventInfo, type TailEvent } from "@workers-tracing/core-context";
-import { loadConfig, type LoadConfigOptions, type ShimConfig } from "../config/index";
+import { createSequentialIds, drainTailSessions, type Onset, type TailEvent } from "@workers-tracing/core-context";
+import { loadConfig, WorkersShimError, type LoadConfigOptions, type ShimConfig } from "../config/index";
 import { isWranglerConfigFile } from "../config/wrangler";
 import { WranglerProject } from "../config/wrangler-project";
 import { createRuntime, type Runtime, type RuntimeOptions } from "../runtime";
@@ -32,6 +32,20 @@ export interface TracedResponse {
 }
 
 /**
+ * What {@link TestRuntime.rpc} resolves to.
+ * @public
+ */
+export interface TracedRpcResult {
+  /**
+   * What the method returned; a returned ReadableStream has been read to the end and comes as
+   * a new stream of the same chunks.
+   */
+  readonly result: unknown;
+  /** The spans of the call, its `jsrpc` invocation as the root, across every service it reached. */
+  readonly trace: TraceTree;
+}
+
+/**
  * A worker config running in the test's process, with stable ids, whose requests come back
  * with their traces.
  * @public
@@ -39,7 +53,9 @@ export interface TracedResponse {
 export interface TestRuntime {
   /**
    * Sends a request to a service (the config's first by default) and resolves once its response
-   * body was read and every invocation of its trace reported its outcome.
+   * body was read and every invocation of its trace reported its outcome. A handler that throws
+   * rejects with its error once the trace is complete: {@link TestRuntime.traceOf} gives that
+   * trace.
    */
   fetch(
     input: string | URL | Request,
@@ -63,6 +79,27 @@ export interface TestRuntime {
     bodies: readonly unknown[],
     options?: { readonly service?: string },
   ): Promise<{ readonly outcome: string; readonly trace: TraceTree }>;
+  /**
+   * Calls the JS RPC method `method` of a service's default export (the config's first service
+   * by default) or of its named `entrypoint`, as a service binding would but with no caller, and
+   * resolves once every invocation of its trace (whose root is the `jsrpc` invocation) reported
+   * its outcome. A method that throws rejects with its error, re-created in the test's realm as
+   * an RPC caller receives it, once the trace is complete: {@link TestRuntime.traceOf} gives that
+   * trace.
+   * @throws WorkersShimError (rejects) with code `ERR_UNKNOWN_SERVICE`, `ERR_UNKNOWN_ENTRYPOINT`
+   * or `ERR_UNKNOWN_METHOD` for a call that names nothing to call (no invocation starts).
+   */
+  rpc(
+    method: string,
+    args?: readonly unknown[],
+    options?: { readonly service?: string; readonly entrypoint?: string },
+  ): Promise<TracedRpcResult>;
+  /**
+   * The trace of the {@link TestRuntime.fetch} or {@link TestRuntime.rpc} call that rejected with
+   * `error` (its handler or method threw), complete; `undefined` for any other value, and when a
+   * primitive was thrown.
+   */
+  traceOf(error: unknown): TraceTree | undefined;
   /** The warnings the runtime gave so far (unless `onWarning` was given). */
   readonly warnings: readonly string[];
   /** The loaded runtime, for what the kit does not cover. */
@@ -72,6 +109,8 @@ export interface TestRuntime {
 }
 
 interface Session {
+  /** The service of the invocation. */
+  readonly service: string | undefined;
   readonly traceId: string;
   readonly events: TailEvent[];
   done: boolean;
@@ -128,8 +167,14 @@ export async function createTestRuntime(
     ids: createSequentialIds(),
     onWarning: options.onWarning ?? ((message) => warnings.push(message)),
     tail: {
-      tailStream(onset) {
-        const session: Session = { traceId: onset.spanContext.traceId, events: [onset], done: false };
+      // The runtime names the invocation's service in a second argument.
+      tailStream(onset: TailEvent<Onset>, info?: { readonly service?: string }) {
+        const session: Session = {
+          service: info?.service,
+          traceId: onset.spanContext.traceId,
+          events: [onset],
+          done: false,
+        };
         sessions.push(session);
         notify();
         return (event: TailEvent) => {
@@ -175,18 +220,53 @@ export async function createTestRuntime(
     }
   }
 
-  /** The trace of the first invocation started after session `first` whose onset `matches`. */
-  async function traceOf(first: number, matches: (info: EventInfo) => boolean, what: string): Promise<TraceTree> {
+  /**
+   * The trace of the first invocation started after session `first` whose onset `matches`, once
+   * complete; `undefined` when no such invocation was traced.
+   */
+  async function findTrace(
+    first: number,
+    matches: (onset: TailEvent<Onset>, session: Session) => boolean,
+  ): Promise<TraceTree | undefined> {
     await drainTailSessions(timeoutMs);
-    const own = sessions.slice(first).find((session) => {
-      const onset = session.events[0]!.event;
-      return onset.type === "onset" && matches(onset.info);
-    });
-    if (own === undefined) throw new Error(`workers-shim: no invocation was traced for ${what}.`);
+    const own = sessions.slice(first).find((session) => matches(session.events[0] as TailEvent<Onset>, session));
+    if (own === undefined) return undefined;
     await settled(own.traceId);
     return traceTree(
       sessions.filter((session) => session.traceId === own.traceId).flatMap((session) => session.events),
     );
+  }
+
+  /** {@link findTrace}, failing when no invocation was traced for `what`. */
+  async function traceOf(
+    first: number,
+    matches: (onset: TailEvent<Onset>, session: Session) => boolean,
+    what: string,
+  ): Promise<TraceTree> {
+    const trace = await findTrace(first, matches);
+    if (trace === undefined) throw new Error(`workers-shim: no invocation was traced for ${what}.`);
+    return trace;
+  }
+
+  /** The traces of calls that rejected, by the error they rejected with. */
+  const failedTraces = new WeakMap<object, TraceTree>();
+
+  /**
+   * Waits for the trace of a call that rejected with `error` and keeps it for
+   * {@link TestRuntime.traceOf}; misuse errors (no invocation started) and errors of calls whose
+   * trace did not complete are rethrown as they are.
+   */
+  async function failed(
+    error: unknown,
+    first: number,
+    matches: (onset: TailEvent<Onset>, session: Session) => boolean,
+  ): Promise<never> {
+    if (error instanceof WorkersShimError) throw error;
+    const trace = await findTrace(first, matches).catch(() => undefined);
+    if (trace !== undefined && ((typeof error === "object" && error !== null) || typeof error === "function")) {
+      failedTraces.set(error, trace);
+    }
+    throw error;
   }
 
   return {
@@ -196,13 +276,17 @@ export async function createTestRuntime(
       const first = sessions.length;
       const url = input instanceof Request ? input.url : new URL(String(input)).href;
       const method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
-      const response = await runtime.dispatchFetch(fetchOptions?.service ?? defaultService, input, init);
-      const body = await response.arrayBuffer();
-      const trace = await traceOf(
-        first,
-        (info) => info.type === "fetch" && info.url === url && info.method === method,
-        `${method} ${url}`,
-      );
+      const isOwn = ({ event }: TailEvent<Onset>): boolean =>
+        event.info.type === "fetch" && event.info.url === url && event.info.method === method;
+      let response: Response;
+      let body: ArrayBuffer;
+      try {
+        response = await runtime.dispatchFetch(fetchOptions?.service ?? defaultService, input, init);
+        body = await response.arrayBuffer();
+      } catch (error) {
+        return failed(error, first, isOwn);
+      }
+      const trace = await traceOf(first, isOwn, `${method} ${url}`);
       const copy = new Response(
         response.status === 101 || response.status === 204 || response.status === 304 ? null : body,
         {
@@ -213,12 +297,42 @@ export async function createTestRuntime(
       );
       return { response: copy, trace };
     },
+    async rpc(method, args = [], rpcOptions) {
+      const first = sessions.length;
+      const service = rpcOptions?.service ?? defaultService;
+      const entrypoint = rpcOptions?.entrypoint;
+      // A root jsrpc invocation of that export: no caller span, the method in its first attributes.
+      const isOwn = ({ spanContext, event }: TailEvent<Onset>, session: Session): boolean =>
+        event.info.type === "jsrpc" &&
+        spanContext.spanId === undefined &&
+        session.service === service &&
+        event.entrypoint === entrypoint &&
+        session.events.some(
+          ({ event: later }) =>
+            later.type === "attributes" &&
+            later.info.some((attribute) => attribute.name === "jsrpc.method" && attribute.value === method),
+        );
+      let result: unknown;
+      try {
+        result = await runtime.dispatchRpc(service, method, args, entrypoint);
+        if (result instanceof ReadableStream) result = await buffered(result);
+      } catch (error) {
+        return failed(error, first, isOwn);
+      }
+      const trace = await traceOf(first, isOwn, `RPC ${method}()`);
+      return { result, trace };
+    },
+    traceOf(error) {
+      return (typeof error === "object" && error !== null) || typeof error === "function"
+        ? failedTraces.get(error)
+        : undefined;
+    },
     async queue(queueName, bodies, queueOptions) {
       const first = sessions.length;
       const { outcome } = await runtime.dispatchQueue(queueOptions?.service ?? defaultService, queueName, bodies);
       const trace = await traceOf(
         first,
-        (info) => info.type === "queue" && info.queueName === queueName,
+        ({ event }) => event.info.type === "queue" && event.info.queueName === queueName,
         `queue ${queueName}`,
       );
       return { outcome, trace };
@@ -228,7 +342,7 @@ export async function createTestRuntime(
       const { outcome } = await runtime.dispatchScheduled(scheduledOptions?.service ?? defaultService, cron);
       const trace = await traceOf(
         first,
-        (info) => info.type === "scheduled" && info.cron === cron,
+        ({ event }) => event.info.type === "scheduled" && event.info.cron === cron,
         `scheduled ${cron}`,
       );
       return { outcome, trace };
@@ -238,4 +352,16 @@ export async function createTestRuntime(
       await project?.dispose();
     },
   };
+}
+
+/** Reads `stream` to the end; a new stream of the same chunks. */
+async function buffered(stream: ReadableStream): Promise<ReadableStream> {
+  const chunks: unknown[] = [];
+  for await (const chunk of stream as ReadableStream<unknown> & AsyncIterable<unknown>) chunks.push(chunk);
+  return new ReadableStream({
+    start(controller) {
+      for (const chunk of chunks) controller.enqueue(chunk);
+      controller.close();
+    },
+  });
 }
