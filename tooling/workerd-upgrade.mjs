@@ -4,7 +4,9 @@
 //
 //   pnpm workerd:upgrade <version> [--no-install]
 //
-// 1. sets devDependency `workerd` in conformance/package.json (and bench/package.json) and runs
+// 1. sets devDependency `workerd` in conformance/package.json (and bench/package.json), and
+//    `@cloudflare/workers-types` in every package that pins it to the newest published version
+//    not dated after the new workerd (workers-types ships a few days behind workerd), and runs
 //    `pnpm install` (skipped with --no-install, e.g. to re-run the checks after an upgrade);
 // 2. re-records this repository's goldens (conformance/tools/run.mjs --record) and lists the
 //    goldens that changed, with a short diff summary;
@@ -12,7 +14,9 @@
 // 4. runs the compatibility registry's test against the binary
 //    (packages/workers-shim/test/compat-registry-workerd.test.ts), or says it is absent;
 // 5. compares the binary's date (`workerd --version`) with SUPPORTED_COMPATIBILITY_DATE in
-//    packages/workers-shim/src/compat/resolve.ts.
+//    packages/workers-shim/src/compat/resolve.ts;
+// 6. runs the typecheck of the packages that pin workers-types: their test/types/ files check that
+//    our Tracing, Span and tail event types still assign both ways with workers-types'.
 // It exits with 1 when any check fails. The pure parts are exported for the tests in
 // ./workerd-upgrade.test.mjs.
 import { spawnSync } from "node:child_process";
@@ -29,6 +33,8 @@ const SHARED_RUN_ALL = "../shared/conformance/tools/run-all.mjs";
 const REGISTRY_TEST = "packages/workers-shim/test/compat-registry-workerd.test.ts";
 const RESOLVE_TS = "packages/workers-shim/src/compat/resolve.ts";
 const WORKERD_BIN = "conformance/node_modules/.bin/workerd";
+const WORKERS_TYPES = "@cloudflare/workers-types";
+const PACKAGES_DIR = "packages";
 
 const VERSION = /^1\.(\d{4})(\d{2})(\d{2})\.(\d+)$/;
 
@@ -67,14 +73,49 @@ export function parseArgs(argv) {
   return { version, date, install };
 }
 
+const pinPattern = (name) => new RegExp(`("${name.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}"\\s*:\\s*")([^"]*)(")`);
+
+/** The `"<name>": "<version>"` pin of a package.json text, or undefined when it has none. */
+export function pinnedDependency(packageJson, name) {
+  return pinPattern(name).exec(packageJson)?.[2];
+}
+
+/** The package.json text with its `name` pin set to `version`, formatting kept. */
+export function setPinnedDependency(packageJson, name, version) {
+  return packageJson.replace(pinPattern(name), `$1${version}$3`);
+}
+
 /** The `"workerd": "<version>"` pin of a package.json text, or undefined when it has none. */
 export function pinnedVersion(packageJson) {
-  return /"workerd"\s*:\s*"([^"]*)"/.exec(packageJson)?.[1];
+  return pinnedDependency(packageJson, "workerd");
 }
 
 /** The package.json text with its `workerd` pin set to `version`, formatting kept. */
 export function setPinnedVersion(packageJson, version) {
-  return packageJson.replace(/("workerd"\s*:\s*")[^"]*(")/, `$1${version}$2`);
+  return setPinnedDependency(packageJson, "workerd", version);
+}
+
+/**
+ * The workers-types version to pin beside workerd `workerdVersion` (1.YYYYMMDD.N): the newest of
+ * `versions` (5.YYYYMMDD.N; others such as pre-releases are skipped) not dated after it, or
+ * undefined when there is none.
+ */
+export function pickWorkersTypesVersion(versions, workerdVersion) {
+  const workerd = VERSION.exec(workerdVersion);
+  if (!workerd) return undefined;
+  const limit = `${workerd[1]}${workerd[2]}${workerd[3]}`;
+  let best;
+  let bestKey;
+  for (const version of versions) {
+    const match = /^5\.(\d{8})\.(\d+)$/.exec(version);
+    if (!match || match[1] > limit) continue;
+    const key = [match[1], Number(match[2])];
+    if (bestKey === undefined || key[0] > bestKey[0] || (key[0] === bestKey[0] && key[1] > bestKey[1])) {
+      best = version;
+      bestKey = key;
+    }
+  }
+  return best;
 }
 
 /** The date of `workerd --version` output (`workerd 2026-11-23`), or undefined. */
@@ -157,6 +198,16 @@ export function formatReport(report) {
   }
   lines.push(`shared goldens: ${report.shared.summary}`);
   for (const line of report.shared.failures ?? []) lines.push(`  ${line}`);
+  const types = report.workersTypes;
+  if (types !== undefined) {
+    lines.push(
+      types.to === undefined
+        ? `workers-types: ${types.note ?? "not changed"}; kept ${types.from ?? "?"}`
+        : `workers-types ${types.from ?? "?"} -> ${types.to} (${types.note})`,
+    );
+    lines.push(`workers-types type tests: ${types.tests.summary}`);
+    for (const line of types.tests.details ?? []) lines.push(`  ${line}`);
+  }
   lines.push(`compatibility registry vs binary: ${report.registry.summary}`);
   for (const line of report.registry.details ?? []) lines.push(`  ${line}`);
   const dates = report.dates;
@@ -189,12 +240,16 @@ export function failedScenarios(output) {
   return failures;
 }
 
-/** Whether every check of a report passed; a missing registry test does not fail the run. */
+/**
+ * Whether every check of a report passed; a missing registry test does not fail the run, a
+ * workers-types version that could not be chosen does.
+ */
 export function reportOk(report) {
   return (
     report.recordOk &&
     report.shared.ok &&
     report.registry.ok !== false &&
+    (report.workersTypes === undefined || (report.workersTypes.lookupOk && report.workersTypes.tests.ok)) &&
     report.dates.binary !== undefined &&
     report.dates.binary === report.dates.supported
   );
@@ -210,6 +265,19 @@ function readGoldens() {
     goldens.set(file.replace(/\.json$/, ""), fs.readFileSync(path.join(dir, file), "utf8"));
   }
   return goldens;
+}
+
+/** The package.json files (relative to the root) of the packages that pin workers-types. */
+function workersTypesPinFiles() {
+  return fs
+    .readdirSync(path.join(ROOT, PACKAGES_DIR))
+    .sort()
+    .map((name) => path.join(PACKAGES_DIR, name, "package.json"))
+    .filter(
+      (file) =>
+        fs.existsSync(path.join(ROOT, file)) &&
+        pinnedDependency(fs.readFileSync(path.join(ROOT, file), "utf8"), WORKERS_TYPES) !== undefined,
+    );
 }
 
 function pnpmCommand() {
@@ -250,6 +318,36 @@ function main(argv) {
     if (!fs.existsSync(full)) continue;
     const text = fs.readFileSync(full, "utf8");
     if (pinnedVersion(text) !== undefined) fs.writeFileSync(full, setPinnedVersion(text, version));
+  }
+  const typesFiles = workersTypesPinFiles();
+  const typesFrom =
+    typesFiles.length > 0
+      ? pinnedDependency(fs.readFileSync(path.join(ROOT, typesFiles[0]), "utf8"), WORKERS_TYPES)
+      : undefined;
+  const workersTypes = { from: typesFrom, to: undefined, note: "kept (--no-install)", lookupOk: true };
+  if (install && typesFiles.length > 0) {
+    const [pnpm, ...pre] = pnpmCommand();
+    const view = run(pnpm, [...pre, "view", WORKERS_TYPES, "versions", "--json"]);
+    let versions;
+    try {
+      versions = view.ok ? JSON.parse(view.output.slice(view.output.indexOf("["))) : undefined;
+    } catch {
+      versions = undefined;
+    }
+    const picked = Array.isArray(versions) ? pickWorkersTypesVersion(versions, version) : undefined;
+    if (picked === undefined) {
+      workersTypes.lookupOk = false;
+      workersTypes.note = Array.isArray(versions)
+        ? `LOOKUP FAILED: no ${WORKERS_TYPES} version dated on or before ${options.date}`
+        : `LOOKUP FAILED: pnpm view ${WORKERS_TYPES} versions (exit ${view.status})`;
+    } else {
+      workersTypes.to = picked;
+      workersTypes.note = `the newest published on or before ${options.date}`;
+      for (const file of typesFiles) {
+        const full = path.join(ROOT, file);
+        fs.writeFileSync(full, setPinnedDependency(fs.readFileSync(full, "utf8"), WORKERS_TYPES, picked));
+      }
+    }
   }
   if (install) {
     const [pnpm, ...pre] = pnpmCommand();
@@ -297,6 +395,30 @@ function main(argv) {
       : { ok: false, summary: `FAILED (exit ${test.status})`, details: lastLines(test.output, 25) };
   }
 
+  const typesPackages = typesFiles.map((file) => JSON.parse(fs.readFileSync(path.join(ROOT, file), "utf8")).name);
+  if (typesPackages.length === 0) {
+    workersTypes.tests = { ok: true, summary: `NOT RUN: no package pins ${WORKERS_TYPES}` };
+  } else {
+    const [pnpm, ...pre] = pnpmCommand();
+    const typecheck = run(pnpm, [
+      ...pre,
+      "exec",
+      "turbo",
+      "run",
+      "typecheck",
+      "--output-logs=errors-only",
+      ...typesPackages.map((name) => `--filter=${name}`),
+    ]);
+    const names = typesPackages.map((name) => name.replace(/^@[^/]+\//, "")).join(", ");
+    workersTypes.tests = typecheck.ok
+      ? { ok: true, summary: `passed (typecheck of ${names})` }
+      : {
+          ok: false,
+          summary: `FAILED (typecheck of ${names}, exit ${typecheck.status})`,
+          details: lastLines(typecheck.output, 25),
+        };
+  }
+
   const dates = {
     binary: binaryDate(binaryVersion),
     supported: supportedDate(fs.readFileSync(path.join(ROOT, RESOLVE_TS), "utf8")),
@@ -310,6 +432,7 @@ function main(argv) {
     recordFailures,
     goldens,
     shared,
+    workersTypes,
     registry,
     dates,
   };

@@ -7,8 +7,11 @@ import {
   failedScenarios,
   formatReport,
   parseArgs,
+  pickWorkersTypesVersion,
+  pinnedDependency,
   pinnedVersion,
   reportOk,
+  setPinnedDependency,
   setPinnedVersion,
   summariseGoldenChanges,
   supportedDate,
@@ -57,6 +60,37 @@ test("pinnedVersion and setPinnedVersion read and replace the workerd pin, keepi
   assert.equal(pinnedVersion(text), "1.20261117.1");
   assert.equal(setPinnedVersion(text, "1.20261123.1"), text.replace("1.20261117.1", "1.20261123.1"));
   assert.equal(pinnedVersion('{"devDependencies":{}}'), undefined);
+});
+
+test("pinnedDependency and setPinnedDependency read and replace a scoped package's pin only", () => {
+  const text =
+    '{\n  "devDependencies": {\n    "@cloudflare/workers-types": "5.20261113.1",\n    "workerd": "1.20261117.1"\n  }\n}\n';
+  assert.equal(pinnedDependency(text, "@cloudflare/workers-types"), "5.20261113.1");
+  assert.equal(
+    setPinnedDependency(text, "@cloudflare/workers-types", "5.20261117.1"),
+    text.replace("5.20261113.1", "5.20261117.1"),
+  );
+  assert.equal(pinnedVersion(text), "1.20261117.1");
+  assert.equal(
+    pinnedDependency('{"devDependencies":{"@cloudflare/workers-typesX":"1"}}', "@cloudflare/workers-types"),
+    undefined,
+  );
+});
+
+test("pickWorkersTypesVersion takes the newest workers-types not dated after the workerd version", () => {
+  const versions = [
+    "4.20250101.0",
+    "5.20261113.1",
+    "5.20261117.1",
+    "5.20261117.2",
+    "5.20261124.1",
+    "5.20261120.1-beta.0",
+  ];
+  assert.equal(pickWorkersTypesVersion(versions, "1.20261123.1"), "5.20261117.2");
+  assert.equal(pickWorkersTypesVersion(versions, "1.20261124.3"), "5.20261124.1");
+  assert.equal(pickWorkersTypesVersion(versions, "1.20261117.1"), "5.20261117.2");
+  assert.equal(pickWorkersTypesVersion(versions, "1.20261101.1"), undefined);
+  assert.equal(pickWorkersTypesVersion(versions, "latest"), undefined);
 });
 
 test("binaryDate and supportedDate find the two dates to compare", () => {
@@ -132,6 +166,13 @@ const baseReport = {
     { name: "b", kind: "changed", added: 1, removed: 1, sample: ["- old", "+ new"] },
   ],
   shared: { ok: true, summary: "conformance: 27/27 scenarios match", failures: [] },
+  workersTypes: {
+    from: "5.20261113.1",
+    to: "5.20261117.1",
+    note: "the newest published on or before 2026-11-23",
+    lookupOk: true,
+    tests: { ok: true, summary: "passed (typecheck of core-context, user-tracing)" },
+  },
   registry: { ok: undefined, summary: "NOT RUN: packages/workers-shim/test/compat-registry-workerd.test.ts is absent" },
   dates: { binary: "2026-11-23", supported: "2026-11-23" },
 };
@@ -141,6 +182,9 @@ test("reportOk fails on a failed check or a date mismatch, not on an absent regi
   assert.equal(reportOk({ ...baseReport, recordOk: false }), false);
   assert.equal(reportOk({ ...baseReport, shared: { ok: false, summary: "x" } }), false);
   assert.equal(reportOk({ ...baseReport, registry: { ok: false, summary: "FAILED" } }), false);
+  const types = baseReport.workersTypes;
+  assert.equal(reportOk({ ...baseReport, workersTypes: { ...types, lookupOk: false } }), false);
+  assert.equal(reportOk({ ...baseReport, workersTypes: { ...types, tests: { ok: false, summary: "FAILED" } } }), false);
   assert.equal(reportOk({ ...baseReport, dates: { binary: "2026-11-23", supported: "2026-11-17" } }), false);
   assert.equal(reportOk({ ...baseReport, dates: { binary: undefined, supported: "2026-11-17" } }), false);
 });
@@ -157,6 +201,8 @@ test("formatReport lists the changed goldens, every check and the verdict", () =
       "      - old",
       "      + new",
       "shared goldens: conformance: 27/27 scenarios match",
+      "workers-types 5.20261113.1 -> 5.20261117.1 (the newest published on or before 2026-11-23)",
+      "workers-types type tests: passed (typecheck of core-context, user-tracing)",
       "compatibility registry vs binary: NOT RUN: packages/workers-shim/test/compat-registry-workerd.test.ts is absent",
       "compatibility date: SUPPORTED_COMPATIBILITY_DATE 2026-11-23 equals the binary's date",
       "",
@@ -169,6 +215,21 @@ test("formatReport lists the changed goldens, every check and the verdict", () =
     /compatibility date: MISMATCH: the binary says 2026-11-23, SUPPORTED_COMPATIBILITY_DATE is 2026-11-17/,
   );
   assert.match(mismatch, /some checks FAILED/);
+  const kept = formatReport({
+    ...baseReport,
+    workersTypes: {
+      from: "5.20261117.1",
+      to: undefined,
+      note: "LOOKUP FAILED: pnpm view @cloudflare/workers-types versions (exit 1)",
+      lookupOk: false,
+      tests: { ok: false, summary: "FAILED (typecheck of user-tracing, exit 2)", details: ["error TS2322: ..."] },
+    },
+    ok: false,
+  });
+  assert.match(
+    kept,
+    /\nworkers-types: LOOKUP FAILED: pnpm view @cloudflare\/workers-types versions \(exit 1\); kept 5\.20261117\.1\nworkers-types type tests: FAILED \(typecheck of user-tracing, exit 2\)\n {2}error TS2322: \.\.\.\n/,
+  );
 });
 
 test("failedScenarios names each FAIL line with the first line of its reason", () => {

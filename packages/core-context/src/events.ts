@@ -2,6 +2,12 @@
  * The streaming tail-event model, as workerd delivers it to `tailStream()` handlers
  * (`TailStream` in workerd's `trace.d.ts`). Property order of every object built by this
  * package is the delivered order.
+ *
+ * Every type here has the shape of its `TailStream` counterpart in `@cloudflare/workers-types`,
+ * so that values flow both ways between code typed with either (test/types/workers-types.ts
+ * checks that against the pinned version): arrays are mutable where workers-types' are, open
+ * string unions stay open. Where the shapes differ on purpose, the member says why: what workerd
+ * emits decides, and fields workers-shim adds of its own are optional.
  */
 
 /**
@@ -41,8 +47,7 @@ export interface SpanContext {
  * An attribute value; runtime spans use `bigint` for integers.
  * @public
  */
-export type AttributeValue =
-  string | number | boolean | bigint | readonly string[] | readonly number[] | readonly boolean[] | readonly bigint[];
+export type AttributeValue = string | number | boolean | bigint | string[] | number[] | boolean[] | bigint[];
 
 /**
  * One named attribute of a span or invocation.
@@ -78,7 +83,7 @@ export interface FetchEventInfo {
   /** Request URL. */
   readonly url: string;
   /** Headers, sorted by name. */
-  readonly headers: readonly FetchHeader[];
+  readonly headers: FetchHeader[];
   /** The request's `cf` object, when it has one. */
   readonly cfJson?: object;
 }
@@ -169,7 +174,7 @@ export interface TraceEventInfo {
   /** Discriminant. */
   readonly type: "trace";
   /** One script name per buffered trace handled. */
-  readonly traces: readonly (string | null)[];
+  readonly traces: (string | null)[];
 }
 
 /**
@@ -188,6 +193,19 @@ export interface EmailEventInfo {
 }
 
 /**
+ * Onset info of a Durable Object's hibernation (workers-types' `OnHibernateEventInfo`).
+ * @remarks Production only: workerd 2026-11-23 does not report it locally, and workers-shim
+ * never does; the type is here so that events typed with workers-types fit {@link EventInfo}.
+ * @public
+ */
+export interface OnHibernateEventInfo {
+  /** Discriminant. */
+  readonly type: "onHibernate";
+  /** Why the object hibernates; open to reasons added later. */
+  readonly reason: "inactive" | "codeUpdated" | "system" | (string & {});
+}
+
+/**
  * What caused an invocation, carried by its onset.
  * @public
  */
@@ -201,7 +219,8 @@ export type EventInfo =
   | ConnectEventInfo
   | HibernatableWebSocketEventInfo
   | TraceEventInfo
-  | EmailEventInfo;
+  | EmailEventInfo
+  | OnHibernateEventInfo;
 
 /**
  * The execution model of the worker that handled an invocation.
@@ -210,26 +229,66 @@ export type EventInfo =
 export type ExecutionModel = "stateless" | "durableObject" | "workflow";
 
 /**
+ * The deployed version of a script, on an onset (workers-types' `ScriptVersion`).
+ * @remarks Production metadata: absent in workerd and workers-shim. Every field is optional,
+ * as in workers-types (the spec lists `id` as always present when the version is).
+ * @public
+ */
+export interface ScriptVersion {
+  /** The version id. */
+  readonly id?: string;
+  /** The version tag. */
+  readonly tag?: string;
+  /** The version message. */
+  readonly message?: string;
+}
+
+/**
+ * The preview a script runs as, on an onset (workers-types' `TracePreviewInfo`).
+ * @remarks Production metadata: absent in workerd and workers-shim.
+ * @public
+ */
+export interface TracePreviewInfo {
+  /** The preview's id. */
+  readonly id: string;
+  /** The preview's slug. */
+  readonly slug: string;
+  /** The preview's name. */
+  readonly name: string;
+}
+
+/**
  * The first event of every invocation.
  * @public
  */
 export interface Onset {
   /** Discriminant. */
   readonly type: "onset";
-  /** Stateless worker or actor. */
-  readonly executionModel: ExecutionModel;
+  /**
+   * Stateless worker or actor: one of {@link ExecutionModel}, typed as open as workers-types'
+   * `string` so that its onsets fit this type.
+   */
+  readonly executionModel: ExecutionModel | (string & {});
   /** The invocation (onset) span id: parent of all top-level spans. */
   readonly spanId: string;
+  /** The dispatch namespace of a Workers for Platforms script; production only, never local. */
+  readonly dispatchNamespace?: string;
   /** The named export or actor class that handled the event; absent for the default export. */
   readonly entrypoint?: string;
   /** Hex id of the Durable Object, on actor invocations. */
   readonly durableObjectId?: string;
+  /** The script's name; production only, never local. */
+  readonly scriptName?: string;
   /** Script tags (an empty array locally). */
-  readonly scriptTags?: readonly string[];
+  readonly scriptTags?: string[];
+  /** The script's deployed version; production only, never local. */
+  readonly scriptVersion?: ScriptVersion;
+  /** The preview the script runs as; production only, never local. */
+  readonly preview?: TracePreviewInfo;
   /** What caused the invocation. */
   readonly info: EventInfo;
   /** Worker-level attributes, present only when non-empty. */
-  readonly attributes?: readonly Attribute[];
+  readonly attributes?: Attribute[];
 }
 
 /**
@@ -243,6 +302,11 @@ export interface SpanOpen {
   readonly name: string;
   /** The new span's id. */
   readonly spanId: string;
+  /**
+   * Never present: workerd reports it for no span it opens (spec §4.4), nor does workers-shim;
+   * typed as in workers-types.
+   */
+  readonly info?: FetchEventInfo | JsRpcEventInfo | Attributes;
 }
 
 /**
@@ -253,7 +317,7 @@ export interface Attributes {
   /** Discriminant. */
   readonly type: "attributes";
   /** Attributes in first-insertion order. */
-  readonly info: readonly Attribute[];
+  readonly info: Attribute[];
 }
 
 /**
@@ -287,21 +351,31 @@ export interface LogErrorInfo {
 }
 
 /**
- * A `console.*` call.
+ * A `console.*` call: `message` is the array of serialised arguments, or, with `truncated: true`,
+ * the raw JSON text of that array cut at 256 KiB.
  * @public
  */
-export interface Log {
+export type Log = {
   /** Discriminant. */
   readonly type: "log";
   /** The console method. */
   readonly level: LogLevel;
-  /** The serialised arguments, or the raw cut JSON text when `truncated` is set. */
-  readonly message: unknown;
-  /** Set when the serialised message exceeded 256 KiB and was cut. */
-  readonly truncated?: boolean;
   /** One slot per argument when at least one argument is an `Error`. */
   readonly errorInfo?: readonly (LogErrorInfo | null)[];
-}
+} & (
+  | {
+      /** The serialised arguments (an array). */
+      readonly message: object;
+      /** Absent: the message was not cut. */
+      readonly truncated?: false;
+    }
+  | {
+      /** The first 256 KiB of the serialised arguments' JSON text. */
+      readonly message: string;
+      /** The serialised message exceeded 256 KiB and was cut. */
+      readonly truncated: true;
+    }
+);
 
 /**
  * An uncaught error.
@@ -310,6 +384,11 @@ export interface Log {
 export interface Exception {
   /** Discriminant. */
   readonly type: "exception";
+  /**
+   * In workers-types' `TailStream.Exception`, but never reported: workerd 2026-11-23 leaves it
+   * out for errors with a `code` property too, and so does workers-shim.
+   */
+  readonly code?: string | number;
   /** The error's name. */
   readonly name: string;
   /** The error's message. */
@@ -327,7 +406,7 @@ export interface DiagnosticChannelEvent {
   readonly type: "diagnosticChannel";
   /** The channel name. */
   readonly channel: string;
-  /** A structured clone of the published value. */
+  /** A structured clone of the published value (`any` in workers-types; both assign both ways). */
   readonly message: unknown;
 }
 
@@ -368,7 +447,8 @@ export interface Outcome {
   readonly wallTime: number;
   /**
    * Spans of the invocation still open when it ended; only with the `leakDiagnostics`
-   * improvement (workers-shim flag `workers_tracing_leak_diagnostics`), never in workerd.
+   * improvement (workers-shim flag `workers_tracing_leak_diagnostics`), never in workerd, and
+   * not in workers-types (an extra optional field: the types still assign both ways).
    */
   readonly unendedSpans?: number;
 }
@@ -408,7 +488,7 @@ export interface SpanLinkInfo {
   /** The linked span: lowercase hex ids and its trace flags (0–255). */
   readonly context: { readonly traceId: string; readonly spanId: string; readonly traceFlags: number };
   /** The link's string, number and boolean attributes, in property order. */
-  readonly attributes: readonly Attribute[];
+  readonly attributes: Attribute[];
   /** How many attribute values were dropped for having another type (`undefined` is not counted). */
   readonly droppedAttributesCount: number;
 }
@@ -416,13 +496,15 @@ export interface SpanLinkInfo {
 /**
  * Links were added to a span (workerd builds from 2026-11-23); reported at once, one link per
  * event.
+ * @remarks Not in `@cloudflare/workers-types` 5.20261117.1, which predates it: a
+ * `TailEvent<TailEventPayload>` is not a workers-types `TailEvent<EventType>` until it is.
  * @public
  */
 export interface SpanLinks {
   /** Discriminant. */
   readonly type: "spanLinks";
   /** The added links. */
-  readonly links: readonly SpanLinkInfo[];
+  readonly links: SpanLinkInfo[];
 }
 
 /**
@@ -445,7 +527,8 @@ export type TailEventPayload =
 
 /**
  * The envelope of every streaming tail event.
- * @remarks Treat delivered events as read-only: one event goes to every tail of an invocation,
+ * @remarks Treat delivered events as read-only, although their arrays are typed mutable as in
+ * workers-types: one event goes to every tail of an invocation,
  * the events of one span share one `spanContext` object, and events reported in the same
  * millisecond share one `timestamp` `Date`.
  * @public

@@ -56,11 +56,13 @@ export type {
   Log,
   LogErrorInfo,
   LogLevel,
+  OnHibernateEventInfo,
   Onset,
   Outcome,
   QueueEventInfo,
   Return,
   ScheduledEventInfo,
+  ScriptVersion,
   SpanClose,
   SpanContext,
   SpanLinkInfo,
@@ -71,6 +73,7 @@ export type {
   TailEvent,
   TailEventPayload,
   TraceEventInfo,
+  TracePreviewInfo,
 } from "./events";
 export { formatEventTree } from "./format";
 export type { EventTreeStyle, FormatEventTreeOptions } from "./format";

@@ -395,7 +395,8 @@ export class Invocation {
 
   /** Reports attributes of the invocation itself (e.g. `jsrpc.method`) on the onset span. */
   reportAttributes(attributes: readonly Attribute[]): void {
-    this.report(this.onsetSpanId, { type: "attributes", info: attributes });
+    // Typed mutable in events, as in workers-types; tails treat delivered events as read-only.
+    this.report(this.onsetSpanId, { type: "attributes", info: attributes as Attribute[] });
   }
 
   /** Reports the `return` event: the handler produced its result. */

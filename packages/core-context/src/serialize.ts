@@ -94,11 +94,11 @@ function serializeArgument(value: unknown): unknown {
  * ```
  * @beta
  */
-export function serializeLogArguments(args: readonly unknown[]): {
-  message: unknown;
-  truncated?: true;
-  errorInfo?: (LogErrorInfo | null)[];
-} {
+export function serializeLogArguments(
+  args: readonly unknown[],
+):
+  | { message: unknown[]; truncated?: never; errorInfo?: (LogErrorInfo | null)[] }
+  | { message: string; truncated: true; errorInfo?: (LogErrorInfo | null)[] } {
   const message = args.map(serializeArgument);
   let errorInfo: (LogErrorInfo | null)[] | undefined;
   for (let i = 0; i < args.length; i++) {
@@ -111,7 +111,7 @@ export function serializeLogArguments(args: readonly unknown[]): {
     errorInfo ??= args.map(() => null);
     errorInfo[i] = info;
   }
-  let result: { message: unknown; truncated?: true; errorInfo?: (LogErrorInfo | null)[] } = { message };
+  let result: ReturnType<typeof serializeLogArguments> = { message };
   if (maxJsonBytes(message) > MAX_LOG_MESSAGE_BYTES) {
     const text = JSON.stringify(message);
     if (Buffer.byteLength(text, "utf8") > MAX_LOG_MESSAGE_BYTES) {

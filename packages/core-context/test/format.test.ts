@@ -212,12 +212,12 @@ describe(formatEventTree.name, () => {
   it("renders an invocation without onset or outcome", () => {
     const events = [
       event("d", 3, 5, "d1", { type: "spanClose", outcome: "ok" }),
-      event("d", 4, 7, "d0", { type: "log", level: "error", message: "raw" }),
+      event("d", 4, 7, "d0", { type: "log", level: "error", message: { raw: "text" } }),
     ];
     expect(formatEventTree(events)).toMatchInlineSnapshot(`
       "invocation 0000000000000000000000000000000d (no onset)  (no outcome)  2ms
       ├─ spanClose of unknown span d1
-      └─ log: [error] "raw""
+      └─ log: [error] {"raw":"text"}"
     `);
   });
 

@@ -154,6 +154,7 @@ const ROOT_KINDS: Readonly<Record<EventInfo["type"], SpanKindValue>> = {
   alarm: SpanKind.INTERNAL,
   custom: SpanKind.INTERNAL,
   trace: SpanKind.INTERNAL,
+  onHibernate: SpanKind.INTERNAL,
 };
 
 const FAAS_TRIGGERS: Partial<Record<EventInfo["type"], string>> = {
@@ -454,6 +455,10 @@ function onsetAttributes(onset: TailEvent<Onset>): Attribute[] {
       break;
     case "trace":
       attributes.push({ name: "cloudflare.trace.count", value: info.traces.length });
+      break;
+    case "onHibernate":
+      // Production only (workers-types' TailStream has it); neither workerd nor workers-shim reports it locally.
+      attributes.push({ name: "cloudflare.hibernate.reason", value: info.reason });
       break;
     case "custom":
     case "jsrpc":

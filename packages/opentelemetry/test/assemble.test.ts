@@ -308,6 +308,32 @@ describe(createSpanAssembler.name, () => {
     });
   });
 
+  it("maps an onHibernate onset (production only, in workers-types' TailStream) to an internal root span", () => {
+    const spans = toOtlpSpans(
+      invocation("H", undefined, [
+        [
+          undefined,
+          0,
+          {
+            type: "onset",
+            executionModel: "durableObject",
+            spanId: "RH",
+            info: { type: "onHibernate", reason: "inactive" },
+          },
+        ],
+        ["RH", 1, { type: "outcome", outcome: "ok", cpuTime: 0, wallTime: 0 }],
+      ]),
+    );
+    const root = byName(spans, "onHibernate");
+    expect(root.kind).toBe(SpanKind.INTERNAL);
+    expect(attributes(root)).toMatchObject({
+      "faas.trigger": "other",
+      "cloudflare.handler": "onHibernate",
+      "cloudflare.execution_model": "durableObject",
+      "cloudflare.hibernate.reason": "inactive",
+    });
+  });
+
   it("keeps interleaved invocations apart and ignores events of an unknown invocation", () => {
     const a = invocation("A", undefined, [
       [undefined, 0, { type: "onset", executionModel: "stateless", spanId: "RA", info: { type: "custom" } }],

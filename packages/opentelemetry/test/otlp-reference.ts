@@ -57,10 +57,8 @@ type OtelValue = string | number | boolean | (string | number | boolean)[];
 function otelValue(value: AttributeValue): OtelValue {
   if (typeof value === "bigint") return Number(value);
   if (Array.isArray(value))
-    return (value as readonly (string | number | boolean | bigint)[]).map((v) =>
-      typeof v === "bigint" ? Number(v) : v,
-    );
-  return value as OtelValue;
+    return value.map((v: string | number | boolean | bigint) => (typeof v === "bigint" ? Number(v) : v));
+  return value;
 }
 
 const hrTime = (ms: number): [number, number] => [Math.floor(ms / 1000), (ms % 1000) * 1_000_000];

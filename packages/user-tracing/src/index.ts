@@ -1,3 +1,4 @@
 export { Tracing, createTracing, endSpanWithError, tracing } from "./tracing";
+export type { TracingConstructor } from "./tracing";
 export { Span, NOOP_SPAN } from "./span";
-export type { SpanAttributeValue, SpanIdentity, SpanLink, SpanStatus } from "./span";
+export type { SpanAttributeValue, SpanConstructor, SpanIdentity, SpanLink, SpanStatus } from "./span";

@@ -35,7 +35,7 @@ const DIFFERENT_REQUEST =
 export type SpanAttributeValue = boolean | number | string;
 
 /**
- * A span status for {@link Span.setStatus}.
+ * A span status for {@link (Span:interface).setStatus}.
  * @public
  */
 export interface SpanStatus {
@@ -46,7 +46,7 @@ export interface SpanStatus {
 }
 
 /**
- * The identity of a span, as {@link Span.spanContext} returns it.
+ * The identity of a span, as {@link (Span:interface).spanContext} returns it.
  * @public
  */
 export interface SpanIdentity {
@@ -54,12 +54,12 @@ export interface SpanIdentity {
   readonly traceId: string;
   /** 16 lowercase hex digits. */
   readonly spanId: string;
-  /** W3C trace flags: always `0` from {@link Span.spanContext}; 0–255 in a {@link SpanLink}. */
+  /** W3C trace flags: always `0` from {@link (Span:interface).spanContext}; 0–255 in a {@link SpanLink}. */
   readonly traceFlags: number;
 }
 
 /**
- * A link to another span, for {@link Span.addLink} and {@link Span.addLinks} (workerd's
+ * A link to another span, for {@link (Span:interface).addLink} and {@link (Span:interface).addLinks} (workerd's
  * `TracingSpanLink`).
  * @public
  */
@@ -92,6 +92,11 @@ function assertSameRequest(record: SpanRecord<Invocation>): void {
  * @remarks Spans outside a traced invocation are the shared no-op span: `isTraced` is `false`
  * and every method does nothing (argument conversion errors are still thrown). Attributes are
  * buffered and reported together, right before `spanClose`.
+ *
+ * The type is structural, with the members of workerd's `Span`, so that it assigns both ways
+ * with `Span` from `@cloudflare/workers-types` — except `addLink` and `addLinks` (workerd
+ * 2026-11-23), which workers-types 5.20261117.1 does not have yet. The value `Span` is the class
+ * itself, for `instanceof`.
  * @example
  * ```ts
  * tracing.enterSpan("load", (span) => {
@@ -100,7 +105,75 @@ function assertSameRequest(record: SpanRecord<Invocation>): void {
  * ```
  * @public
  */
-export class Span {
+export interface Span {
+  /** `true` while the span records: inside a traced invocation and not yet ended. */
+  readonly isTraced: boolean;
+  /** Returns the span's trace id and span id (all zeros for the no-op span). */
+  spanContext(): SpanIdentity;
+  /**
+   * Sets one attribute, replacing an earlier value of the same key in place; returns the span.
+   * @remarks `undefined` is ignored; non-primitive values are stored as strings; past the 64 KiB
+   * budget the attribute is replaced by warning attributes. Does nothing on ended spans.
+   * @throws TypeError if `key` is missing, or `value` is a BigInt or a Symbol.
+   */
+  setAttribute(key: string, value: SpanAttributeValue): this;
+  /**
+   * Sets every own enumerable string-keyed property of `attributes` as an attribute; returns the
+   * span.
+   * @remarks All values are converted first: if one fails, none is set.
+   * @throws TypeError if `attributes` is not a non-array object, or a value is a BigInt or a Symbol.
+   */
+  setAttributes(attributes: Record<string, SpanAttributeValue | undefined>): this;
+  /**
+   * Links the span to another span; reported at once as a `spanLinks` event; returns the span.
+   * @remarks As in workerd, a link that is not usable is ignored without an error: a non-object,
+   * a missing `context`, ids that are not 32 / 16 hex digits or are all zeros, `traceFlags` that
+   * is not an integer from 0 to 255. Ids are reported lowercased. A link counts against the
+   * span's 64 KiB budget (72 bytes, plus 48 bytes and the key and value sizes per attribute);
+   * one that does not fit is replaced by warning attributes. Does nothing on ended spans.
+   * @throws TypeError if `link` is missing.
+   * @example
+   * ```ts
+   * tracing.enterSpan("consume", (span) => {
+   *   span.addLink({ context: producer.spanContext(), attributes: { kind: "producer" } });
+   * });
+   * ```
+   */
+  addLink(link: SpanLink): this;
+  /**
+   * Adds each link of an array as {@link (Span:interface).addLink} does, one `spanLinks` event per usable
+   * link; returns the span.
+   * @remarks Anything but an array (also an iterable, an array-like or a Proxy of an array) is
+   * ignored silently; an array of more than 512 links is ignored with a process warning, as
+   * workerd logs one (not on ended or no-op spans).
+   * @throws TypeError if `links` is missing.
+   */
+  addLinks(links: readonly SpanLink[]): this;
+  /** Reports `exception` as an `exception` event attributed to this span. */
+  recordException(exception: unknown): void;
+  /** Reports a new name at once as a `spanUpdate` event; returns the span. */
+  updateName(name: string): this;
+  /**
+   * Reports a status change at once as a `spanUpdate` event; returns the span.
+   * @throws TypeError if the code is not `"unset"`, `"ok"` or `"error"`.
+   */
+  setStatus(status: SpanStatus): this;
+  /** Ends the span: its attributes and `spanClose` are reported; later calls do nothing. */
+  end(): void;
+}
+
+/**
+ * The type of the {@link (Span:interface)} class (`tracing.Span`), for `instanceof` checks: it cannot be
+ * constructed (`new` throws `TypeError: Illegal constructor`), as workers-types' abstract `Span`.
+ * @public
+ */
+export type SpanConstructor = (abstract new () => Span) & { readonly prototype: Span };
+
+/**
+ * The class behind {@link Span}: the span's state is private (`#record`); exported as the value
+ * `Span`, typed {@link SpanConstructor}, so that no `#private` reaches the public types.
+ */
+class SpanImpl implements Span {
   readonly #record: SpanRecord<Invocation> | null;
 
   private constructor(token: symbol, record: SpanRecord<Invocation> | null) {
@@ -109,7 +182,7 @@ export class Span {
   }
 
   static {
-    wrapRecord = (record) => new Span(CONSTRUCT, record);
+    wrapRecord = (record) => new SpanImpl(CONSTRUCT, record);
     recordOf = (span) => (span !== null && typeof span === "object" && #record in span ? span.#record : undefined);
   }
 
@@ -285,7 +358,13 @@ export class Span {
 }
 
 /**
+ * The span class (also `tracing.Span`), for `span instanceof Span`; it cannot be constructed.
+ * @public
+ */
+export const Span = SpanImpl as unknown as SpanConstructor;
+
+/**
  * The span handed out when nothing is traced: frozen, shared, `isTraced === false`.
  * @public
  */
-export const NOOP_SPAN: Span = Object.freeze(wrapRecord(null)) as Span;
+export const NOOP_SPAN: Span = Object.freeze(wrapRecord(null));

@@ -9,7 +9,7 @@ import {
   type Invocation,
 } from "@workers-tracing/core-context";
 import { argumentError, toSpanName, toStringValue } from "./internal/convert";
-import { NOOP_SPAN, Span, recordOf, wrapRecord } from "./span";
+import { NOOP_SPAN, Span, recordOf, wrapRecord, type SpanConstructor } from "./span";
 
 const CONSTRUCT = Symbol("Tracing.construct");
 let isTracing: (value: unknown) => boolean;
@@ -217,6 +217,10 @@ export function endSpanWithError(span: Span, error: unknown): void {
  * @remarks The object is stateless: every method looks up the current span at call time, so all
  * `Tracing` instances behave identically. Outside a traced invocation every method still runs
  * callbacks, with the shared no-op span, and enters no async context.
+ *
+ * The type is structural, with the members of workerd's `Tracing`: `ctx.tracing` typed with
+ * `@cloudflare/workers-types` and this one assign both ways (but see {@link (Span:interface)} for
+ * `addLink`). The value `Tracing` is the class itself, for `instanceof`.
  * @example
  * ```ts
  * const total = await tracing.enterSpan("checkout", async (span) => {
@@ -226,7 +230,58 @@ export function endSpanWithError(span: Span, error: unknown): void {
  * ```
  * @public
  */
-export class Tracing {
+export interface Tracing {
+  /**
+   * Runs `callback(span, ...args)` with a new child of the current span made current, and ends
+   * the span when the callback returns, throws, or — for a native promise — settles.
+   * @remarks For a promise result a new promise is returned that settles after the span ended;
+   * any other value (thenables included) is returned as is, after the span ended — unless the
+   * invocation's context has the `thenableEnd` improvement: then a thenable's span ends when it
+   * settles, and what its `then` returns is returned. The span's status stays unset when the
+   * callback fails, as in workerd, unless the context has the `errorStatus` improvement (see
+   * {@link endSpanWithError}).
+   * @throws TypeError if `name` is missing or a Symbol, or `callback` is not a function.
+   */
+  enterSpan<T, A extends unknown[]>(name: string, callback: (span: Span, ...args: A) => T, ...args: A): T;
+  /**
+   * Like {@link (Tracing:interface).enterSpan}, but the span is never ended for you: call `span.end()`.
+   * @remarks The callback's result (a promise too) is returned unchanged; a throw leaves the
+   * span open.
+   * @throws TypeError if `name` is missing or a Symbol, or `callback` is not a function.
+   */
+  startActiveSpan<T, A extends unknown[]>(name: string, callback: (span: Span, ...args: A) => T, ...args: A): T;
+  /**
+   * Starts a child of the current span without making it current; end it with `span.end()`.
+   * @throws TypeError if `name` is missing or a Symbol.
+   */
+  startSpan(name: string): Span;
+  /**
+   * Returns the current span: the span of the innermost `enterSpan` / `startActiveSpan` /
+   * `withActiveSpan`, or a span standing for the invocation itself at its top level (its
+   * attributes are reported at once); `undefined` outside any invocation.
+   */
+  getActiveSpan(): Span | undefined;
+  /**
+   * Runs `callback(...args)` with `span` current, without ending it, and returns its result.
+   * @throws TypeError if `span` is not a {@link (Span:interface)} or `callback` is not a function.
+   */
+  withActiveSpan<T, A extends unknown[]>(span: Span, callback: (...args: A) => T, ...args: A): T;
+  /** The span class; spans handed to callbacks are instances of it. It cannot be constructed. */
+  readonly Span: SpanConstructor;
+}
+
+/**
+ * The type of the {@link (Tracing:interface)} class, for `instanceof` checks: it cannot be constructed
+ * (`new` throws `TypeError: Illegal constructor`); {@link createTracing} makes one.
+ * @public
+ */
+export type TracingConstructor = (abstract new () => Tracing) & { readonly prototype: Tracing };
+
+/**
+ * The class behind {@link Tracing}, with a private brand; exported as the value `Tracing`, typed
+ * {@link TracingConstructor}, so that no `#private` reaches the public types.
+ */
+class TracingImpl implements Tracing {
   /** The span class; spans handed to callbacks are instances of it. It cannot be constructed. */
   declare readonly Span: typeof Span;
   readonly #brand = true;
@@ -236,7 +291,7 @@ export class Tracing {
     // static private method, it stays fast once the class's `name` was redefined (see the end of
     // this file).
     isTracing = (value) => typeof value === "object" && value !== null && #brand in value;
-    createTracingObject = () => new Tracing(CONSTRUCT);
+    createTracingObject = () => new TracingImpl(CONSTRUCT);
   }
 
   private constructor(token: symbol) {
@@ -342,6 +397,12 @@ export class Tracing {
   }
 }
 
+/**
+ * The tracing class, for `value instanceof Tracing`; it cannot be constructed.
+ * @public
+ */
+export const Tracing = TracingImpl as unknown as TracingConstructor;
+
 Object.defineProperty(Tracing.prototype, "Span", { value: Span, writable: true, configurable: true });
 Object.defineProperty(Tracing.prototype, Symbol.toStringTag, { value: "Tracing", configurable: true });
 Object.defineProperty(Span.prototype, Symbol.toStringTag, { value: "Span", configurable: true });
@@ -351,7 +412,7 @@ Object.defineProperty(Tracing, "name", { value: "Tracing", configurable: true })
 Object.defineProperty(Span, "name", { value: "Span", configurable: true });
 
 /**
- * Creates a new {@link Tracing} object, as a runtime does for each `ctx.tracing`.
+ * Creates a new {@link (Tracing:interface)} object, as a runtime does for each `ctx.tracing`.
  * @example
  * ```ts
  * const ctxTracing = createTracing();
@@ -364,7 +425,7 @@ export function createTracing(): Tracing {
 }
 
 /**
- * The shared {@link Tracing} object (what `import { tracing } from "cloudflare:workers"` gives).
+ * The shared {@link (Tracing:interface)} object (what `import { tracing } from "cloudflare:workers"` gives).
  * @example
  * ```ts
  * tracing.enterSpan("parse", (span) => parse(input));

@@ -82,7 +82,7 @@ describe(serializeLogArguments.name, () => {
           // The raw first 262144 bytes of the JSON text: a character cut in two decodes to one
           // U+FFFD, as workerd's UTF-8 conversion does.
           expect(typeof result.message).toBe("string");
-          const message = result.message as string;
+          const message = result.message;
           expect(bytes(message.endsWith("\ufffd") ? message.slice(0, -1) : message)).toBeLessThanOrEqual(
             MAX_LOG_MESSAGE_BYTES,
           );

@@ -196,7 +196,7 @@ function eventBytes(event: TailEvent): number {
     case "log": {
       // The message is measured as JSON text, or, once cut, as the raw first 262144 bytes of
       // it: a character cut in two decodes to one U+FFFD (as workerd's UTF-8 conversion does).
-      if (payload.truncated === true) return Buffer.byteLength(withoutCutCharacter(payload.message as string));
+      if (payload.truncated === true) return Buffer.byteLength(withoutCutCharacter(payload.message));
       return Buffer.byteLength(JSON.stringify(payload.message));
     }
     case "exception":
