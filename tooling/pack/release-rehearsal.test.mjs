@@ -104,9 +104,22 @@ async function removeNpxInstall(spec) {
   }
 }
 
+/**
+ * Installs the copy from the repository's pnpm store (named outright: by default pnpm would open
+ * a new, empty store when the temporary folder is on another file system).
+ */
+async function installCopy() {
+  const { stdout } = await run("pnpm", ["store", "path"]);
+  await run(
+    "pnpm",
+    ["install", "--frozen-lockfile", "--prefer-offline", "--ignore-scripts", "--store-dir", stdout.trim()],
+    { cwd: workspace },
+  );
+}
+
 before(async () => {
   await copyWorkspace(workspace);
-  await run("pnpm", ["install", "--frozen-lockfile", "--prefer-offline", "--ignore-scripts"], { cwd: workspace });
+  await installCopy();
   const registryDir = path.join(temp.dir, "registry");
   mkdirSync(registryDir);
   registry = await startRegistry(registryDir);
@@ -150,7 +163,7 @@ it("pnpm version-packages gives the five packages one new version", async () => 
   );
   assert.deepEqual(readdirSync(path.join(workspace, ".changeset")).sort(), ["README.md", "config.json"]);
   // CI's `pnpm install --frozen-lockfile` still passes on the versioned workspace.
-  await run("pnpm", ["install", "--frozen-lockfile", "--prefer-offline", "--ignore-scripts"], { cwd: workspace });
+  await installCopy();
 });
 
 it("pnpm release builds the packages and publishes all five", async () => {
