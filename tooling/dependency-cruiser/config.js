@@ -68,7 +68,9 @@ export default {
     builtInModules: { add: ["cloudflare:workers", "cloudflare:sockets"] },
     // A workspace package resolves to its built dist: a leaf here, like anything installed.
     doNotFollow: { path: ["node_modules", "^packages/[^/]+/dist/"] },
-    exclude: { path: "/test/fixtures/" },
+    // Worker sources tests load as they are, and the projects the packed-install test installs
+    // its dependencies into (they import packages the workspace does not have).
+    exclude: { path: ["/test/fixtures/", "^tooling/pack/fixtures/"] },
     enhancedResolveOptions: {
       exportsFields: ["exports"],
       conditionNames: ["types", "import", "node", "default"],
