@@ -359,6 +359,17 @@ describe(toShimConfig.name, () => {
     expect(backService!.worker["durableObjectNamespaces"]).toEqual([
       { className: "Counter", uniqueKey: "back-Counter" },
     ]);
+    const misnamed = translateWrangler(
+      {
+        ...BASE,
+        name: "front",
+        durable_objects: { bindings: [{ name: "C", class_name: "Countr", script_name: "back" }] },
+      },
+      CONFIG,
+    );
+    expect(() => toShimConfig([misnamed, back], runBundles)).toThrow(
+      `workers-shim: ${SHOWN}: durable_objects.bindings[0].class_name: worker "back" (${SHOWN}) has no Durable Object class "Countr" (its classes: Counter); its classes come from its migrations and its own durable_objects bindings`,
+    );
     expect(() => toShimConfig([front], runBundles)).toThrow(
       `workers-shim: ${SHOWN}: durable_objects.bindings[0].script_name: no worker named "back" in this run (workers: front); pass its config with another -c to run it as the worker of Durable Object class "Counter"`,
     );

@@ -546,6 +546,16 @@ export function toShimConfig(workers: readonly WranglerWorker[], bundles: Readon
         binding.scriptName,
         "the worker of Durable Object class " + quote(binding.className),
       );
+      const owner = workers.find((other) => other.name === binding.scriptName)!;
+      if (!owner.durableObjectClasses.includes(binding.className)) {
+        const classes = owner.durableObjectClasses;
+        r.fail(
+          `${binding.at}.class_name`,
+          `worker ${quote(owner.name)} (${displayPath(owner.configPath)}) has no Durable Object class ${quote(binding.className)} (${
+            classes.length === 0 ? "it has none" : `its classes: ${classes.join(", ")}`
+          }); its classes come from its migrations and its own durable_objects bindings`,
+        );
+      }
       bindings.push({
         name: binding.name,
         durableObjectNamespace: { className: binding.className, serviceName: binding.scriptName },
