@@ -14,6 +14,7 @@ import {
 import { isHangError, watchForHang } from "./hang";
 import { hungErrorReturn, resultReturn } from "./timing";
 import { mapErrorStack } from "./loader/source-maps";
+import type { IncomingTraceContext } from "./trace-context";
 
 /** Reports `error` as an `exception` event, its stack mapped back to the user's sources first. */
 function reportMapped(invocation: { reportException(error: unknown): void }, error: unknown): void {
@@ -51,6 +52,11 @@ export interface DeliveryOptions<R> {
   readonly reportFailure: boolean;
   /** The invocation's tail sink, when not the receiver's usual one (`undefined`: untraced). */
   readonly sink?: TailSink | undefined;
+  /**
+   * The W3C trace context of a request from outside, when the service reads it: the caller's
+   * span becomes the invocation's parent (unless `parent` is given).
+   */
+  readonly incomingTraceContext?: IncomingTraceContext | undefined;
 }
 
 /** A delivered invocation: its result (when the handler finished) and its end (after `outcome`). */
@@ -78,6 +84,10 @@ const scopes = new WeakMap<Invocation, InvocationScope>();
 /** The per-invocation state the runtime keeps besides the core-context invocation. */
 export class InvocationScope {
   readonly invocation: Invocation;
+  /** The URL of the request a fetch invocation handles (the `"same-origin"` trace context policy compares with it). */
+  requestUrl: string | undefined = undefined;
+  /** The W3C trace context of the request from outside that started the invocation, if read. */
+  incomingTraceContext: IncomingTraceContext | undefined = undefined;
   #pending: Promise<unknown>[] = [];
   #unsettled = 0;
   #abandon: (() => void) | undefined;
@@ -218,10 +228,12 @@ export function deliver<R>(
     kind: options.kind,
     info: options.info,
     sink: "sink" in options ? options.sink : receiver.openTailSink(),
-    parent: options.parent,
+    parent: options.parent ?? options.incomingTraceContext?.parent,
     entrypoint: options.entrypoint,
   });
   const scope = new InvocationScope(invocation);
+  if (options.info.type === "fetch") scope.requestUrl = options.info.url;
+  scope.incomingTraceContext = options.incomingTraceContext;
   let handlerPending = true;
   let cancelledWith: Error | undefined;
   let handlerCancelled = false;

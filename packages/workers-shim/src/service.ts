@@ -34,6 +34,7 @@ import { holdUntilBodySent } from "./response-body";
 import { WorkerModules } from "./loader/worker-modules";
 import { createTailSessionSink, type TailStreamOpening, type TailWorker } from "./tails";
 import { WorkerExecutionContext } from "./worker-context";
+import { createTraceContextFetch, type IncomingTraceContext } from "./trace-context";
 
 /** What a service needs from its runtime. */
 export interface ServiceHost {
@@ -183,6 +184,7 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
       hostConsole: options.hostConsole ?? console,
       predictable: options.predictable === true,
       ...(options.moduleRoot === undefined ? {} : { moduleRoot: options.moduleRoot }),
+      fetch: createTraceContextFetch(this.worker.traceContext.outgoing),
     });
     this.#global = modules.global;
     // env belongs to the worker's global scope, as in workerd: `env instanceof Object` holds.
@@ -315,7 +317,12 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
     return (handler as Handler).call(exported, ...event, this.env, ctx);
   }
 
-  deliverFetch(request: Request, entrypoint: string | undefined, parent: SpanContext | undefined): Promise<Response> {
+  deliverFetch(
+    request: Request,
+    entrypoint: string | undefined,
+    parent: SpanContext | undefined,
+    incomingTraceContext?: IncomingTraceContext,
+  ): Promise<Response> {
     const held = new WeakSet<Response>();
     const delivery = deliver(
       this,
@@ -323,6 +330,7 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
         kind: "fetch",
         info: fetchEventInfo(request),
         parent,
+        incomingTraceContext,
         entrypoint,
         // A response with a body reports `return` once the body has been sent (holdUntilBodySent).
         returnInfo: (response: Response) =>
