@@ -1,4 +1,5 @@
 import {
+  type TraceParent,
   type EventInfo,
   type EventOutcome,
   type FetchResponseInfo,
@@ -14,12 +15,19 @@ import {
 import { isHangError, watchForHang } from "./hang";
 import { hungErrorReturn, resultReturn } from "./timing";
 import { mapErrorStack } from "./loader/source-maps";
-import type { IncomingTraceContext } from "./trace-context";
 
 /** Reports `error` as an `exception` event, its stack mapped back to the user's sources first. */
 function reportMapped(invocation: { reportException(error: unknown): void }, error: unknown): void {
   mapErrorStack(error);
   invocation.reportException(error);
+}
+
+/** The W3C trace context of a request from outside (read in trace-context.ts): the caller's span and its `tracestate`. */
+export interface IncomingTraceContext {
+  /** The caller's trace id, span id and trace flags; the invocation's parent. */
+  readonly parent: TraceParent;
+  /** The validated `tracestate`, passed on to the worker's outgoing requests. */
+  readonly traceState: string | undefined;
 }
 
 /** What a delivery needs from the service that receives it. */

@@ -19,7 +19,7 @@ import { createServiceBinding, type BindingTarget } from "./bindings/fetcher";
 import { runRpcMethod, type RpcRequest } from "./bindings/rpc";
 import type { QueueBroker } from "./queues";
 import { createLegacyTailSink, type TraceItem } from "./legacy-tails";
-import { InvocationScope, deliver } from "./delivery";
+import { InvocationScope, deliver, type IncomingTraceContext } from "./delivery";
 import { DurableObjectClass, DurableObjectNamespace, type ActorHost } from "./durable-objects";
 import {
   MessageBatch,
@@ -34,7 +34,7 @@ import { holdUntilBodySent } from "./response-body";
 import { WorkerModules } from "./loader/worker-modules";
 import { createTailSessionSink, type TailStreamOpening, type TailWorker } from "./tails";
 import { WorkerExecutionContext } from "./worker-context";
-import { createTraceContextFetch, type IncomingTraceContext } from "./trace-context";
+import { createTraceContextFetch } from "./trace-context";
 
 /** What a service needs from its runtime. */
 export interface ServiceHost {

@@ -6,7 +6,7 @@ import {
   type TraceParent,
 } from "@workers-tracing/core-context";
 import type { TraceContextPolicy } from "./config/index";
-import { scopeOf } from "./delivery";
+import { scopeOf, type IncomingTraceContext } from "./delivery";
 
 // W3C Trace Context for workers, off unless a worker's `traceContext` turns it on: requests from
 // outside continue the trace of their `traceparent` (`readIncomingTraceContext`), and the
@@ -15,14 +15,6 @@ import { scopeOf } from "./delivery";
 
 const TRACEPARENT = "traceparent";
 const TRACESTATE = "tracestate";
-
-/** The W3C trace context of a request from outside: the caller's span and its `tracestate`. */
-export interface IncomingTraceContext {
-  /** The caller's trace id, span id and trace flags; the invocation's parent. */
-  readonly parent: TraceParent;
-  /** The validated `tracestate`, passed on to the worker's outgoing requests. */
-  readonly traceState: string | undefined;
-}
 
 /**
  * Reads a request's `traceparent` and (only when that is valid) its `tracestate`; `undefined`
