@@ -34,6 +34,8 @@ export type { TailSink } from "./tail-sink";
 export { toTailSink } from "./sinks";
 export type { TailStreamHandler, TailTarget } from "./sinks";
 export { traceInvocation, traceInvocationIn } from "./trace";
+export { formatTraceParent, parseTraceParent, parseTraceState } from "./trace-context";
+export type { TraceParent } from "./trace-context";
 export type { TraceInvocationOptions } from "./trace";
 export type {
   AlarmEventInfo,

@@ -199,7 +199,11 @@ export interface InvocationOptions {
   readonly info?: EventInfo;
   /** Where the events go; without a sink the invocation is untraced and all spans are no-ops. */
   readonly sink?: TailSink | undefined;
-  /** The caller's span when another traced invocation caused this one (spec §3.9). */
+  /**
+   * The caller's span when another traced invocation caused this one (spec §3.9), or a remote
+   * caller's (a W3C `traceparent`): the onset's `spanContext` is the trace id, this span id and,
+   * when given, these `traceFlags`.
+   */
   readonly parent?: SpanContext | undefined;
   /** The named export or actor class that handles the event; omit for the default export. */
   readonly entrypoint?: string | undefined;
@@ -357,11 +361,12 @@ export class Invocation {
       onset["attributes"] = options.attributes;
     }
     const parentSpan = options.parent?.spanId;
-    ledger.emit(
-      parentSpan === undefined ? { traceId: this.traceId } : { traceId: this.traceId, spanId: parentSpan },
-      onset as unknown as Onset,
-      Date.now(),
-    );
+    const parentFlags = options.parent?.traceFlags;
+    const onsetContext: { traceId: string; spanId?: string; traceFlags?: number } =
+      parentSpan === undefined ? { traceId: this.traceId } : { traceId: this.traceId, spanId: parentSpan };
+    // An upstream sampling decision (a W3C traceparent's flags); never there in workerd.
+    if (parentFlags !== undefined) onsetContext.traceFlags = parentFlags;
+    ledger.emit(onsetContext, onset as unknown as Onset, Date.now());
     REGISTRY.tracedLive++;
   }
 

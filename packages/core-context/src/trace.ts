@@ -23,8 +23,11 @@ export interface TraceInvocationOptions<R = unknown> {
    * @beta
    */
   readonly improvements?: TracingImprovements;
-  /** The caller's span, to continue its trace (spec §3.9). */
-  readonly parent?: SpanContext;
+  /**
+   * The caller's span, to continue its trace (spec §3.9): another invocation's, or a remote
+   * caller's read with {@link parseTraceParent} (its `traceFlags` then appear on the onset).
+   */
+  readonly parent?: SpanContext | undefined;
   /** Entrypoint name for the onset. */
   readonly entrypoint?: string;
   /** Worker-level attributes for the onset. */

@@ -10,6 +10,7 @@ import {
   withCurrentSpan,
   traceInvocationIn,
   type Invocation,
+  parseTraceParent,
 } from "../src/index";
 import { S, T, compact, expectWellFormed, okOutcome, testOnset, trace } from "./helpers";
 
@@ -56,6 +57,17 @@ describe(traceInvocation.name, () => {
     const { raw } = await trace(() => undefined, { parent });
     expect(raw[0]!.spanContext).toStrictEqual(parent);
     expect(raw.every((e) => e.spanContext.traceId === parent.traceId)).toBe(true);
+  });
+
+  it("reports a remote parent's trace flags on the onset only", async () => {
+    const parent = parseTraceParent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00");
+    const { raw } = await trace(() => undefined, { parent });
+    expect(raw[0]!.spanContext).toStrictEqual({
+      traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+      spanId: "00f067aa0ba902b7",
+      traceFlags: 0,
+    });
+    expect(raw.slice(1).every((e) => !("traceFlags" in e.spanContext))).toBe(true);
   });
 
   it("builds the onset with the delivered property order", async () => {

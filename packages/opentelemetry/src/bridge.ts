@@ -14,7 +14,7 @@ import type {
   Tracer,
   TracerProvider,
 } from "@opentelemetry/api";
-import { reportLog } from "@workers-tracing/core-context";
+import { formatTraceParent, parseTraceParent, reportLog } from "@workers-tracing/core-context";
 import { NOOP_SPAN, tracing, type Span, type SpanAttributeValue } from "@workers-tracing/user-tracing";
 
 /** The key `@opentelemetry/api` stores the span under (`createContextKey` is `Symbol.for`). */
@@ -30,7 +30,6 @@ const INVALID_TRACE_ID = "00000000000000000000000000000000";
 const INVALID_SPAN_ID = "0000000000000000";
 const SAMPLED = 1;
 const TRACEPARENT = "traceparent";
-const TRACEPARENT_PATTERN = /^([\da-f]{2})-([\da-f]{32})-([\da-f]{16})-([\da-f]{2})(-.*)?$/;
 
 class BridgeContext implements Context {
   readonly #values: Map<symbol, unknown>;
@@ -465,8 +464,9 @@ export class WorkersTracerProvider implements TracerProvider {
 /**
  * A W3C Trace Context propagator (`traceparent`) for the bridge's spans.
  * @remarks `inject` writes the span in the context (a user span: its ids, flagged sampled);
- * `extract` reads a valid `traceparent` into a non-recording remote span. `tracestate` is not
- * carried.
+ * `extract` reads a valid `traceparent` into a non-recording remote span. Both follow W3C Trace
+ * Context level 1 as core-context's `parseTraceParent` and `formatTraceParent` do: lowercase hex
+ * only, and a header sent twice is invalid. `tracestate` is not carried.
  * @public
  */
 export class WorkersTraceContextPropagator implements TextMapPropagator {
@@ -475,24 +475,17 @@ export class WorkersTraceContextPropagator implements TextMapPropagator {
     const span = context.getValue(SPAN_KEY) as OtelSpan | undefined;
     const spanContext = span?.spanContext();
     if (!isValidSpanContext(spanContext)) return;
-    const flags = (spanContext.traceFlags & 0xff).toString(16).padStart(2, "0");
-    setter.set(carrier, TRACEPARENT, `00-${spanContext.traceId}-${spanContext.spanId}-${flags}`);
+    const { traceId, spanId } = spanContext;
+    setter.set(carrier, TRACEPARENT, formatTraceParent({ traceId, spanId, traceFlags: spanContext.traceFlags & 0xff }));
   }
 
   /** Returns `context` with the remote span a valid `traceparent` names, else `context`. */
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
     const raw = getter.get(carrier, TRACEPARENT);
-    const value = (Array.isArray(raw) ? raw[0] : raw)?.trim().toLowerCase();
-    if (value === undefined) return context;
-    const match = TRACEPARENT_PATTERN.exec(value);
-    if (match === null || match[1] === "ff" || (match[1] === "00" && match[5] !== undefined)) return context;
-    const spanContext: SpanContext = {
-      traceId: match[2] as string,
-      spanId: match[3] as string,
-      traceFlags: Number.parseInt(match[4] as string, 16),
-      isRemote: true,
-    };
-    if (!isValidSpanContext(spanContext)) return context;
+    // Several header fields: as HTTP joins them, which makes no valid traceparent.
+    const parent = parseTraceParent(Array.isArray(raw) ? raw.join(", ") : raw);
+    if (parent === undefined) return context;
+    const spanContext: SpanContext = { ...parent, isRemote: true };
     return context.setValue(SPAN_KEY, new NonRecordingSpan(spanContext));
   }
 

@@ -268,8 +268,25 @@ describe("OpenTelemetry API bridge", () => {
     "00-abc-def-01",
     `ff-${"1".repeat(32)}-${"2".repeat(16)}-01`,
     `00-${"0".repeat(32)}-${"2".repeat(16)}-01`,
+    `00-${"A".repeat(32)}-${"2".repeat(16)}-01`,
   ])("ignores the invalid traceparent %j", (traceparent) => {
     expect(propagation.extract(ROOT_CONTEXT, { traceparent })).toBe(ROOT_CONTEXT);
+  });
+
+  it("ignores a traceparent sent twice", () => {
+    const traceparent = [`00-${"1".repeat(32)}-${"2".repeat(16)}-01`, `00-${"3".repeat(32)}-${"2".repeat(16)}-01`];
+    expect(propagation.extract(ROOT_CONTEXT, { traceparent })).toBe(ROOT_CONTEXT);
+  });
+
+  it("reads a later version's traceparent for its ids and sampled flag", () => {
+    const traceparent = `cc-${"1".repeat(32)}-${"2".repeat(16)}-03-more`;
+    const span = tracer.startSpan("outside", {}, propagation.extract(ROOT_CONTEXT, { traceparent }));
+    expect(span.spanContext()).toStrictEqual({
+      traceId: "1".repeat(32),
+      spanId: "2".repeat(16),
+      traceFlags: 1,
+      isRemote: true,
+    });
   });
 
   it("throws a TypeError when startActiveSpan gets no function", () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { drainTailSessions, traceInvocation } from "@workers-tracing/core-context";
+import { drainTailSessions, parseTraceParent, traceInvocation } from "@workers-tracing/core-context";
 import { tracing } from "@workers-tracing/user-tracing";
 import { OtlpExporter } from "../src/index";
 import { startReceiver } from "./receiver";
@@ -31,6 +31,25 @@ describe("README", () => {
         ["orders", "custom", true],
       ]);
       expect(spans[0]!.parentSpanId).toBe(spans[1]!.spanId);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it("runs the upstream-trace example: the root span joins the caller's trace", async () => {
+    const receiver = await startReceiver();
+    vi.stubEnv("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.url);
+    try {
+      // --- example from README.md, "Joining an upstream trace", verbatim ---
+      const exporter = new OtlpExporter({ serviceName: "orders" });
+      const parent = parseTraceParent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"); // a request's header
+      await traceInvocation({ tail: exporter, parent }, () => "handled");
+      await drainTailSessions();
+      await exporter.shutdown(); // its root span: trace 4bf92f35…, parent span 00f067aa…
+      // --- end of example ---
+      expect(receiver.spans()).toMatchObject([
+        { name: "custom", traceId: "4bf92f3577b34da6a3ce929d0e0e4736", parentSpanId: "00f067aa0ba902b7" },
+      ]);
     } finally {
       await receiver.close();
     }

@@ -1,4 +1,5 @@
 import {
+  type TraceParent,
   type EventInfo,
   type EventOutcome,
   type FetchResponseInfo,
@@ -19,6 +20,14 @@ import { mapErrorStack } from "./loader/source-maps";
 function reportMapped(invocation: { reportException(error: unknown): void }, error: unknown): void {
   mapErrorStack(error);
   invocation.reportException(error);
+}
+
+/** The W3C trace context of a request from outside (read in trace-context.ts): the caller's span and its `tracestate`. */
+export interface IncomingTraceContext {
+  /** The caller's trace id, span id and trace flags; the invocation's parent. */
+  readonly parent: TraceParent;
+  /** The validated `tracestate`, passed on to the worker's outgoing requests. */
+  readonly traceState: string | undefined;
 }
 
 /** What a delivery needs from the service that receives it. */
@@ -51,6 +60,11 @@ export interface DeliveryOptions<R> {
   readonly reportFailure: boolean;
   /** The invocation's tail sink, when not the receiver's usual one (`undefined`: untraced). */
   readonly sink?: TailSink | undefined;
+  /**
+   * The W3C trace context of a request from outside, when the service reads it: the caller's
+   * span becomes the invocation's parent (unless `parent` is given).
+   */
+  readonly incomingTraceContext?: IncomingTraceContext | undefined;
 }
 
 /** A delivered invocation: its result (when the handler finished) and its end (after `outcome`). */
@@ -78,6 +92,10 @@ const scopes = new WeakMap<Invocation, InvocationScope>();
 /** The per-invocation state the runtime keeps besides the core-context invocation. */
 export class InvocationScope {
   readonly invocation: Invocation;
+  /** The URL of the request a fetch invocation handles (the `"same-origin"` trace context policy compares with it). */
+  requestUrl: string | undefined = undefined;
+  /** The W3C trace context of the request from outside that started the invocation, if read. */
+  incomingTraceContext: IncomingTraceContext | undefined = undefined;
   #pending: Promise<unknown>[] = [];
   #unsettled = 0;
   #abandon: (() => void) | undefined;
@@ -218,10 +236,12 @@ export function deliver<R>(
     kind: options.kind,
     info: options.info,
     sink: "sink" in options ? options.sink : receiver.openTailSink(),
-    parent: options.parent,
+    parent: options.parent ?? options.incomingTraceContext?.parent,
     entrypoint: options.entrypoint,
   });
   const scope = new InvocationScope(invocation);
+  if (options.info.type === "fetch") scope.requestUrl = options.info.url;
+  scope.incomingTraceContext = options.incomingTraceContext;
   let handlerPending = true;
   let cancelledWith: Error | undefined;
   let handlerCancelled = false;

@@ -27,6 +27,8 @@ export type {
   ServiceConfig,
   ShimConfig,
   TextBindingConfig,
+  TraceContextConfig,
+  TraceContextPolicy,
   ValidateConfigOptions,
   WorkerConfig,
   WorkersShimErrorCode,

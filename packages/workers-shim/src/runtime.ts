@@ -21,6 +21,7 @@ import { warmUpResponseBodies } from "./response-body";
 import { ServiceInstance, hasTestHandler, type ServiceHost } from "./service";
 import { createRuntimeTailSink } from "./tails";
 import { QueueBroker } from "./queues";
+import { readIncomingTraceContext } from "./trace-context";
 
 /**
  * Options of {@link createRuntime}.
@@ -313,7 +314,9 @@ export class Runtime {
 
   /**
    * Delivers an HTTP request to a service's default export (or a named entrypoint) as an
-   * incoming request: a new trace, no parent span.
+   * incoming request: a new trace, no parent span — unless the service reads W3C trace context
+   * (`traceContext.incoming`) and the request has a valid `traceparent`: then the invocation
+   * continues that trace, its onset naming the caller's span.
    * @remarks A `cf` object in `init` (or on an input `Request`) becomes the worker's
    * `request.cf` and the onset's `cfJson`, as Workers' `RequestInit.cf` does. As in workerd, the
    * invocation reports `return` once the response body has been read to the end, and its
@@ -345,7 +348,8 @@ export class Runtime {
       );
     }
     const request = toRequest(input, init);
-    return runOutsideInvocations(() => service.deliverFetch(request, entrypoint, undefined));
+    const incoming = service.worker.traceContext.incoming ? readIncomingTraceContext(request.headers) : undefined;
+    return runOutsideInvocations(() => service.deliverFetch(request, entrypoint, undefined, incoming));
   }
 
   /**

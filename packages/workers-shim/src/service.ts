@@ -18,7 +18,7 @@ import { createServiceBinding, type BindingTarget } from "./bindings/fetcher";
 import { adoptRpcError, runRpcMethod, type RpcRequest } from "./bindings/rpc";
 import type { QueueBroker } from "./queues";
 import { createLegacyTailSink, type TraceItem } from "./legacy-tails";
-import { InvocationScope, deliver } from "./delivery";
+import { InvocationScope, deliver, type IncomingTraceContext } from "./delivery";
 import { DurableObjectClass, DurableObjectNamespace, type ActorHost } from "./durable-objects";
 import {
   MessageBatch,
@@ -33,6 +33,7 @@ import { holdUntilBodySent } from "./response-body";
 import { WorkerModules } from "./loader/worker-modules";
 import { createTailSessionSink, type TailStreamOpening, type TailWorker } from "./tails";
 import { WorkerExecutionContext } from "./worker-context";
+import { createTraceContextFetch } from "./trace-context";
 
 /** What a service needs from its runtime. */
 export interface ServiceHost {
@@ -191,6 +192,7 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
       hostConsole: options.hostConsole ?? console,
       predictable: options.predictable === true,
       ...(options.moduleRoot === undefined ? {} : { moduleRoot: options.moduleRoot }),
+      fetch: createTraceContextFetch(this.worker.traceContext.outgoing),
     });
     this.#global = modules.global;
     // env belongs to the worker's global scope, as in workerd: `env instanceof Object` holds.
@@ -305,7 +307,12 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
     return (handler as Handler).call(exported, ...event, this.env, ctx);
   }
 
-  deliverFetch(request: Request, entrypoint: string | undefined, parent: SpanContext | undefined): Promise<Response> {
+  deliverFetch(
+    request: Request,
+    entrypoint: string | undefined,
+    parent: SpanContext | undefined,
+    incomingTraceContext?: IncomingTraceContext,
+  ): Promise<Response> {
     const held = new WeakSet<Response>();
     const delivery = deliver(
       this,
@@ -313,6 +320,7 @@ export class ServiceInstance implements BindingTarget, ActorHost, TailWorker {
         kind: "fetch",
         info: fetchEventInfo(request),
         parent,
+        incomingTraceContext,
         entrypoint,
         // A response with a body reports `return` once the body has been sent (holdUntilBodySent).
         returnInfo: (response: Response) =>

@@ -63,6 +63,11 @@ describe(main.name, () => {
       message: 'workers-shim: --profile needs one of head, seed, received "x". Run "workers-shim serve --help".',
     },
     {
+      args: ["test", "--trace-context=", "x.json"],
+      message:
+        'workers-shim: --trace-context expects "none", "all", "same-origin" or hosts separated by commas (each a host such as "api.example.com", "api.example.com:8443", "[::1]:8080" or "*.example.com"), received "". Run "workers-shim test --help".',
+    },
+    {
       args: ["test", "--timeout-ms"],
       message:
         'workers-shim: --timeout-ms expects a positive whole number of milliseconds, received nothing. Run "workers-shim test --help".',

@@ -112,6 +112,7 @@ describe(loadConfig.name, () => {
       streamingTails: ["tail"],
       tails: [],
       queueConsumers: [],
+      traceContext: { incoming: false, outgoing: "none" },
     });
     expect(config.services[1]?.worker).toMatchObject({
       modules: [{ name: "worker", path: join(SCENARIOS, "_shared", "tail.js") }],
@@ -419,7 +420,7 @@ describe(validateConfig.name, () => {
   describe("worker fields", () => {
     it("rejects an unknown worker key and suggests the right one", () => {
       expect(shimError(() => validate(configWith({ compatibility_date: "2026-11-01" })))).toMatchInlineSnapshot(
-        `"workers-shim: service "main": worker: unknown key "compatibility_date". Allowed keys: modules, compatibilityDate, compatibilityFlags, bindings, durableObjectNamespaces, durableObjectStorage, streamingTails, tails, queueConsumers. Did you mean "compatibilityDate"?"`,
+        `"workers-shim: service "main": worker: unknown key "compatibility_date". Allowed keys: modules, compatibilityDate, compatibilityFlags, bindings, durableObjectNamespaces, durableObjectStorage, streamingTails, tails, queueConsumers, traceContext. Did you mean "compatibilityDate"?"`,
       );
     });
 
@@ -447,7 +448,7 @@ describe(validateConfig.name, () => {
 
     it("escapes line breaks in quoted names", () => {
       expect(shimError(() => validate(configWith({ "compatibility\nDate": "x" })))).toMatchInlineSnapshot(
-        `"workers-shim: service "main": worker: unknown key "compatibility\\nDate". Allowed keys: modules, compatibilityDate, compatibilityFlags, bindings, durableObjectNamespaces, durableObjectStorage, streamingTails, tails, queueConsumers. Did you mean "compatibilityDate"?"`,
+        `"workers-shim: service "main": worker: unknown key "compatibility\\nDate". Allowed keys: modules, compatibilityDate, compatibilityFlags, bindings, durableObjectNamespaces, durableObjectStorage, streamingTails, tails, queueConsumers, traceContext. Did you mean "compatibilityDate"?"`,
       );
     });
 
@@ -767,6 +768,82 @@ describe(validateConfig.name, () => {
       expect(shimError(() => validate(configWith({ bindings: [{ name: "JOBS", queue: 1 }] })))).toMatchInlineSnapshot(
         `"workers-shim: service "main": worker.bindings[0].queue: expected a non-empty string, received number 1"`,
       );
+    });
+  });
+
+  describe("traceContext", () => {
+    const traceContextOf = (value: unknown, options: { traceContext?: unknown } = {}) =>
+      validateConfig(JSON.parse(JSON.stringify(configWith({ traceContext: value }))) as unknown, {
+        baseDir: dir,
+        today: TODAY,
+        ...(options as object),
+      }).services.map((service) => service.worker.traceContext);
+
+    it("is off unless set, for every worker", () => {
+      expect(traceContextOf(undefined)).toEqual([
+        { incoming: false, outgoing: "none" },
+        { incoming: false, outgoing: "none" },
+      ]);
+      expect(traceContextOf({})[0]).toEqual({ incoming: false, outgoing: "none" });
+    });
+
+    it("reads incoming and outgoing, with hosts normalised", () => {
+      expect(traceContextOf({ incoming: true, outgoing: "same-origin" })[0]).toEqual({
+        incoming: true,
+        outgoing: "same-origin",
+      });
+      expect(
+        traceContextOf({
+          outgoing: ["API.Example.com", "api.example.com", "*.Internal:08080", "[::1]:80", "bücher.de"],
+        })[0],
+      ).toEqual({ incoming: false, outgoing: ["api.example.com", "*.internal:8080", "[::1]:80", "xn--bcher-kva.de"] });
+    });
+
+    it("takes the traceContext option for every service, in place of their own", () => {
+      expect(
+        traceContextOf(
+          { incoming: false, outgoing: ["a.example"] },
+          { traceContext: { incoming: true, outgoing: "all" } },
+        ),
+      ).toEqual([
+        { incoming: true, outgoing: "all" },
+        { incoming: true, outgoing: "all" },
+      ]);
+      expect(shimError(() => traceContextOf(undefined, { traceContext: { incoming: "yes" } }))).toMatchInlineSnapshot(
+        `"workers-shim: options.traceContext.incoming: expected true or false, received string "yes""`,
+      );
+    });
+
+    it.for([
+      [true, `worker.traceContext: expected an object {incoming?, outgoing?}, received boolean true`],
+      [{ incoming: 1 }, `worker.traceContext.incoming: expected true or false, received number 1`],
+      [{ in: true }, `worker.traceContext: unknown key "in". Allowed keys: incoming, outgoing.`],
+      [
+        { outgoing: "some" },
+        `worker.traceContext.outgoing: expected "none", "all", "same-origin" or an array of hosts, received string "some"`,
+      ],
+      [
+        { outgoing: { hosts: [] } },
+        `worker.traceContext.outgoing: expected "none", "all", "same-origin" or an array of hosts, received object {"hosts":[]}`,
+      ],
+      ...[
+        "https://api.example.com",
+        "api.example.com/v1",
+        "user@api.example.com",
+        "api.example.com:99999",
+        "*",
+        "",
+        "a b",
+        3,
+      ].map(
+        (host) =>
+          [
+            { outgoing: ["ok.example", host] },
+            `worker.traceContext.outgoing[1]: expected a host such as "api.example.com", "api.example.com:8443", "[::1]:8080" or "*.example.com", received ${typeof host === "string" ? `string ${JSON.stringify(host)}` : `number ${host}`}`,
+          ] as const,
+      ),
+    ] as const)("rejects %j", ([value, problem]) => {
+      expect(shimError(() => traceContextOf(value))).toBe(`workers-shim: service "main": ${problem}`);
     });
   });
 

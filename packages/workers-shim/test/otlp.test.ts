@@ -16,6 +16,7 @@ interface Span {
   spanId: string;
   parentSpanId?: string;
   name: string;
+  flags?: number;
   attributes?: { key: string; value: Record<string, unknown> }[];
 }
 
@@ -156,6 +157,49 @@ describe("--otlp", () => {
         (s) => s.service === "api" && s.parentSpanId !== undefined && s.name === "fetch",
       )!;
       expect(calleeRoot.parentSpanId).toBe(callerFetch.spanId);
+    },
+    CLI_TIMEOUT_MS,
+  );
+
+  it(
+    "workers-shim serve --otlp --trace-context joins the trace of the request's traceparent",
+    async () => {
+      const receiver = await startReceiver();
+      const args = [CLI, "serve", SERVE_CONFIG, "--port", "0", "--otlp", "--trace-context"];
+      const child = spawn(process.execPath, args, {
+        env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: "http/json" },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      let stderr = "";
+      const port = await new Promise<number>((resolve, reject) => {
+        child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+          stderr += chunk;
+          const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(stderr);
+          if (match !== null) resolve(Number(match[1]));
+        });
+        child.once("exit", () => reject(new Error(`serve exited: ${stderr}`)));
+      });
+      const closed = new Promise((resolve) => child.once("close", resolve));
+      const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+      const upstream = "00f067aa0ba902b7";
+      try {
+        const response = await fetch(`http://127.0.0.1:${port}/api`, {
+          headers: { traceparent: `00-${traceId}-${upstream}-01` },
+        });
+        expect(await response.text()).toBe("api said: 2 items");
+      } finally {
+        child.kill("SIGTERM");
+        await closed;
+      }
+      // Every span is in the caller's trace; the request's root span is a child of the caller's
+      // span (a remote parent, sampled), and the callee hangs under the worker's fetch span.
+      expect(receiver.spans.length).toBeGreaterThanOrEqual(4);
+      expect(receiver.spans.every((s) => s.traceId === traceId)).toBe(true);
+      const root = receiver.spans.find((s) => s.service === "main" && s.parentSpanId === upstream)!;
+      expect(root).toMatchObject({ name: "fetch", flags: 0x301 });
+      const callerFetch = receiver.spans.find((s) => s.service === "main" && s.parentSpanId === root.spanId)!;
+      const calleeRoot = receiver.spans.find((s) => s.service === "api" && s.parentSpanId === callerFetch.spanId);
+      expect(calleeRoot).toMatchObject({ name: "fetch" });
     },
     CLI_TIMEOUT_MS,
   );

@@ -365,6 +365,34 @@ describe("workers-shim serve", () => {
     expect(stderr.split("\n").filter((line) => line.startsWith("EV "))).toHaveLength(6);
   });
 
+  it("continues the trace of a request's traceparent with --trace-context", async () => {
+    const served = await serve(["--tail", "jsonl", "--trace-context"]);
+    const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const response = await fetch(`${served.base}/api`, {
+      headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01`, tracestate: "rojo=1" },
+    });
+    expect(await response.text()).toBe("api said: 2 items");
+    const lines = await until(
+      () =>
+        served
+          .stdout()
+          .split("\n")
+          .filter((line) => line !== ""),
+      (list) => list.filter((line) => line.includes('"type":"outcome"')).length === 2,
+    );
+    expect((await served.stop()).code).toBe(0);
+    const events = lines.map(
+      (line) => JSON.parse(line) as { spanContext: Record<string, unknown>; event: { type: string; spanId?: string } },
+    );
+    expect(events.every((event) => event.spanContext["traceId"] === traceId)).toBe(true);
+    const onsets = events.filter((event) => event.event.type === "onset");
+    expect(onsets.map((onset) => onset.spanContext)).toEqual([
+      { traceId, spanId: "00f067aa0ba902b7", traceFlags: 1 },
+      // The service binding's callee: under the caller's fetch span, as without the switch.
+      { traceId, spanId: expect.stringMatching(/^[\da-f]{16}$/) },
+    ]);
+  });
+
   it("passes request.cf on when the worker forwards the incoming request", async () => {
     const served = await serve(["--tail", "jsonl"]);
     expect(await (await fetch(`${served.base}/proxy`)).text()).toBe("2 items");
@@ -558,6 +586,25 @@ describe(serveCommand.name, () => {
     expect(DEFAULT_PORT).toBe(8787);
   });
 
+  it("parses --trace-context with and without a policy", () => {
+    expect(parseServeArgs([CONFIG])).toMatchObject({ traceContext: undefined });
+    expect(parseServeArgs([CONFIG, "--trace-context"])).toMatchObject({
+      traceContext: { incoming: true, outgoing: "all" },
+    });
+    expect(parseServeArgs(["--trace-context=same-origin", CONFIG])).toMatchObject({
+      configs: [CONFIG],
+      traceContext: { incoming: true, outgoing: "same-origin" },
+    });
+    expect(parseServeArgs([CONFIG, "--trace-context=api.example.com, *.Internal:8080"])).toMatchObject({
+      traceContext: { incoming: true, outgoing: ["api.example.com", "*.internal:8080"] },
+    });
+    expect(() =>
+      parseServeArgs([CONFIG, "--trace-context=https://api.example.com"]),
+    ).toThrowErrorMatchingInlineSnapshot(
+      `[CommandError: --trace-context expects "none", "all", "same-origin" or hosts separated by commas (each a host such as "api.example.com", "api.example.com:8443", "[::1]:8080" or "*.example.com"), received "https://api.example.com". Run "workers-shim serve --help".]`,
+    );
+  });
+
   it("parses --ui with and without a port, and --html", () => {
     expect(parseServeArgs([CONFIG, "--ui"])).toMatchObject({ ui: 8788, html: undefined });
     expect(parseServeArgs(["--ui", "0", CONFIG])).toMatchObject({ ui: 0, configs: [CONFIG] });
@@ -595,7 +642,7 @@ describe(serveCommand.name, () => {
     expect(stderr).toEqual([]);
     expect(stdout).toEqual([SERVE_USAGE]);
     expect(SERVE_USAGE).toMatch(
-      /^usage: workers-shim serve \[--experimental\] \[--profile seed\] \[--confine-modules\] \[--port N\] \[--tail pretty\|jsonl\]\n +\[--otlp \[URL\]\] \[--ui \[PORT\]\] \[--html FILE\]\n +\[--watch\] \[<config> \| -c <wrangler config>\.\.\. \[--env <name>\]\]\n/,
+      /^usage: workers-shim serve \[--experimental\] \[--profile seed\] \[--confine-modules\] \[--port N\] \[--tail pretty\|jsonl\]\n +\[--otlp \[URL\]\] \[--ui \[PORT\]\] \[--html FILE\] \[--trace-context\[=POLICY\]\]\n +\[--watch\] \[<config> \| -c <wrangler config>\.\.\. \[--env <name>\]\]\n/,
     );
   });
 });

@@ -145,6 +145,26 @@ describe(translateWrangler.name, () => {
     expect(translateWrangler(BASE, CONFIG).name).toBe("app");
   });
 
+  it("reads trace_context, the workers-shim extension key, inherited by an environment", () => {
+    const raw = {
+      ...BASE,
+      trace_context: { incoming: true, outgoing: ["API.example.com"] },
+      env: { staging: {}, prod: { trace_context: { outgoing: "none" } } },
+    };
+    expect(translateWrangler(raw, CONFIG).traceContext).toEqual({ incoming: true, outgoing: ["api.example.com"] });
+    expect(translateWrangler(raw, CONFIG, { env: "staging" }).traceContext).toEqual({
+      incoming: true,
+      outgoing: ["api.example.com"],
+    });
+    expect(translateWrangler(raw, CONFIG, { env: "prod" }).traceContext).toEqual({ incoming: false, outgoing: "none" });
+    expect(translateWrangler(raw, CONFIG).warnings).toEqual([]);
+    expect(translateWrangler(BASE, CONFIG)).not.toHaveProperty("traceContext");
+    const shim = toShimConfig([{ ...translateWrangler(raw, CONFIG), name: "app" }], new Map([["app", "/b/app.mjs"]]));
+    expect(shim).toMatchObject({
+      services: [{ worker: { traceContext: { incoming: true, outgoing: ["api.example.com"] } } }],
+    });
+  });
+
   describe("env sections", () => {
     const RAW = {
       name: "app",
@@ -249,11 +269,23 @@ describe(translateWrangler.name, () => {
       message: 'queues.consumers[0].max_batch_timeout: expected a number from 0 to 60, received string "5"',
     },
     {
+      raw: { ...BASE, trace_context: { outgoing: "everywhere" } },
+      message:
+        'trace_context.outgoing: expected "none", "all", "same-origin" or an array of hosts, received string "everywhere"',
+    },
+    {
+      raw: { ...BASE, env: { staging: { trace_context: true } } },
+      message: "trace_context: expected an object {incoming?, outgoing?}, received boolean true",
+      env: "staging",
+    },
+    {
       raw: { ...BASE, triggers: { crons: "* * * * *" } },
       message: 'triggers.crons: expected an array of strings, received string "* * * * *"',
     },
-  ])("refuses bad input naming the key and what it expects: $message", ({ raw, message }) => {
-    expect(() => translateWrangler(raw, CONFIG)).toThrow(`workers-shim: ${SHOWN}: ${message}`);
+  ])("refuses bad input naming the key and what it expects: $message", ({ raw, message, env }) => {
+    expect(() => translateWrangler(raw, CONFIG, env === undefined ? {} : { env })).toThrow(
+      `workers-shim: ${SHOWN}: ${env === undefined ? "" : `env.${env}.`}${message}`,
+    );
   });
 });
 

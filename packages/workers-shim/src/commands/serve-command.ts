@@ -10,6 +10,8 @@ import { renderTraceReport } from "../report/html-report";
 import { startTraceUi, type TraceUi } from "../report/live-ui";
 import { OTLP_USAGE, combineTails, createOtlpExporter, parseOtlpArg } from "./otlp-option";
 import { loadCommandConfig, parseConfigOption } from "./project-config";
+import { TRACE_CONTEXT_USAGE, parseTraceContextArg } from "./trace-context-option";
+import type { TraceContextConfig } from "../config/schema";
 import { watchProject } from "./serve-watch";
 
 /** The port `serve` listens on when none is given. */
@@ -23,7 +25,7 @@ const SHUTDOWN_GRACE_MS = 2000;
 
 /** `workers-shim serve --help`. */
 export const SERVE_USAGE = `usage: workers-shim serve [--experimental] [--profile seed] [--confine-modules] [--port N] [--tail pretty|jsonl]
-                          [--otlp [URL]] [--ui [PORT]] [--html FILE]
+                          [--otlp [URL]] [--ui [PORT]] [--html FILE] [--trace-context[=POLICY]]
                           [--watch] [<config> | -c <wrangler config>... [--env <name>]]
 
 <config> is a config.json, a wrangler.json, wrangler.jsonc or wrangler.toml, or a folder holding
@@ -45,6 +47,7 @@ options:
                    durations, attributes, logs, exceptions and outcome; callees nested under
                    the caller) or "jsonl" (one JSON event per line)
 ${OTLP_USAGE}
+${TRACE_CONTEXT_USAGE}
   --ui [PORT]      serve a live trace waterfall page on ${SERVE_HOST}:PORT (default 8788; 0 picks
                    a free port); its address is printed on stderr
   --html FILE      on shutdown, write the traces of the run (the newest 500) to FILE as a
@@ -80,6 +83,8 @@ interface ServeArgs {
   readonly ui: number | undefined;
   /** `--html`: where the report goes on shutdown. */
   readonly html: string | undefined;
+  /** `--trace-context`: every service's W3C trace context setting. */
+  readonly traceContext: TraceContextConfig | undefined;
 }
 
 /** The port of the `--ui` page when none is given. */
@@ -116,9 +121,15 @@ export function parseServeArgs(args: readonly string[]): ServeArgs | undefined {
   let otlp: ServeArgs["otlp"];
   let ui: number | undefined;
   let html: string | undefined;
+  let traceContext: TraceContextConfig | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === "--help" || arg === "-h") return undefined;
+    const traceContextArg = parseTraceContextArg("serve", arg);
+    if (traceContextArg !== undefined) {
+      traceContext = traceContextArg;
+      continue;
+    }
     const otlpArg = parseOtlpArg(args, i);
     if (otlpArg !== undefined) {
       otlp = { endpoint: otlpArg.endpoint };
@@ -186,7 +197,20 @@ export function parseServeArgs(args: readonly string[]): ServeArgs | undefined {
     if (arg.startsWith("-")) throw new CommandError(`unknown option ${JSON.stringify(arg)} for "serve". ${HINT}`);
     configArgs.configs.push(arg);
   }
-  return { ...configArgs, watch, testScheduled, experimental, profile, confineModules, port, tail, otlp, ui, html };
+  return {
+    ...configArgs,
+    watch,
+    testScheduled,
+    experimental,
+    profile,
+    confineModules,
+    port,
+    tail,
+    otlp,
+    ui,
+    html,
+    traceContext,
+  };
 }
 
 /** The route of `--test-scheduled`, as in wrangler dev. */
@@ -257,6 +281,7 @@ export async function serveCommand(args: readonly string[], io: CommandIo): Prom
     experimental: parsed.experimental,
     confineModules: parsed.confineModules,
     ...(parsed.profile !== undefined ? { profile: parsed.profile } : {}),
+    ...(parsed.traceContext !== undefined ? { traceContext: parsed.traceContext } : {}),
   });
   if (parsed.watch && loaded.project === undefined) {
     throw new CommandError(`--watch needs wrangler configs; a config.json names modules that are not built. ${HINT}`);

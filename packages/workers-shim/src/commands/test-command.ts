@@ -8,10 +8,12 @@ import type { TailEvent, TailStreamHandler } from "@workers-tracing/core-context
 import { renderTraceReport } from "../report/html-report";
 import { OTLP_USAGE, combineTails, createOtlpExporter, parseOtlpArg } from "./otlp-option";
 import { loadCommandConfig, parseConfigOption } from "./project-config";
+import { TRACE_CONTEXT_USAGE, parseTraceContextArg } from "./trace-context-option";
+import type { TraceContextConfig } from "../config/schema";
 
 /** `workers-shim test --help`. */
 export const TEST_USAGE = `usage: workers-shim test [--experimental] [--profile seed] [--predictable] [--timeout-ms <ms>]
-                         [--confine-modules] [--otlp [URL]] [--html FILE]
+                         [--confine-modules] [--otlp [URL]] [--html FILE] [--trace-context[=POLICY]]
                          [<config> | -c <wrangler config>... [--env <name>]]
 
 <config> is a config.json, a wrangler.json, wrangler.jsonc or wrangler.toml, or a folder holding
@@ -36,6 +38,7 @@ options:
   --confine-modules  refuse module files (in the config or imported) whose real path is
                      outside the config file's folder
 ${OTLP_USAGE}
+${TRACE_CONTEXT_USAGE}
   --html FILE        write the traces of the run to FILE as a self-contained HTML report
   -c, --config FILE  a config file (repeatable for wrangler configs)
   -e, --env NAME     apply the env.NAME section of the wrangler configs
@@ -51,11 +54,17 @@ export async function testCommand(args: readonly string[], io: CommandIo): Promi
   let confineModules = false;
   let otlp: { endpoint: string | undefined } | undefined;
   let html: string | undefined;
+  let traceContext: TraceContextConfig | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === "--help" || arg === "-h") {
       io.stdout(TEST_USAGE);
       return 0;
+    }
+    const traceContextArg = parseTraceContextArg("test", arg);
+    if (traceContextArg !== undefined) {
+      traceContext = traceContextArg;
+      continue;
     }
     const otlpArg = parseOtlpArg(args, i);
     if (otlpArg !== undefined) {
@@ -91,6 +100,7 @@ export async function testCommand(args: readonly string[], io: CommandIo): Promi
     experimental,
     confineModules,
     ...(profile !== undefined ? { profile } : {}),
+    ...(traceContext !== undefined ? { traceContext } : {}),
   });
   for (const warning of loaded.warnings) io.stderr(`workers-shim: warning: ${warning}`);
   const warn = (message: string): void => io.stderr(`workers-shim: ${message}`);

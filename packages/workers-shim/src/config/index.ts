@@ -18,5 +18,7 @@ export type {
   ServiceConfig,
   ShimConfig,
   TextBindingConfig,
+  TraceContextConfig,
+  TraceContextPolicy,
   WorkerConfig,
 } from "./schema";

@@ -69,7 +69,39 @@ export interface WorkerConfig {
   readonly tails: readonly string[];
   /** The queues whose messages this worker's `queue()` handler consumes (empty when absent). */
   readonly queueConsumers: readonly QueueConsumerConfig[];
+  /**
+   * W3C trace context (a shim extension, off by default): whether requests from outside continue
+   * the trace of their `traceparent` header, and which of the worker's own `fetch()` calls carry
+   * one.
+   */
+  readonly traceContext: TraceContextConfig;
 }
+
+/**
+ * W3C Trace Context (`traceparent`/`tracestate`) for one worker: a shim extension, off by default
+ * (workerd neither reads nor writes the headers).
+ * @remarks See the package README, "W3C trace context", for the effect on the tail events.
+ * @public
+ */
+export interface TraceContextConfig {
+  /**
+   * A request from outside (`serve`, {@link Runtime.dispatchFetch}) with a valid `traceparent`
+   * continues that trace: the invocation's trace id is the header's, and its onset's
+   * `spanContext` names the caller's span and trace flags. Invalid headers are ignored.
+   */
+  readonly incoming: boolean;
+  /** Which `fetch()` calls of the worker get a `traceparent` (and `tracestate`) header. */
+  readonly outgoing: TraceContextPolicy;
+}
+
+/**
+ * Where a worker's `fetch()` sends `traceparent`: `"none"`; `"all"` (every http(s) URL);
+ * `"same-origin"` (the origin of the request the invocation handles); or a list of hosts
+ * (`"api.example.com"` any port, `"api.example.com:8443"` that port, `"*.example.com"` its
+ * subdomains).
+ * @public
+ */
+export type TraceContextPolicy = "none" | "all" | "same-origin" | readonly string[];
 
 /**
  * A queue this worker consumes (a shim extension: workerd's config has no queue broker).
@@ -215,7 +247,9 @@ export const WORKER_KEYS = [
   "streamingTails",
   "tails",
   "queueConsumers",
+  "traceContext",
 ] as const;
+export const TRACE_CONTEXT_KEYS = ["incoming", "outgoing"] as const;
 export const QUEUE_CONSUMER_KEYS = [
   "queue",
   "maxBatchSize",

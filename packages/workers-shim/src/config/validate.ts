@@ -10,6 +10,7 @@ import type { CompatibilityInput, ResolvedCompatibilityFlags } from "../compat/r
 import { deepFreeze } from "./deep-freeze";
 import { WorkersShimError } from "./errors";
 import { describeFsError } from "./fs-error";
+import { TRACE_CONTEXT_OFF, validateTraceContext } from "./trace-context";
 import {
   BINDING_KEYS,
   BINDING_KINDS,
@@ -33,6 +34,7 @@ import type {
   QueueConsumerConfig,
   ServiceConfig,
   ShimConfig,
+  TraceContextConfig,
   WorkerConfig,
 } from "./schema";
 
@@ -56,6 +58,11 @@ export interface ValidateConfigOptions {
    * links) is outside `baseDir` (`--confine-modules`); off by default.
    */
   readonly confineModules?: boolean;
+  /**
+   * W3C trace context for every service, in place of each worker's own `traceContext`
+   * (`--trace-context`); e.g. `{ incoming: true, outgoing: "all" }`.
+   */
+  readonly traceContext?: TraceContextConfig;
 }
 
 /**
@@ -93,6 +100,10 @@ export function createConfig(raw: unknown, options: ValidateConfigOptions, confi
   const list = expectArray(top, "services", required(top, "", root, "services"), "services");
   if (list.length === 0) top.fail("services", "must list at least one service");
   const compatibilityProfile = options.profile ?? validateProfile(top, own(root, "compatibilityProfile"));
+  const traceContext =
+    options.traceContext === undefined
+      ? undefined
+      : validateTraceContext(options.traceContext, "options.traceContext", top.fail.bind(top), describeValue);
 
   // First pass: names only, so that bindings and tails can refer to any service.
   const entries: { name: string; reporter: Reporter; object: JsonObject }[] = [];
@@ -125,6 +136,7 @@ export function createConfig(raw: unknown, options: ValidateConfigOptions, confi
     serviceNames: entries.map((entry) => entry.name),
     warnings: [],
     compatibilityProfile,
+    traceContext,
   };
   const services = entries.map(({ name, reporter, object }): ServiceConfig => {
     const worker = validateWorker(reporter, name, required(reporter, "", object, "worker"), context);
@@ -175,6 +187,8 @@ interface WorkerContext {
   readonly serviceNames: readonly string[];
   readonly warnings: string[];
   readonly compatibilityProfile: CompatProfile;
+  /** The `traceContext` option: every worker's setting, whatever its own. */
+  readonly traceContext: TraceContextConfig | undefined;
 }
 
 function validateProfile(r: Reporter, value: unknown): CompatProfile {
@@ -310,6 +324,12 @@ function validateWorker(r: Reporter, serviceName: string, value: unknown, contex
     validateQueueConsumer(r, `worker.queueConsumers[${i}]`, entry),
   );
 
+  const traceContextValue = own(worker, "traceContext");
+  const ownTraceContext =
+    traceContextValue === undefined
+      ? TRACE_CONTEXT_OFF
+      : validateTraceContext(traceContextValue, "worker.traceContext", r.fail.bind(r), describeValue);
+
   bindings.forEach((binding, i) => {
     if (binding.type !== "durableObjectNamespace" || classIndex.has(binding.className)) return;
     // A class of another service is checked once every worker is known (checkForeignClasses).
@@ -341,6 +361,7 @@ function validateWorker(r: Reporter, serviceName: string, value: unknown, contex
     streamingTails,
     tails,
     queueConsumers,
+    traceContext: context.traceContext ?? ownTraceContext,
   };
 }
 

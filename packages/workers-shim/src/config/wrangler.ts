@@ -4,6 +4,8 @@ import { parse as parseJsonc, printParseErrorCode, type ParseError } from "jsonc
 import { TomlError, parse as parseToml } from "smol-toml";
 import { WorkersShimError } from "./errors";
 import { describeFsError } from "./fs-error";
+import type { TraceContextConfig } from "./schema";
+import { validateTraceContext } from "./trace-context";
 import { QUEUE_SETTINGS, describeValue, quote } from "./validate";
 
 /*
@@ -35,6 +37,7 @@ export const INHERITED_KEYS = [
   "tsconfig",
   "jsx_factory",
   "jsx_fragment",
+  "trace_context",
 ] as const;
 
 /** Keys that an `env.<name>` section must repeat: wrangler does not inherit them. */
@@ -97,6 +100,8 @@ export interface WranglerWorker {
   readonly streamingTails: readonly string[];
   /** `tail_consumers[].service`: legacy tail workers (`tail(events)`). */
   readonly tails: readonly string[];
+  /** `trace_context` (a workers-shim extension): the worker's `traceContext`, if set. */
+  readonly traceContext?: TraceContextConfig;
   /** esbuild settings: `tsconfig`, `jsx_factory`, `jsx_fragment`. */
   readonly build: { readonly tsconfig?: string; readonly jsxFactory?: string; readonly jsxFragment?: string };
   /** Warnings about this file: the keys it does not support, non-inherited keys an environment does not repeat. */
@@ -461,6 +466,12 @@ export function translateWrangler(raw: unknown, configPath: string, options: Wra
     return expectString(r, `${at}.service`, required(r, at, object, "service"));
   });
 
+  const [traceContextValue, traceContextPath] = get("trace_context", true);
+  const traceContext =
+    traceContextValue === undefined
+      ? undefined
+      : validateTraceContext(traceContextValue, traceContextPath, r.fail.bind(r), describeValue);
+
   const build: { tsconfig?: string; jsxFactory?: string; jsxFragment?: string } = {};
   const [tsconfigValue, tsconfigPath] = get("tsconfig", true);
   if (tsconfigValue !== undefined) build.tsconfig = path.resolve(dir, expectString(r, tsconfigPath, tsconfigValue));
@@ -490,6 +501,7 @@ export function translateWrangler(raw: unknown, configPath: string, options: Wra
     crons,
     streamingTails,
     tails,
+    ...(traceContext === undefined ? {} : { traceContext }),
     build,
     warnings,
   };
@@ -587,6 +599,7 @@ export function toShimConfig(workers: readonly WranglerWorker[], bundles: Readon
         streamingTails: worker.streamingTails,
         ...(worker.tails.length === 0 ? {} : { tails: worker.tails }),
         ...(worker.queueConsumers.length === 0 ? {} : { queueConsumers: worker.queueConsumers }),
+        ...(worker.traceContext === undefined ? {} : { traceContext: worker.traceContext }),
       },
     };
   });

@@ -35,6 +35,8 @@ export interface WorkerGlobalsOptions {
   readonly serviceName: string;
   /** Where the worker's console output is printed. */
   readonly hostConsole: Console;
+  /** What the global `fetch` calls; Node's `fetch` by default (looked up at each call). */
+  readonly fetch?: typeof globalThis.fetch;
 }
 
 /** Symbols workerd keeps on each prototype of the global scope (names as workerd shows them). */
@@ -136,6 +138,7 @@ export function installWorkerGlobals(global: Target, options: WorkerGlobalsOptio
   const sockets = createWebSockets(events);
   const cache = createCaches();
   const timers = createWorkerTimers();
+  const outgoing = options.fetch;
   const members: [string, unknown][] = [
     ["DOMException", DOMException],
     ["WorkerGlobalScope", WorkerGlobalScope],
@@ -164,7 +167,7 @@ export function installWorkerGlobals(global: Target, options: WorkerGlobalsOptio
     [
       "fetch",
       function fetch(input: Parameters<typeof globalThis.fetch>[0], init?: RequestInit) {
-        return globalThis.fetch(input, init);
+        return outgoing === undefined ? globalThis.fetch(input, init) : outgoing(input, init);
       },
     ],
     ["Event", Event],

@@ -27,6 +27,8 @@ export interface WorkerModulesOptions {
   readonly predictable?: boolean;
   /** A folder (real path) every module file must be inside (`confineModules`); none by default. */
   readonly moduleRoot?: string;
+  /** The worker's global `fetch`, when not Node's as it is (W3C trace context). */
+  readonly fetch?: typeof globalThis.fetch | undefined;
 }
 
 type Resolved =
@@ -159,6 +161,7 @@ export class WorkerModules {
       flags: options.flags,
       serviceName: options.serviceName,
       hostConsole: options.hostConsole,
+      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
     });
     if (options.predictable === true) installPredictableGlobals(this.global);
     // A worker that imports @opentelemetry/api records user spans through it; the worker can
