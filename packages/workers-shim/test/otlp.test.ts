@@ -96,6 +96,34 @@ function tree(spans: readonly Span[]): string[] {
 /** These tests start the CLI, which may take a while on a busy machine. */
 const CLI_TIMEOUT_MS = 30_000;
 
+/**
+ * Starts `workers-shim serve` on the serve fixture with `args`, exporting as JSON to `receiver`;
+ * resolves its port once it listens, and `stop()`, which ends it as Ctrl-C does (SIGTERM).
+ */
+async function serve(args: readonly string[], receiver: Receiver): Promise<{ port: number; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [CLI, "serve", SERVE_CONFIG, "--port", "0", ...args], {
+    env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: "http/json" },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr += chunk;
+      const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(stderr);
+      if (match !== null) resolve(Number(match[1]));
+    });
+    child.once("exit", () => reject(new Error(`serve exited: ${stderr}`)));
+  });
+  const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
+  return {
+    port,
+    stop: async () => {
+      child.kill("SIGTERM");
+      await closed;
+    },
+  };
+}
+
 const TWO_SERVICE_TREE = [
   "checkout (shop) < custom",
   "custom (shop) < -",
@@ -125,27 +153,13 @@ describe("--otlp", () => {
     "workers-shim serve --otlp exports each request and sends the rest when stopped",
     async () => {
       const receiver = await startReceiver();
-      const child = spawn(process.execPath, [CLI, "serve", SERVE_CONFIG, "--port", "0", "--otlp"], {
-        env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: "http/json" },
-        stdio: ["ignore", "ignore", "pipe"],
-      });
-      let stderr = "";
-      const port = await new Promise<number>((resolve, reject) => {
-        child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-          stderr += chunk;
-          const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(stderr);
-          if (match !== null) resolve(Number(match[1]));
-        });
-        child.once("exit", () => reject(new Error(`serve exited: ${stderr}`)));
-      });
-      const closed = new Promise((resolve) => child.once("close", resolve));
+      const { port, stop } = await serve(["--otlp"], receiver);
       try {
         const response = await fetch(`http://127.0.0.1:${port}/api`);
         expect(response.status).toBe(200);
         await response.text();
       } finally {
-        child.kill("SIGTERM");
-        await closed;
+        await stop();
       }
       const names = receiver.spans.map((s) => `${s.service}:${s.name}`);
       expect(names).toContain("main:fetch");
@@ -165,21 +179,7 @@ describe("--otlp", () => {
     "workers-shim serve --otlp --trace-context joins the trace of the request's traceparent",
     async () => {
       const receiver = await startReceiver();
-      const args = [CLI, "serve", SERVE_CONFIG, "--port", "0", "--otlp", "--trace-context"];
-      const child = spawn(process.execPath, args, {
-        env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: "http/json" },
-        stdio: ["ignore", "ignore", "pipe"],
-      });
-      let stderr = "";
-      const port = await new Promise<number>((resolve, reject) => {
-        child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-          stderr += chunk;
-          const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(stderr);
-          if (match !== null) resolve(Number(match[1]));
-        });
-        child.once("exit", () => reject(new Error(`serve exited: ${stderr}`)));
-      });
-      const closed = new Promise((resolve) => child.once("close", resolve));
+      const { port, stop } = await serve(["--otlp", "--trace-context"], receiver);
       const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
       const upstream = "00f067aa0ba902b7";
       try {
@@ -188,8 +188,7 @@ describe("--otlp", () => {
         });
         expect(await response.text()).toBe("api said: 2 items");
       } finally {
-        child.kill("SIGTERM");
-        await closed;
+        await stop();
       }
       // Every span is in the caller's trace; the request's root span is a child of the caller's
       // span (a remote parent, sampled), and the callee hangs under the worker's fetch span.
