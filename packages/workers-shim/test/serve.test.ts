@@ -100,6 +100,17 @@ async function runMain(args: readonly string[]) {
   return { status, stdout, stderr };
 }
 
+/** The non-empty lines `stdout()` printed, once `count` of them are `outcome` events. */
+function jsonLinesUntilOutcomes(stdout: () => string, count: number): Promise<string[]> {
+  return until(
+    () =>
+      stdout()
+        .split("\n")
+        .filter((line) => line !== ""),
+    (list) => list.filter((line) => line.includes('"type":"outcome"')).length === count,
+  );
+}
+
 describe("workers-shim serve", () => {
   it("serves GET and POST requests: method, URL, headers, body and status", async () => {
     const served = await serve();
@@ -304,14 +315,7 @@ describe("workers-shim serve", () => {
   it("prints every event as one JSON line with --tail jsonl, besides the config's streaming tail", async () => {
     const served = await serve(["--tail", "jsonl"]);
     expect(await (await fetch(`${served.base}/api`)).text()).toBe("api said: 2 items");
-    const lines = await until(
-      () =>
-        served
-          .stdout()
-          .split("\n")
-          .filter((line) => line !== ""),
-      (list) => list.filter((line) => line.includes('"type":"outcome"')).length === 2,
-    );
+    const lines = await jsonLinesUntilOutcomes(served.stdout, 2);
     await until(served.stderr, (text) => text.split("\n").filter((line) => line.startsWith("EV ")).length === 6);
     const { code, stderr } = await served.stop();
     expect(code).toBe(0);
@@ -372,14 +376,7 @@ describe("workers-shim serve", () => {
       headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01`, tracestate: "rojo=1" },
     });
     expect(await response.text()).toBe("api said: 2 items");
-    const lines = await until(
-      () =>
-        served
-          .stdout()
-          .split("\n")
-          .filter((line) => line !== ""),
-      (list) => list.filter((line) => line.includes('"type":"outcome"')).length === 2,
-    );
+    const lines = await jsonLinesUntilOutcomes(served.stdout, 2);
     expect((await served.stop()).code).toBe(0);
     const events = lines.map(
       (line) => JSON.parse(line) as { spanContext: Record<string, unknown>; event: { type: string; spanId?: string } },
